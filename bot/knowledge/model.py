@@ -1,0 +1,102 @@
+"""The knowledge entry: what one known error is, why it happens, and what fixes it.
+
+Entries are frozen: they are validated once when the knowledge base loads and never change while the
+bot runs. Observed fix rates (from feedback) live in the store, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Verification(StrEnum):
+    """How far an entry's facts have been checked, weakest first."""
+
+    AI_GENERATED = "ai_generated"
+    COMMUNITY = "community"
+    REPRODUCED = "reproduced"
+    EXPERT = "expert"
+
+
+class EntryKind(StrEnum):
+    ERROR = "error"  # there is an error line people paste
+    SYMPTOM = "symptom"  # people describe it in words; no single error line
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    version: str
+    status: str
+    introduced: str | None = None
+    deprecated: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Workaround:
+    title: str
+    success_rate: float
+    code: str = ""
+    condition: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadEnd:
+    action: str
+    why: str
+    fail_rate: float
+
+
+@dataclass(frozen=True, slots=True)
+class Reproducer:
+    code: str
+    requires: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    libraries: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: str
+    title: str
+    domain: str
+    category: str
+    verification: Verification
+    fix_rate: float
+    root_cause: str
+    kind: EntryKind = EntryKind.ERROR
+    exception: str | None = None
+    signatures: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    symptoms: tuple[str, ...] = ()
+    context: Context = field(default_factory=Context)
+    verified_on: str | None = None
+    versions: tuple[VersionRow, ...] = ()
+    workarounds: tuple[Workaround, ...] = ()
+    dead_ends: tuple[DeadEnd, ...] = ()
+    sources: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    reproducer: Reproducer | None = None
+    source_note: str | None = None
+    # Where the entry was loaded from; not part of the entry's identity.
+    path: str | None = field(default=None, compare=False)
+
+    @property
+    def all_signatures(self) -> tuple[str, ...]:
+        """The title and every signature, without repeats, title first."""
+        seen: dict[str, None] = {self.title: None}
+        for s in self.signatures:
+            seen.setdefault(s, None)
+        return tuple(seen)
+
+    @property
+    def exception_name(self) -> str | None:
+        """The exception's class name without its module (`torch.OutOfMemoryError` -> `OutOfMemoryError`)."""
+        if not self.exception:
+            return None
+        return self.exception.rsplit(".", 1)[-1]

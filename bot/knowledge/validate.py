@@ -1,0 +1,342 @@
+"""Turn one parsed YAML document into an Entry, or into problems that name the file and the field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.knowledge.model import (
+    Context,
+    DeadEnd,
+    Entry,
+    EntryKind,
+    Reproducer,
+    Verification,
+    VersionRow,
+    Workaround,
+)
+from bot.knowledge.patterns import pattern_problem
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*$")
+CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+ENTRY_KEYS = {
+    "id", "title", "domain", "category", "kind", "exception", "signatures", "patterns", "symptoms",
+    "context", "verification", "verified_on", "fix_rate", "root_cause", "versions", "workarounds",
+    "dead_ends", "sources", "related", "reproducer", "source_note",
+}  # fmt: skip
+REQUIRED_KEYS = ("id", "title", "domain", "category", "verification", "fix_rate", "root_cause")
+WORKAROUND_KEYS = {"title", "success_rate", "condition", "code", "lang"}
+DEAD_END_KEYS = {"action", "why", "fail_rate"}
+VERSION_KEYS = {"version", "status", "introduced", "deprecated"}
+VERSION_STATUSES = {"active", "changed", "deprecated", "removed"}
+CONTEXT_KEYS = {"libraries", "paths"}
+REPRODUCER_KEYS = {"code", "requires"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one knowledge file."""
+
+    path: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: {self.field}" if self.field else self.path
+        return f"{where}: {self.message}"
+
+
+class _Collector:
+    """Reads fields out of a mapping, noting a problem for each one that is missing or mistyped."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, field, message))
+
+    def unknown_keys(self, data: Mapping[str, Any], allowed: set[str], where: str) -> None:
+        for key in sorted(set(data) - allowed, key=str):
+            self.add(f"{where}{key}", "unknown field")
+
+    def text(self, data: Mapping[str, Any], key: str, where: str, *, required: bool) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.add(f"{where}{key}", "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.add(f"{where}{key}", f"must be text, not {type(value).__name__}")
+            return None
+        value = str(value).strip()
+        if required and not value:
+            self.add(f"{where}{key}", "must not be empty")
+            return None
+        return value or None
+
+    def rate(self, data: Mapping[str, Any], key: str, where: str) -> float:
+        value = data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(f"{where}{key}", "is required and must be a number from 0 to 1")
+            return 0.0
+        if not 0.0 <= float(value) <= 1.0:
+            self.add(f"{where}{key}", f"must be from 0 to 1 (a fraction), got {value}")
+            return min(1.0, max(0.0, float(value)))
+        return float(value)
+
+    def strings(self, data: Mapping[str, Any], key: str, where: str = "") -> tuple[str, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.add(f"{where}{key}", "must be a list of strings")
+            return ()
+        out: list[str] = []
+        for i, item in enumerate(value):
+            if isinstance(item, str | int | float) and not isinstance(item, bool) and str(item).strip():
+                out.append(str(item).strip())
+            else:
+                self.add(f"{where}{key}[{i}]", "must be a non-empty string")
+        return tuple(out)
+
+
+T = TypeVar("T")
+
+
+def _records(
+    c: _Collector, data: Mapping[str, Any], key: str, build: Callable[[Mapping[str, Any], str], T | None]
+) -> tuple[T, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        c.add(key, "must be a list")
+        return ()
+    out: list[T] = []
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]."
+        if not isinstance(item, dict):
+            c.add(f"{key}[{i}]", "must be a mapping")
+            continue
+        built = build(item, where)
+        if built is not None:
+            out.append(built)
+    return tuple(out)
+
+
+def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> tuple[Entry | None, list[Problem]]:
+    """Validate one YAML document. Returns the entry (None when it is unusable) and every problem found."""
+    c = _Collector(path)
+    if not isinstance(data, dict):
+        c.add("", f"the file must hold one mapping (an entry), not {type(data).__name__}")
+        return None, c.problems
+    c.unknown_keys(data, ENTRY_KEYS, "")
+
+    entry_id = c.text(data, "id", "", required=True)
+    if entry_id is not None:
+        if not ID_RE.match(entry_id):
+            c.add("id", f"{entry_id!r} must look like 'domain/slug' (lowercase letters, digits, - _ .)")
+        elif expected_id is not None and entry_id != expected_id:
+            c.add("id", f"{entry_id!r} does not match the file's path (expected {expected_id!r})")
+    title = c.text(data, "title", "", required=True)
+    domain = c.text(data, "domain", "", required=True)
+    if entry_id and domain and not entry_id.startswith(domain + "/"):
+        c.add("domain", f"{domain!r} does not match the id's domain {entry_id.split('/')[0]!r}")
+    category = c.text(data, "category", "", required=True)
+    if category and not CATEGORY_RE.match(category):
+        c.add("category", f"{category!r} must be snake_case")
+    root_cause = c.text(data, "root_cause", "", required=True)
+    fix_rate = c.rate(data, "fix_rate", "")
+
+    verification = Verification.AI_GENERATED
+    raw_verification = data.get("verification")
+    try:
+        verification = Verification(raw_verification)
+    except ValueError:
+        c.add("verification", f"{raw_verification!r} must be one of {', '.join(v.value for v in Verification)}")
+
+    kind = EntryKind.ERROR
+    if "kind" in data:
+        try:
+            kind = EntryKind(data["kind"])
+        except ValueError:
+            c.add("kind", f"{data['kind']!r} must be 'error' or 'symptom'")
+
+    signatures = c.strings(data, "signatures")
+    symptoms = c.strings(data, "symptoms")
+    if kind is EntryKind.SYMPTOM and not symptoms:
+        c.add("symptoms", "a symptom entry needs symptoms: the words people describe it with")
+
+    patterns = c.strings(data, "patterns")
+    for i, pattern in enumerate(patterns):
+        problem = pattern_problem(pattern)
+        if problem:
+            c.add(f"patterns[{i}]", problem)
+
+    context = Context()
+    raw_context = data.get("context")
+    if raw_context is not None:
+        if isinstance(raw_context, dict):
+            c.unknown_keys(raw_context, CONTEXT_KEYS, "context.")
+            context = Context(
+                libraries=c.strings(raw_context, "libraries", "context."),
+                paths=c.strings(raw_context, "paths", "context."),
+            )
+        else:
+            c.add("context", "must be a mapping with libraries and paths")
+
+    def workaround(item: Mapping[str, Any], where: str) -> Workaround | None:
+        c.unknown_keys(item, WORKAROUND_KEYS, where)
+        w_title = c.text(item, "title", where, required=True)
+        rate = c.rate(item, "success_rate", where)
+        code = item.get("code")
+        if code is not None and not isinstance(code, str):
+            c.add(f"{where}code", "must be text")
+            code = None
+        if w_title is None:
+            return None
+        return Workaround(
+            title=w_title,
+            success_rate=rate,
+            code=(code or "").rstrip("\n"),
+            condition=c.text(item, "condition", where, required=False),
+            lang=c.text(item, "lang", where, required=False),
+        )
+
+    def dead_end(item: Mapping[str, Any], where: str) -> DeadEnd | None:
+        c.unknown_keys(item, DEAD_END_KEYS, where)
+        action = c.text(item, "action", where, required=True)
+        why = c.text(item, "why", where, required=True)
+        rate = c.rate(item, "fail_rate", where)
+        if action is None or why is None:
+            return None
+        return DeadEnd(action=action, why=why, fail_rate=rate)
+
+    def version(item: Mapping[str, Any], where: str) -> VersionRow | None:
+        c.unknown_keys(item, VERSION_KEYS, where)
+        name = c.text(item, "version", where, required=True)
+        status = c.text(item, "status", where, required=True)
+        if status is not None and status not in VERSION_STATUSES:
+            c.add(f"{where}status", f"{status!r} must be one of {', '.join(sorted(VERSION_STATUSES))}")
+        if name is None or status is None:
+            return None
+        return VersionRow(
+            version=name,
+            status=status,
+            introduced=c.text(item, "introduced", where, required=False),
+            deprecated=c.text(item, "deprecated", where, required=False),
+        )
+
+    workarounds = _records(c, data, "workarounds", workaround)
+    dead_ends = _records(c, data, "dead_ends", dead_end)
+    versions = _records(c, data, "versions", version)
+
+    reproducer = None
+    raw_reproducer = data.get("reproducer")
+    if raw_reproducer is not None:
+        if isinstance(raw_reproducer, dict):
+            c.unknown_keys(raw_reproducer, REPRODUCER_KEYS, "reproducer.")
+            code = c.text(raw_reproducer, "code", "reproducer.", required=True)
+            if code:
+                reproducer = Reproducer(code=code, requires=c.strings(raw_reproducer, "requires", "reproducer."))
+        else:
+            c.add("reproducer", "must be a mapping with code and requires")
+
+    related = c.strings(data, "related")
+    for i, rid in enumerate(related):
+        if not ID_RE.match(rid):
+            c.add(f"related[{i}]", f"{rid!r} is not an entry id")
+
+    if any(p.field in {"id", "title", "domain", "category", "root_cause"} for p in c.problems):
+        return None, c.problems
+    assert entry_id and title and domain and category and root_cause
+    entry = Entry(
+        id=entry_id,
+        title=title,
+        domain=domain,
+        category=category,
+        verification=verification,
+        fix_rate=fix_rate,
+        root_cause=root_cause,
+        kind=kind,
+        exception=c.text(data, "exception", "", required=False),
+        signatures=signatures,
+        patterns=tuple(p for i, p in enumerate(patterns) if not pattern_problem(p)),
+        symptoms=symptoms,
+        context=context,
+        verified_on=c.text(data, "verified_on", "", required=False),
+        versions=versions,
+        workarounds=workarounds,
+        dead_ends=dead_ends,
+        sources=c.strings(data, "sources"),
+        related=related,
+        reproducer=reproducer,
+        source_note=c.text(data, "source_note", "", required=False),
+        path=path,
+    )
+    return entry, c.problems
+
+
+def entry_to_mapping(entry: Entry) -> dict[str, Any]:
+    """The YAML form of an entry: the inverse of entry_from_mapping, leaving out empty fields."""
+    out: dict[str, Any] = {
+        "id": entry.id,
+        "title": entry.title,
+        "domain": entry.domain,
+        "category": entry.category,
+    }
+    if entry.kind is not EntryKind.ERROR:
+        out["kind"] = entry.kind.value
+    if entry.exception:
+        out["exception"] = entry.exception
+    if entry.signatures:
+        out["signatures"] = list(entry.signatures)
+    if entry.patterns:
+        out["patterns"] = list(entry.patterns)
+    if entry.symptoms:
+        out["symptoms"] = list(entry.symptoms)
+    if entry.context.libraries or entry.context.paths:
+        ctx: dict[str, Any] = {}
+        if entry.context.libraries:
+            ctx["libraries"] = list(entry.context.libraries)
+        if entry.context.paths:
+            ctx["paths"] = list(entry.context.paths)
+        out["context"] = ctx
+    out["verification"] = entry.verification.value
+    if entry.verified_on:
+        out["verified_on"] = entry.verified_on
+    out["fix_rate"] = entry.fix_rate
+    out["root_cause"] = entry.root_cause
+    if entry.versions:
+        out["versions"] = [
+            {"version": v.version, "status": v.status, "introduced": v.introduced, "deprecated": v.deprecated}
+            for v in entry.versions
+        ]
+    out["workarounds"] = [
+        {
+            k: v
+            for k, v in (
+                ("title", w.title),
+                ("success_rate", w.success_rate),
+                ("condition", w.condition),
+                ("lang", w.lang),
+                ("code", w.code + "\n" if w.code else None),
+            )
+            if v is not None
+        }
+        for w in entry.workarounds
+    ]
+    out["dead_ends"] = [{"action": d.action, "why": d.why, "fail_rate": d.fail_rate} for d in entry.dead_ends]
+    if entry.sources:
+        out["sources"] = list(entry.sources)
+    if entry.related:
+        out["related"] = list(entry.related)
+    if entry.reproducer:
+        out["reproducer"] = {"requires": list(entry.reproducer.requires), "code": entry.reproducer.code + "\n"}
+    if entry.source_note:
+        out["source_note"] = entry.source_note
+    return out
