@@ -100,7 +100,7 @@ def load_knowledge(directories: Iterable[Path | str]) -> KnowledgeBase:
     return KnowledgeBase(tuple(entries.values()), tuple(problems), dirs)
 
 
-class _BlockDumper(_Dumper):  # type: ignore[misc,valid-type]
+class _BlockDumper(_Dumper):  # type: ignore[misc]
     """Writes multi-line strings as `|` blocks so code stays readable in the YAML files."""
 
 

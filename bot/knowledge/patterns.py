@@ -9,15 +9,18 @@ the bot.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
-import re._constants as sre_constants
-import re._parser as sre_parse
 from typing import Any
 
 import regex
 
 log = logging.getLogger(__name__)
+
+# The standard library's own regex parser: private, so untyped, but it is the one `re` compiles with.
+sre_parse: Any = importlib.import_module("re._parser")
+sre_constants: Any = importlib.import_module("re._constants")
 
 # A search on one message's error region: well above what a sane pattern needs (microseconds).
 SEARCH_TIMEOUT_S = 0.02

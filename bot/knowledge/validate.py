@@ -155,7 +155,7 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
     verification = Verification.AI_GENERATED
     raw_verification = data.get("verification")
     try:
-        verification = Verification(raw_verification)
+        verification = Verification(str(raw_verification))
     except ValueError:
         c.add("verification", f"{raw_verification!r} must be one of {', '.join(v.value for v in Verification)}")
 

@@ -1,0 +1,43 @@
+"""The engine: a loaded knowledge base with its index and matcher, built once and reused."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.knowledge.loader import KnowledgeBase, load_knowledge
+from bot.matching.index import MatchIndex, build_index
+from bot.matching.matcher import Matcher, MatchResult, Thresholds
+
+BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+def default_knowledge_dirs() -> list[Path]:
+    """`KNOWNFIX_KNOWLEDGE` (paths separated by the OS path separator), else the bundled knowledge/."""
+    configured = os.environ.get("KNOWNFIX_KNOWLEDGE")
+    if configured:
+        return [Path(p) for p in configured.split(os.pathsep) if p]
+    if BUNDLED_KNOWLEDGE.is_dir():
+        return [BUNDLED_KNOWLEDGE]
+    return [Path.cwd() / "knowledge"]
+
+
+@dataclass(frozen=True)
+class Engine:
+    kb: KnowledgeBase
+    index: MatchIndex
+    matcher: Matcher
+
+    @classmethod
+    def from_knowledge(cls, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> Engine:
+        index = build_index(kb)
+        return cls(kb, index, Matcher(index, thresholds))
+
+    @classmethod
+    def load(cls, directories: Sequence[Path | str] | None = None, thresholds: Thresholds | None = None) -> Engine:
+        return cls.from_knowledge(load_knowledge(directories or default_knowledge_dirs()), thresholds)
+
+    def match(self, text: str, top: int = 5) -> MatchResult:
+        return self.matcher.rank(text, top=top)

@@ -1,0 +1,1 @@
+"""Feedback: votes on replies, and the fix rates they move. The rate arithmetic is pure."""

@@ -1,0 +1,44 @@
+"""Fix rates that move with the evidence.
+
+Each workaround's curated success rate is a prior worth a number of pseudo-reports that grows with how
+well the entry was checked; votes are reports. The estimate is the Beta-Binomial posterior mean, so a
+handful of votes nudges a reproduced entry's rate a little and an unchecked entry's rate a lot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.knowledge.model import Verification
+
+PRIOR_WEIGHT = {
+    Verification.AI_GENERATED: 4.0,
+    Verification.COMMUNITY: 8.0,
+    Verification.REPRODUCED: 12.0,
+    Verification.EXPERT: 20.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Votes on one workaround: `fixed` said it worked, `failed` said it did not."""
+
+    fixed: int = 0
+    failed: int = 0
+
+    @property
+    def reports(self) -> int:
+        return self.fixed + self.failed
+
+
+@dataclass(frozen=True, slots=True)
+class FixRate:
+    curated: float
+    observed: float  # the posterior estimate shown to people
+    reports: int
+
+
+def fix_rate(curated: float, verification: Verification, tally: Tally) -> FixRate:
+    weight = PRIOR_WEIGHT[verification]
+    posterior = (curated * weight + tally.fixed) / (weight + tally.reports)
+    return FixRate(curated=curated, observed=posterior, reports=tally.reports)

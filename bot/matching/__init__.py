@@ -1,0 +1,17 @@
+"""Matching: message text -> extraction -> normalisation -> ranked entries. Knows nothing of Discord."""
+
+from bot.matching.extract import ErrorReport, extract
+from bot.matching.index import MatchIndex, build_index
+from bot.matching.matcher import Confidence, Match, Matcher, MatchResult, Thresholds
+
+__all__ = [
+    "Confidence",
+    "ErrorReport",
+    "Match",
+    "MatchIndex",
+    "MatchResult",
+    "Matcher",
+    "Thresholds",
+    "build_index",
+    "extract",
+]

@@ -1,0 +1,196 @@
+"""Find the error report inside a chat message.
+
+A help-channel message is prose, fenced code, pasted tracebacks (often several, often chained), console
+output from pip/conda/CUDA tools, or all of these. Extraction pulls out what the matcher compares: the
+error lines (exception type and message), the frames and the libraries they reveal, and the prose
+around them. It is pure and bounded: huge input is cut before any regex runs over it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# A log attachment's error is almost always near its end, so a long text keeps a little of its head
+# and most of its tail.
+MAX_CHARS = 100_000
+HEAD_CHARS = 20_000
+MAX_LINE_CHARS = 2_000
+MAX_ERROR_LINES = 40
+CONTINUATION_LINES = 3
+
+_FENCE = re.compile(r"```[\w+-]*")
+_TRACEBACK_HEAD = re.compile(r"Traceback \(most recent call last\)|^\s*Stack trace:|^\s*Traceback:\s*$")
+_FRAME = re.compile(r'^\s*File "(?P<path>[^"\n]{1,500})", line \d+')
+_WARNING_FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]{0,300}\.py):\d+: (?=\w*Warning)")
+_CHAIN = re.compile(r"During handling of the above exception|The above exception was the direct cause|^\s*\^+\s*$")
+# `SomethingError: message`, `pkg.mod.SomethingError: message`, `cv2.error: ...`, anywhere in a line
+# (people write "I get RuntimeError: ..."), optionally after pytest's `E   ` or a warning's location.
+_EXCEPTION = re.compile(
+    r"(?<![\w.])(?P<exc>(?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)"
+    r"|KeyError|StopIteration|error))"
+    r"(?::[ \t]*(?P<msg>[^\n]*)|[ \t]*$)"
+)
+_CONSOLE_ERROR = re.compile(
+    r"^\s*(?:ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!|Segmentation fault|Killed\b)"
+    r"|command not found|is not recognized as an internal or external command|has failed because"
+    r"|core dumped|cannot open shared object file|No such file or directory|not found \(required by"
+    r"|The kernel appears to have died|Solving environment: failed|Could not find a version"
+    r"|Error response from daemon|exit code:? \d+|returned non-zero exit status",
+)
+_SITE_PACKAGES = re.compile(r"(?:site|dist)-packages[\\/](?P<lib>[A-Za-z_]\w*)")
+_IMPORT = re.compile(r"^\s*(?:from|import)\s+(?P<lib>[A-Za-z_]\w*)", re.MULTILINE)
+_WORD = re.compile(r"[A-Za-z][\w.+-]*")
+
+# Words in prose that name a library, and the module name the knowledge base uses for it.
+LIBRARY_ALIASES = {
+    "torch": "torch", "pytorch": "torch", "torchvision": "torchvision", "cuda": "cuda", "cudnn": "cuda",
+    "nvidia": "cuda", "nvidia-smi": "cuda", "numpy": "numpy", "np": "numpy", "pandas": "pandas",
+    "pd": "pandas", "sklearn": "sklearn", "scikit-learn": "sklearn", "transformers": "transformers",
+    "huggingface": "transformers", "hugging": "transformers", "tokenizer": "transformers",
+    "conda": "conda", "anaconda": "conda", "miniconda": "conda", "mamba": "conda", "pip": "pip",
+    "jupyter": "jupyter", "notebook": "jupyter", "ipykernel": "jupyter", "colab": "jupyter",
+    "matplotlib": "matplotlib", "plt": "matplotlib", "opencv": "cv2", "cv2": "cv2",
+    "tensorflow": "tensorflow", "keras": "keras", "jax": "jax", "accelerate": "accelerate",
+    "bitsandbytes": "bitsandbytes", "triton": "triton", "docker": "docker",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorLine:
+    """One reported error: an exception line or a console error line, with a little of what follows."""
+
+    text: str  # the line as printed, from the exception name on
+    exception: str | None  # `RuntimeError`, `torch.OutOfMemoryError`; None for console errors
+    message: str  # the message after the colon (first line only)
+    detail: str  # the line plus up to CONTINUATION_LINES following lines that continue the message
+    in_traceback: bool
+
+    @property
+    def exception_name(self) -> str | None:
+        return self.exception.rsplit(".", 1)[-1] if self.exception else None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorReport:
+    text: str  # the bounded text, fences removed
+    error_lines: tuple[ErrorLine, ...]
+    frames: tuple[str, ...]
+    libraries: frozenset[str]
+    prose: str
+    has_traceback: bool
+    truncated: bool
+    code_lines: int = 0
+    exceptions: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_error_report(self) -> bool:
+        """A traceback, an exception line or console error output: something went wrong and was pasted."""
+        return self.has_traceback or bool(self.error_lines)
+
+
+def bound_text(text: str) -> tuple[str, bool]:
+    """Cut huge input to MAX_CHARS (head and tail) and drop NULs; over-long lines are shortened."""
+    truncated = False
+    if len(text) > MAX_CHARS:
+        text = text[:HEAD_CHARS] + "\n" + text[-(MAX_CHARS - HEAD_CHARS) :]
+        truncated = True
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    if any(len(line) > MAX_LINE_CHARS for line in text.split("\n")):
+        text = "\n".join(line[:MAX_LINE_CHARS] for line in text.split("\n"))
+        truncated = True
+    return text, truncated
+
+
+def _continuation(lines: list[str], start: int) -> str:
+    """Lines right after an error line that carry on its message (not frames, prose breaks, or blanks)."""
+    out = [lines[start].strip()]
+    for line in lines[start + 1 : start + 1 + CONTINUATION_LINES]:
+        stripped = line.strip()
+        if not stripped or _FRAME.match(line) or _TRACEBACK_HEAD.search(line) or _CHAIN.search(line):
+            break
+        out.append(stripped)
+    return " ".join(out)
+
+
+def _exception_line(line: str) -> tuple[str, str, str] | None:
+    m = _EXCEPTION.search(line)
+    if not m:
+        return None
+    exc = m.group("exc")
+    msg = (m.group("msg") or "").strip()
+    # `error` alone is only an exception name with a module (`cv2.error`), and a bare class name with no
+    # message counts only when the line holds nothing else.
+    if exc == "error" or (not msg and line.strip() != exc):
+        return None
+    return exc, msg, line[m.start() :].strip()
+
+
+def extract(text: str) -> ErrorReport:
+    bounded, truncated = bound_text(text)
+    unfenced = _FENCE.sub("\n", bounded)
+    lines = unfenced.split("\n")
+
+    error_lines: list[ErrorLine] = []
+    frames: list[str] = []
+    prose: list[str] = []
+    has_traceback = False
+    in_traceback = False
+    code_lines = 0
+    seen: set[str] = set()
+
+    for i, line in enumerate(lines):
+        if _TRACEBACK_HEAD.search(line):
+            has_traceback = in_traceback = True
+            continue
+        frame = _FRAME.match(line) or _WARNING_FRAME.match(line)
+        if frame:
+            frames.append(frame.group("path"))
+            has_traceback = has_traceback or bool(_FRAME.match(line))
+        found = _exception_line(line)
+        if found:
+            exc, msg, from_exc = found
+            if from_exc not in seen and len(error_lines) < MAX_ERROR_LINES:
+                seen.add(from_exc)
+                error_lines.append(ErrorLine(from_exc, exc, msg, _continuation(lines, i), in_traceback))
+            in_traceback = False
+            continue
+        if _FRAME.match(line):
+            continue
+        if in_traceback:
+            # Tracebacks have no blank lines inside; a blank line means the paste went back to prose.
+            if line.strip():
+                code_lines += 1
+                continue
+            in_traceback = False
+        if _CONSOLE_ERROR.search(line):
+            stripped = line.strip()
+            if stripped not in seen and len(error_lines) < MAX_ERROR_LINES:
+                seen.add(stripped)
+                error_lines.append(ErrorLine(stripped, None, stripped, _continuation(lines, i), False))
+            continue
+        prose.append(line)
+
+    libraries = {m.group("lib").lower() for path in frames if (m := _SITE_PACKAGES.search(path))}
+    libraries |= {m.group("lib").lower() for m in _IMPORT.finditer(unfenced)}
+    for e in error_lines:
+        if e.exception and "." in e.exception:
+            libraries.add(e.exception.split(".", 1)[0].lower())
+    for word in _WORD.findall(unfenced[-20_000:]):
+        alias = LIBRARY_ALIASES.get(word.lower())
+        if alias:
+            libraries.add(alias)
+    if "torch" in libraries or "torchvision" in libraries:
+        libraries.add("torch")
+
+    return ErrorReport(
+        text=unfenced,
+        error_lines=tuple(error_lines),
+        frames=tuple(frames),
+        libraries=frozenset(libraries),
+        prose="\n".join(p for p in prose if p.strip()),
+        has_traceback=has_traceback,
+        truncated=truncated,
+        code_lines=code_lines,
+        exceptions=frozenset(n for e in error_lines if (n := e.exception_name)),
+    )

@@ -1,0 +1,125 @@
+"""The match index: everything the matcher needs from the knowledge base, computed once at load time.
+
+A query does no per-entry setup: feature weights, postings, normalised signatures and compiled
+patterns all live here. The lexical postings are flat numpy arrays so that scoring a query is a few
+vectorised additions, whatever the number of entries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import regex
+
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.model import Entry
+from bot.knowledge.patterns import compile_pattern
+from bot.matching.normalize import normalize
+from bot.matching.text import features
+
+SIGNATURE = 0
+SYMPTOM = 1
+BIGRAM_WEIGHT = 0.6  # a word pair says more than either word, but must not count twice as much
+
+
+@dataclass(frozen=True)
+class Postings:
+    phrasings: npt.NDArray[np.int32]
+    weights: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class MatchIndex:
+    entries: tuple[Entry, ...]
+    idf: dict[str, float]
+    postings: dict[str, Postings]
+    phrasing_entry: npt.NDArray[np.int32]
+    phrasing_kind: npt.NDArray[np.int8]
+    phrasing_total: npt.NDArray[np.float64]
+    signature_texts: tuple[str, ...]  # normalised, one per signature
+    signature_entry: npt.NDArray[np.int32]
+    signatures_of: tuple[tuple[int, ...], ...]  # per entry: indices into signature_texts
+    exception_entries: dict[str, tuple[int, ...]]  # lower-case exception name -> entries
+    patterns: tuple[tuple[regex.Pattern[str], ...], ...]  # per entry
+    libraries: tuple[frozenset[str], ...]  # per entry: libraries that hint at it
+
+    @property
+    def size(self) -> int:
+        return len(self.entries)
+
+
+def feature_weight(feature: str, idf: dict[str, float]) -> float:
+    weight = idf.get(feature, 0.0)
+    return weight * BIGRAM_WEIGHT if " " in feature else weight
+
+
+def build_index(kb: KnowledgeBase) -> MatchIndex:
+    entries = kb.entries
+    phrasing_feats: list[frozenset[str]] = []
+    phrasing_entry: list[int] = []
+    phrasing_kind: list[int] = []
+    df: dict[str, int] = defaultdict(int)
+    signature_texts: list[str] = []
+    signature_entry: list[int] = []
+    signatures_of: list[tuple[int, ...]] = []
+    exception_entries: dict[str, list[int]] = defaultdict(list)
+
+    for i, entry in enumerate(entries):
+        entry_feats: set[str] = set()
+        sig_ids: list[int] = []
+        for text in entry.all_signatures:
+            f = features(text)
+            phrasing_feats.append(f)
+            phrasing_entry.append(i)
+            phrasing_kind.append(SIGNATURE)
+            entry_feats |= f
+            sig_ids.append(len(signature_texts))
+            signature_texts.append(normalize(text))
+            signature_entry.append(i)
+        for text in entry.symptoms:
+            f = features(text)
+            phrasing_feats.append(f)
+            phrasing_entry.append(i)
+            phrasing_kind.append(SYMPTOM)
+            entry_feats |= f
+        for feat in entry_feats:
+            df[feat] += 1
+        signatures_of.append(tuple(sig_ids))
+        if entry.exception_name:
+            exception_entries[entry.exception_name.lower()].append(i)
+
+    n = max(1, len(entries))
+    idf = {feat: math.log(1.0 + n / count) for feat, count in df.items()}
+
+    grouped: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+    totals = np.zeros(len(phrasing_feats), dtype=np.float64)
+    for p, feats in enumerate(phrasing_feats):
+        for feat in feats:
+            w = feature_weight(feat, idf)
+            ids, ws = grouped[feat]
+            ids.append(p)
+            ws.append(w)
+            totals[p] += w
+    postings = {
+        feat: Postings(np.asarray(ids, dtype=np.int32), np.asarray(ws, dtype=np.float64))
+        for feat, (ids, ws) in grouped.items()
+    }
+
+    return MatchIndex(
+        entries=entries,
+        idf=idf,
+        postings=postings,
+        phrasing_entry=np.asarray(phrasing_entry, dtype=np.int32),
+        phrasing_kind=np.asarray(phrasing_kind, dtype=np.int8),
+        phrasing_total=totals,
+        signature_texts=tuple(signature_texts),
+        signature_entry=np.asarray(signature_entry, dtype=np.int32),
+        signatures_of=tuple(signatures_of),
+        exception_entries={k: tuple(v) for k, v in exception_entries.items()},
+        patterns=tuple(tuple(compile_pattern(p) for p in e.patterns) for e in entries),
+        libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
+    )

@@ -1,0 +1,212 @@
+"""Rank knowledge entries for a message, and decide whether the bot should speak up unprompted.
+
+Two stages. The lexical stage scores every entry at once from the index's postings: how much of each
+signature or symptom phrasing the message covers, weighted by how rare each word is. It also picks the
+candidates for the fuzzy stage, which compares the message's normalised error lines with those
+candidates' normalised signatures inside rapidfuzz's C loops and runs their patterns with a time bound.
+The two are combined with exception-type agreement and library hints into one score in 0..1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.model import Entry, EntryKind
+from bot.knowledge.patterns import search_bounded
+from bot.matching.extract import ErrorReport, extract
+from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex
+from bot.matching.normalize import normalize
+from bot.matching.text import features
+
+MAX_QUERY_ERROR_LINES = 8
+PATTERN_REGION_CHARS = 20_000
+PROSE_CHARS = 6_000
+
+
+class Confidence(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score bands and the passive-reply rule; deployments may tune them in settings."""
+
+    high: float = 0.75
+    medium: float = 0.55
+    minimum: float = 0.35
+    reply: float = 0.75  # passive mode speaks only at or above this ...
+    reply_margin: float = 0.08  # ... and this far ahead of the runner-up
+    reply_symptom: float = 0.82  # a description with no error line needs more certainty
+    candidates: int = 40
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    score: float
+    confidence: Confidence
+    via: str  # which evidence won: pattern, signature, words, symptom
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    report: ErrorReport
+    matches: tuple[Match, ...]
+    reply: bool  # the passive-mode decision
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+def _confidence(score: float, t: Thresholds) -> Confidence:
+    if score >= t.high:
+        return Confidence.HIGH
+    if score >= t.medium:
+        return Confidence.MEDIUM
+    return Confidence.LOW
+
+
+class Matcher:
+    def __init__(self, index: MatchIndex, thresholds: Thresholds | None = None) -> None:
+        self.index = index
+        self.thresholds = thresholds or Thresholds()
+
+    # -- lexical stage -------------------------------------------------------------------------------
+
+    def _coverage(self, feats: frozenset[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Per entry: the best coverage of one of its signatures, and of one of its symptoms."""
+        ix = self.index
+        acc = np.zeros(len(ix.phrasing_total), dtype=np.float64)
+        for feat in feats:
+            post = ix.postings.get(feat)
+            if post is not None:
+                np.add.at(acc, post.phrasings, post.weights)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = np.where(ix.phrasing_total > 0, acc / ix.phrasing_total, 0.0)
+        # A phrasing of two common words is covered by almost anything; its coverage counts for less.
+        cov *= np.minimum(1.0, ix.phrasing_total / 6.0) ** 0.5
+        sig = np.zeros(ix.size, dtype=np.float64)
+        sym = np.zeros(ix.size, dtype=np.float64)
+        is_sig = ix.phrasing_kind == SIGNATURE
+        np.maximum.at(sig, ix.phrasing_entry[is_sig], cov[is_sig])
+        is_sym = ix.phrasing_kind == SYMPTOM
+        np.maximum.at(sym, ix.phrasing_entry[is_sym], cov[is_sym])
+        return sig, sym
+
+    # -- fuzzy stage ---------------------------------------------------------------------------------
+
+    def _signature_similarity(self, report: ErrorReport, candidates: list[int]) -> dict[int, float]:
+        ix = self.index
+        lines = report.error_lines[-MAX_QUERY_ERROR_LINES:]
+        queries: list[str] = []
+        for line in lines:
+            queries.append(normalize(line.text))
+            if line.detail != line.text:
+                queries.append(normalize(line.detail))
+        queries = [q for q in dict.fromkeys(queries) if q]
+        sig_ids = [s for c in candidates for s in ix.signatures_of[c]]
+        if not queries or not sig_ids:
+            return {}
+        choices = [ix.signature_texts[s] for s in sig_ids]
+        ratio = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1)
+        partial = process.cdist(queries, choices, scorer=fuzz.partial_ratio, workers=1)
+        qlen = np.array([len(q) for q in queries], dtype=np.float64)[:, None]
+        clen = np.array([len(c) for c in choices], dtype=np.float64)[None, :]
+        # partial_ratio finds a short text inside a long one; trust it in proportion to how much of the
+        # longer text the shorter one is, so a three-word fragment does not match every long message.
+        overlap = np.minimum(qlen, clen) / np.maximum(qlen, clen)
+        partial_weight = np.clip(overlap / 0.5, 0.0, 1.0) ** 0.5 * 0.95
+        sim = np.maximum(ratio, partial * partial_weight).max(axis=0) / 100.0
+        best: dict[int, float] = {}
+        for s, value in zip(sig_ids, sim, strict=True):
+            e = int(ix.signature_entry[s])
+            best[e] = max(best.get(e, 0.0), float(value))
+        return best
+
+    def _pattern_hits(self, report: ErrorReport, candidates: list[int]) -> set[int]:
+        region = "\n".join(line.detail for line in report.error_lines)
+        if not region:
+            region = report.text[-PATTERN_REGION_CHARS:]
+        region = region[-PATTERN_REGION_CHARS:]
+        hits: set[int] = set()
+        for c in candidates:
+            for pattern in self.index.patterns[c]:
+                if search_bounded(pattern, region):
+                    hits.add(c)
+                    break
+        return hits
+
+    # -- combination ---------------------------------------------------------------------------------
+
+    def rank(self, text: str, top: int = 5) -> MatchResult:
+        t = self.thresholds
+        ix = self.index
+        report = extract(text)
+        if ix.size == 0:
+            return MatchResult(report, (), False)
+
+        error_text = "\n".join(line.detail for line in report.error_lines)
+        query_text = error_text + "\n" + report.prose[:PROSE_CHARS]
+        feats = features(query_text)
+        lex_sig, lex_sym = self._coverage(feats)
+
+        lexical = np.maximum(lex_sig, lex_sym)
+        k = min(t.candidates, ix.size)
+        candidates = set(np.argpartition(-lexical, k - 1)[:k].tolist()) if k else set()
+        for name in report.exceptions:
+            candidates.update(ix.exception_entries.get(name.lower(), ())[: t.candidates])
+        ordered = sorted(candidates)
+
+        fuzzy = self._signature_similarity(report, ordered) if report.error_lines else {}
+        hits = self._pattern_hits(report, ordered)
+        query_exceptions = {n.lower() for n in report.exceptions}
+
+        scored: list[tuple[float, str, int]] = []
+        for c in ordered:
+            entry = ix.entries[c]
+            evidence = {
+                "signature": fuzzy.get(c, 0.0),
+                "words": float(lex_sig[c]) * 0.9,
+                "symptom": float(lex_sym[c]) * (0.92 if entry.kind is EntryKind.SYMPTOM else 0.85),
+            }
+            if c in hits:
+                evidence["pattern"] = 0.9 + 0.1 * evidence["signature"]
+            via = max(evidence, key=lambda key: evidence[key])
+            score = evidence[via]
+            if entry.exception_name and query_exceptions:
+                if entry.exception_name.lower() in query_exceptions:
+                    score += 0.05
+                elif via != "pattern":
+                    score *= 0.85
+            if ix.libraries[c] & report.libraries:
+                score += 0.03
+            scored.append((min(1.0, score), via, c))
+
+        scored.sort(key=lambda item: (-item[0], item[2]))
+        matches = tuple(
+            Match(ix.entries[c], round(score, 4), _confidence(score, t), via)
+            for score, via, c in scored[:top]
+            if score >= t.minimum
+        )
+        return MatchResult(report, matches, self._should_reply(report, matches))
+
+    def _should_reply(self, report: ErrorReport, matches: tuple[Match, ...]) -> bool:
+        """Passive mode: speak up only for an error report or a problem description we are sure of."""
+        t = self.thresholds
+        if not matches:
+            return False
+        best = matches[0]
+        runner_up = matches[1].score if len(matches) > 1 else 0.0
+        if best.score - runner_up < t.reply_margin:
+            return False
+        if report.is_error_report and best.via in {"pattern", "signature", "words"}:
+            return best.score >= t.reply
+        return best.score >= t.reply_symptom

@@ -1,0 +1,49 @@
+"""Mask the parts of an error message that vary between runs, the way error-grouping systems do.
+
+`mat1 and mat2 shapes cannot be multiplied (64x512 and 256x10)` and the same error with other shapes
+must compare as equal, so shapes, numbers, addresses, paths, quoted names, versions and device names
+become placeholder tokens before any comparison. Placeholders are plain words (`_num_`, `_shape_`) so
+the fuzzy scorers treat each as one token.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Order matters: wider constructs (urls, paths, shapes) are masked before the numbers inside them.
+_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"https?://\S+"), " _url_ "),
+    (re.compile(r"\b0x[0-9a-fA-F]+\b"), " _hex_ "),
+    (re.compile(r"\b[0-9a-f]{12,}\b"), " _hex_ "),
+    (re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.+~@-]+){2,}[\\/]?"), " _path_ "),
+    (
+        re.compile(r"\b[\w.+-]+\.(?:py|pyx|so|dll|pyd|cpp|cu|h|ipynb|json|csv|txt|yaml|yml|pt|pth|bin|ckpt)\b"),
+        " _file_ ",
+    ),
+    (re.compile(r"torch\.Size\(\[[^\]]*\]\)"), " _shape_ "),
+    (re.compile(r"\[\s*-?\d+(?:\s*,\s*-?\d+)*\s*,?\s*\]"), " _shape_ "),
+    (re.compile(r"\(\s*-?\d+\s*(?:,\s*-?\d+\s*)+,?\s*\)|\(\s*\d+\s*,\s*\)"), " _shape_ "),
+    (re.compile(r"\b\d+(?:x\d+)+\b"), " _shape_ "),
+    (re.compile(r"\b(?:cuda|mps|xpu|hpu|npu):\d+\b"), " _device_ "),
+    (re.compile(r"\b\d+(?:\.\d+)?\s*(?:[KMGT]i?B|bytes?)\b", re.IGNORECASE), " _size_ "),
+    (re.compile(r"\bv?\d+(?:\.\d+){1,3}(?:[a-z]+\d*|\+\w+)?\b"), " _ver_ "),
+    # A quoted path stays a path, not an anonymous quoted name.
+    (re.compile(r"""['"`]\s*(_[a-z]+_)\s*['"`]"""), r" \1 "),
+    (re.compile(r"'[^'\n]{1,80}'|\"[^\"\n]{1,80}\"|`[^`\n]{1,80}`"), " _q_ "),
+    (re.compile(r"\b\d+\b"), " _num_ "),
+)
+_SPACE = re.compile(r"\s+")
+_NOISE = re.compile(r"[^\w\s]")
+
+
+def mask(text: str) -> str:
+    """The text with variable parts replaced by placeholders; case and punctuation kept."""
+    for pattern, placeholder in _MASKS:
+        text = pattern.sub(placeholder, text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalize(text: str) -> str:
+    """The comparison form: masked, lower-case, punctuation dropped, spaces folded."""
+    masked = mask(text).lower()
+    return _SPACE.sub(" ", _NOISE.sub(" ", masked)).strip()

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.matching.normalize import mask, normalize
+
+
+def test_shapes_of_any_size_normalise_to_the_same_text() -> None:
+    a = normalize("RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x512 and 256x10)")
+    b = normalize("RuntimeError: mat1 and mat2 shapes cannot be multiplied (1x3 and 7x2048)")
+    assert a == b
+    assert "_shape_" in a
+
+
+@pytest.mark.parametrize(
+    ("raw", "placeholder"),
+    [
+        ("object at 0x7f3a2b1c9d30", "_hex_"),
+        ('File "/home/u/project/train.py"', "_path_"),
+        (r"C:\Users\me\venv\lib\site-packages\torch\lib\c10.dll", "_path_"),
+        ("torch.Size([16, 1])", "_shape_"),
+        ("weight of size [64, 3, 7, 7]", "_shape_"),
+        ("found at least two devices, cuda:0 and cpu", "_device_"),
+        ("requires numpy 1.26.4", "_ver_"),
+        ("Tried to allocate 2.00 GiB", "_size_"),
+        ("No module named 'sklearn'", "_q_"),
+        ("Target 10 is out of bounds", "_num_"),
+        ("see https://pytorch.org/docs/stable/notes/cuda.html", "_url_"),
+    ],
+)
+def test_variable_parts_are_masked(raw: str, placeholder: str) -> None:
+    assert placeholder in mask(raw)
+
+
+def test_words_that_carry_meaning_survive() -> None:
+    text = normalize("RuntimeError: Expected all tensors to be on the same device, but found cuda:1 and cpu!")
+    assert "expected all tensors to be on the same device" in text
+    assert "cuda:1" not in text
+
+
+def test_quoted_names_mask_but_different_errors_stay_different() -> None:
+    assert normalize("KeyError: 'label'") == normalize("KeyError: 'target'")
+    assert normalize("TypeError: 'int' object is not callable") != normalize("TypeError: 'int' object is not iterable")
