@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -146,6 +147,18 @@ def cmd_kb_import_md(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_kb_import_deadends(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.knowledge.deadends import import_deadends
+
+    source, out_dir = Path(args.dir), Path(args.out)
+    if not source.is_dir():
+        out.write(f"{source}: not a directory\n")
+        return 1
+    report = import_deadends(source, out_dir, args.licence)
+    out.write(report.summary(out_dir))
+    return 0 if report.converted else 1
+
+
 def cmd_kb_stats(args: argparse.Namespace, out: TextIO) -> int:
     from bot.stats import knowledge_stats
 
@@ -158,6 +171,83 @@ def cmd_kb_verify(args: argparse.Namespace, out: TextIO) -> int:
     from bot.verify import verify_command
 
     return verify_command(_knowledge_dirs(args), args.only, args.mark, args.timeout, out)
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
+    from bot.chat.app import run_bot
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        sys.stderr.write(f"knownfix: {exc}\n")
+        return 2
+    logging.getLogger().setLevel(settings.log_level)
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))
+    try:
+        asyncio.run(run_bot(settings))
+    except Exception as exc:  # one clear line for the operator; the log above has the details
+        logging.getLogger("knownfix").debug("bot stopped", exc_info=True)
+        sys.stderr.write(f"knownfix: the bot stopped: {type(exc).__name__}: {exc}\n")
+        return 1
+    return 0
+
+
+async def _feedback_changes(database: str, dirs: list[Path]) -> tuple[Any, Any, Any]:
+    from bot.feedback.report import rate_changes
+    from bot.store import Store
+
+    kb = load_knowledge(dirs)
+    async with Store(database) as store:
+        feedback = await store.all_feedback()
+        figures = await store.stats()
+    return kb, rate_changes(kb, {k: v.tallies for k, v in feedback.items()}), figures
+
+
+def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
+    from bot.knowledge.markdown import percent
+
+    if not Path(args.database).exists():
+        out.write(f"no database at {args.database}\n")
+        return 1
+    kb, changes, figures = asyncio.run(_feedback_changes(args.database, _knowledge_dirs(args)))
+    out.write(
+        f"entries {len(kb)}, replies {figures.replies}, votes {figures.votes}, "
+        f"watched channels {figures.watched_channels}\n"
+    )
+    if figures.top_entries:
+        out.write("\nmost matched\n" + "".join(f"  {e:<55} {n}\n" for e, n in figures.top_entries))
+    if changes:
+        out.write(f"\n{'workaround':<60} {'curated':>8} {'observed':>9} {'reports':>8}\n")
+        for c in changes:
+            out.write(
+                f"{c.entry_id + ' #' + str(c.number):<60} {percent(c.curated):>7}% {percent(c.observed):>8}% "
+                f"{c.reports:>8}\n"
+            )
+    if figures.wrong_matches:
+        out.write("\nreported as wrong matches\n" + "".join(f"  {e:<55} {n}\n" for e, n in figures.wrong_matches))
+    return 0
+
+
+def cmd_kb_apply_feedback(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
+    from bot.feedback.apply import apply_feedback
+
+    if not Path(args.database).exists():
+        out.write(f"no database at {args.database}\n")
+        return 1
+    kb, changes, _ = asyncio.run(_feedback_changes(args.database, _knowledge_dirs(args)))
+    paths = {e.id: Path(e.path) for e in kb.entries if e.path}
+    written = apply_feedback(changes, paths)
+    for path in written:
+        out.write(f"updated {path}\n")
+    out.write(f"{len(written)} file(s) updated from {len(changes)} voted workaround(s); review with git diff\n")
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
@@ -197,12 +287,29 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--out", metavar="DIR", help="write <DIR>/<id>.yaml instead of printing")
     imp.set_defaults(func=cmd_kb_import_md)
+    dead = kb.add_parser("import-deadends", help="turn a folder of deadends.dev canons (JSON) into YAML entries")
+    dead.add_argument("dir", help="the canons folder (searched recursively for *.json)")
+    dead.add_argument("out", help="writes <OUT>/<domain>/<slug>.yaml")
+    dead.add_argument("--licence", help="licence named in source_note (default: from DIR/LICENSE, else MIT)")
+    dead.set_defaults(func=cmd_kb_import_deadends)
     kb.add_parser("stats", help="entries by domain and verification level").set_defaults(func=cmd_kb_stats)
     verify = kb.add_parser("verify", help="run the reproducers and check the matcher finds each entry")
     verify.add_argument("--only", action="append", metavar="ID", help="verify only these ids (repeatable)")
     verify.add_argument("--mark", action="store_true", help="mark passing entries `reproduced` in their files")
     verify.add_argument("--timeout", type=float, default=60.0, help="seconds per reproducer")
     verify.set_defaults(func=cmd_kb_verify)
+
+    run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument("--config", metavar="FILE", help="a TOML settings file (default: $KNOWNFIX_CONFIG)")
+    run.set_defaults(func=cmd_run)
+
+    default_db = os.environ.get("KNOWNFIX_DATABASE", "data/knownfix.sqlite3")
+    stats = sub.add_parser("stats", help="replies, votes, and curated against observed fix rates")
+    stats.add_argument("--database", default=default_db, help="the bot's SQLite file (default: %(default)s)")
+    stats.set_defaults(func=cmd_stats)
+    apply = kb.add_parser("apply-feedback", help="write observed fix rates back into the entry files")
+    apply.add_argument("--database", default=default_db, help="the bot's SQLite file (default: %(default)s)")
+    apply.set_defaults(func=cmd_kb_apply_feedback)
 
     ev = sub.add_parser("eval", help="top-1, top-3, MRR and passive figures on labelled cases")
     ev.add_argument("cases", help="a JSONL file of {text, expected} cases")

@@ -1,0 +1,116 @@
+"""What every way of asking shares: read a message's text and attachments, match, build the reply.
+
+Cogs translate Discord events into calls of these functions and send what they return.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+
+import aiohttp
+import discord
+
+from bot.knowledge.markdown import render_markdown
+from bot.matching.matcher import MatchResult
+from bot.render.embed import RenderedReply, render_embed
+from bot.reply import Reply, build_reply
+from bot.store import EntryFeedback, StoredReply
+
+log = logging.getLogger(__name__)
+
+TEXT_EXTENSIONS = (".txt", ".log", ".py", ".md", ".out", ".err", ".ipynb", ".json", ".yaml", ".yml", ".toml", ".cfg")
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+@dataclass(frozen=True)
+class Gathered:
+    text: str
+    skipped: tuple[str, ...]  # attachments not read, with the reason, for the logs
+
+
+def is_text_attachment(attachment: discord.Attachment) -> bool:
+    content_type = (attachment.content_type or "").split(";")[0].strip()
+    if content_type.startswith("text/") or content_type in ("application/json", "application/x-python"):
+        return True
+    return attachment.filename.lower().endswith(TEXT_EXTENSIONS)
+
+
+def looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    text = sample.decode("utf-8", errors="replace")
+    return text.count("\ufffd") > len(text) * 0.05
+
+
+async def read_attachment_tail(session: aiohttp.ClientSession, url: str, limit: int) -> bytes:
+    """At most `limit` bytes of the file, preferring its end: a log's error is at the bottom."""
+    async with session.get(url, headers={"Range": f"bytes=-{limit}"}) as response:
+        response.raise_for_status()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(65536):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= limit:
+                break
+        return b"".join(chunks)[-limit:]
+
+
+async def gather_text(message: discord.Message, session: aiohttp.ClientSession, limit: int) -> Gathered:
+    """The message's own text followed by its text attachments, each read up to `limit` bytes."""
+    parts = [message.content or ""]
+    skipped: list[str] = []
+    for attachment in message.attachments[:5]:
+        if not is_text_attachment(attachment):
+            skipped.append(f"{attachment.filename}: not a text file")
+            continue
+        try:
+            data = await read_attachment_tail(session, attachment.url, limit)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            skipped.append(f"{attachment.filename}: download failed ({exc})")
+            continue
+        if looks_binary(data):
+            skipped.append(f"{attachment.filename}: binary content")
+            continue
+        parts.append(data.decode("utf-8", errors="replace"))
+    if skipped:
+        log.info("message %s: skipped attachments: %s", message.id, "; ".join(skipped))
+    return Gathered("\n\n".join(p for p in parts if p), tuple(skipped))
+
+
+@dataclass(frozen=True)
+class Answer:
+    result: MatchResult
+    reply: Reply
+    rendered: RenderedReply
+
+    def files(self) -> list[discord.File]:
+        if not self.rendered.overflow:
+            return []
+        data = io.BytesIO(self.rendered.overflow.encode("utf-8"))
+        return [discord.File(data, filename=f"{self.reply.entry.id.replace('/', '_')}.md")]
+
+    def stored(self, message: discord.Message, source_id: int | None, asker_id: int | None) -> StoredReply:
+        return StoredReply(
+            message_id=message.id,
+            channel_id=message.channel.id,
+            guild_id=message.guild.id if message.guild else None,
+            source_message_id=source_id,
+            asker_id=asker_id,
+            entry_id=self.reply.entry.id,
+            shown_workarounds=self.rendered.shown,
+            score=self.reply.score,
+            confidence=self.reply.confidence.value,
+        )
+
+
+def answer_from(result: MatchResult, feedback: EntryFeedback | None = None) -> Answer | None:
+    if result.best is None:
+        return None
+    reply = build_reply(
+        result.best, result.matches[1:], feedback.tallies if feedback else None, feedback.wrong_match if feedback else 0
+    )
+    return Answer(result, reply, render_embed(reply, render_markdown(reply.entry)))

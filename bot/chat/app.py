@@ -1,0 +1,120 @@
+"""The Discord bot: a `commands.Bot` that owns the engine and the store; cogs do the talking."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+import aiohttp
+import discord
+from discord.ext import commands
+
+from bot.chat.answer import NO_MENTIONS, Answer, answer_from
+from bot.engine import Engine
+from bot.matching.matcher import MatchResult
+from bot.settings import Settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.chat.cogs.passive",
+    "bot.chat.cogs.asking",
+    "bot.chat.cogs.lookup",
+    "bot.chat.cogs.feedback",
+    "bot.chat.cogs.watch",
+    "bot.chat.cogs.admin",
+)
+
+
+def intents() -> discord.Intents:
+    chosen = discord.Intents.default()  # guilds, guild messages, guild reactions, ...
+    chosen.message_content = True  # privileged: enable it in the developer portal too
+    return chosen
+
+
+class KnownfixBot(commands.Bot):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=NO_MENTIONS,
+            owner_ids=set(settings.owner_ids) or None,
+            help_command=None,
+        )
+        self.settings = settings
+        self.store = Store(settings.database)
+        self.engine: Engine | None = None
+        self.watched: set[int] = set(settings.watch_channels)
+        self.http_session: aiohttp.ClientSession | None = None
+        # Matching is CPU work: one big paste must not hold up heartbeats and other messages.
+        self._matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knownfix-match")
+
+    async def setup_hook(self) -> None:
+        await self.store.open()
+        self.engine = await asyncio.to_thread(Engine.load, self.settings.knowledge, self.settings.thresholds)
+        log.info("knowledge: %d entries, %d problems", len(self.engine.kb), len(self.engine.kb.problems))
+        self.watched |= await self.store.watched_channels()
+        self.http_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.settings.dev_guild:
+            guild = discord.Object(id=self.settings.dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def close(self) -> None:
+        await super().close()
+        if self.http_session is not None:
+            await self.http_session.close()
+        await self.store.close()
+        self._matching.shutdown(wait=False, cancel_futures=True)
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s to %d guild(s); watching %d channel(s)", self.user, len(self.guilds), len(self.watched)
+        )
+
+    # -- the core, off the event loop -----------------------------------------------------------------
+
+    def require_engine(self) -> Engine:
+        if self.engine is None:
+            raise RuntimeError("the knowledge base is not loaded yet")
+        return self.engine
+
+    async def match(self, text: str) -> MatchResult:
+        engine = self.require_engine()
+        return await asyncio.get_running_loop().run_in_executor(self._matching, engine.match, text)
+
+    async def answer(self, result: MatchResult) -> Answer | None:
+        """The reply for a match, ranked with the fix rates the votes so far give."""
+        if result.best is None:
+            return None
+        feedback = await self.store.feedback(result.best.entry.id)
+        return answer_from(result, feedback)
+
+    async def reload_knowledge(self) -> Engine:
+        engine = await asyncio.to_thread(Engine.load, self.settings.knowledge, self.settings.thresholds)
+        self.engine = engine
+        return engine
+
+
+async def run_bot(settings: Settings) -> None:
+    bot = KnownfixBot(settings)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with bot:
+        runner = asyncio.create_task(bot.start(settings.token))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("shutting down")
+            await bot.close()
+        stopper.cancel()
+        await asyncio.gather(runner, return_exceptions=stopper in done)

@@ -1,0 +1,1 @@
+"""One cog per concern; each translates Discord events into calls of the core."""

@@ -1,0 +1,86 @@
+"""Reactions on the bot's replies: votes that move fix rates, and 🗑️ to remove a reply."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.render.embed import DELETE_EMOJI, NONE_FIXED_EMOJI, NUMBER_EMOJI, WRONG_MATCH_EMOJI
+from bot.store import NONE_FIXED, WRONG_MATCH, StoredReply, workaround_option
+
+if TYPE_CHECKING:
+    from bot.chat.app import KnownfixBot
+
+log = logging.getLogger(__name__)
+
+WRONG_MATCH_ALIASES = {WRONG_MATCH_EMOJI, "🤷‍♂️", "🤷‍♀️", "❓"}
+
+
+def vote_option(emoji: str, reply: StoredReply) -> str | None:
+    """The stored vote an emoji means on this reply, or None when it is not a vote."""
+    if emoji in NUMBER_EMOJI:
+        position = NUMBER_EMOJI.index(emoji) + 1
+        if position <= len(reply.shown_workarounds):
+            return workaround_option(reply.shown_workarounds[position - 1])
+        return None
+    if emoji == NONE_FIXED_EMOJI:
+        return NONE_FIXED
+    if emoji in WRONG_MATCH_ALIASES:
+        return WRONG_MATCH
+    return None
+
+
+class Feedback(commands.Cog):
+    def __init__(self, bot: KnownfixBot) -> None:
+        self.bot = bot
+
+    def _is_own(self, user_id: int) -> bool:
+        return self.bot.user is not None and user_id == self.bot.user.id
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        if self._is_own(payload.user_id) or (payload.member is not None and payload.member.bot):
+            return
+        reply = await self.bot.store.reply(payload.message_id)
+        if reply is None:  # not one of our replies
+            return
+        emoji = str(payload.emoji)
+        if emoji == DELETE_EMOJI:
+            await self._delete_if_allowed(payload, reply)
+            return
+        option = vote_option(emoji, reply)
+        if option is not None and await self.bot.store.add_vote(reply.message_id, payload.user_id, option):
+            log.info("vote %s on reply %s (%s)", option, reply.message_id, reply.entry_id)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        if self._is_own(payload.user_id):
+            return
+        user = self.bot.get_user(payload.user_id)
+        if user is not None and user.bot:
+            return
+        reply = await self.bot.store.reply(payload.message_id)
+        if reply is None:
+            return
+        option = vote_option(str(payload.emoji), reply)
+        if option is not None and await self.bot.store.remove_vote(reply.message_id, payload.user_id, option):
+            log.info("vote %s retracted on reply %s", option, reply.message_id)
+
+    async def _delete_if_allowed(self, payload: discord.RawReactionActionEvent, reply: StoredReply) -> None:
+        channel = self.bot.get_channel(payload.channel_id)
+        allowed = payload.user_id == reply.asker_id
+        if not allowed and payload.member is not None and isinstance(channel, discord.abc.GuildChannel):
+            allowed = channel.permissions_for(payload.member).manage_messages
+        if not allowed or not isinstance(channel, discord.abc.Messageable):
+            return
+        with contextlib.suppress(discord.NotFound):
+            await channel.get_partial_message(payload.message_id).delete()
+        await self.bot.store.mark_deleted(reply.message_id)
+
+
+async def setup(bot: KnownfixBot) -> None:
+    await bot.add_cog(Feedback(bot))

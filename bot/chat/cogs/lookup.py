@@ -1,0 +1,85 @@
+"""Looking things up: `/search` over the knowledge base and `/entry` to show one entry, both autocompleted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from rapidfuzz import fuzz, process
+
+from bot.chat.answer import NO_MENTIONS, answer_from
+from bot.chat.cogs.passive import add_prompts
+from bot.matching.extract import extract
+from bot.matching.matcher import Confidence, Match, MatchResult
+from bot.render.embed import clip
+
+if TYPE_CHECKING:
+    from bot.chat.app import KnownfixBot
+
+CHOICES_MAX = 25  # Discord's limit on autocomplete choices
+CHOICE_NAME_MAX = 100
+
+
+def entry_choices(bot: KnownfixBot, current: str) -> list[app_commands.Choice[str]]:
+    engine = bot.require_engine()
+    entries = engine.kb.entries
+    if not current.strip():
+        picked = sorted(entries, key=lambda e: e.id)[:CHOICES_MAX]
+    else:
+        labels = [f"{e.id} {e.title}" for e in entries]
+        found = process.extract(current, labels, scorer=fuzz.WRatio, limit=CHOICES_MAX, score_cutoff=40)
+        picked = [entries[index] for _, _, index in found]
+    return [app_commands.Choice(name=clip(f"{e.title} ({e.id})", CHOICE_NAME_MAX), value=e.id) for e in picked]
+
+
+class Lookup(commands.Cog):
+    def __init__(self, bot: KnownfixBot) -> None:
+        self.bot = bot
+
+    async def _autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return entry_choices(self.bot, current)
+
+    @app_commands.command(name="search", description="Search the knowledge base")
+    @app_commands.describe(query="Words from the error or the symptom")
+    async def search(self, interaction: discord.Interaction, query: str) -> None:
+        engine = self.bot.require_engine()
+        chosen = engine.kb.get(query)  # picked from the autocomplete list
+        if chosen is not None:
+            lines = [f"`{chosen.id}` — {clip(chosen.title, 150)}"]
+        else:
+            result = await self.bot.match(query)
+            lines = [f"`{m.entry.id}` ({m.score:.0%}) — {clip(m.entry.title, 150)}" for m in result.matches]
+        text = "\n".join(lines) if lines else "Nothing in the knowledge base is close to that."
+        await interaction.response.send_message(
+            clip(text + "\n\nShow one with `/entry`.", 2000), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    search.autocomplete("query")(_autocomplete)
+
+    @app_commands.command(name="entry", description="Show one knowledge entry with its ranked fixes")
+    @app_commands.describe(id="The entry id, e.g. pytorch/device-mismatch")
+    async def entry(self, interaction: discord.Interaction, id: str) -> None:
+        engine = self.bot.require_engine()
+        entry = engine.kb.get(id)
+        if entry is None:
+            await interaction.response.send_message(
+                "No entry has that id; pick one from the list.", ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        shown = MatchResult(extract(""), (Match(entry, 1.0, Confidence.HIGH, "id"),), False)
+        answer = answer_from(shown, await self.bot.store.feedback(entry.id))
+        assert answer is not None
+        await interaction.response.send_message(
+            embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS
+        )
+        sent = await interaction.original_response()
+        await self.bot.store.record_reply(answer.stored(sent, None, interaction.user.id))
+        await add_prompts(sent, len(answer.rendered.shown), self.bot.settings.reaction_prompts)
+
+    entry.autocomplete("id")(_autocomplete)
+
+
+async def setup(bot: KnownfixBot) -> None:
+    await bot.add_cog(Lookup(bot))

@@ -1,0 +1,127 @@
+"""Passive mode: in watched channels, threads and forum posts, answer a confident error report unprompted."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.chat.answer import NO_MENTIONS, Answer, gather_text
+from bot.render.embed import NONE_FIXED_EMOJI, NUMBER_EMOJI
+
+if TYPE_CHECKING:
+    from bot.chat.app import KnownfixBot
+
+log = logging.getLogger(__name__)
+
+
+def watched_channel_id(channel: object) -> int | None:
+    """The id that decides whether a message is watched: a thread's or forum post's parent, else the channel."""
+    if isinstance(channel, discord.Thread):
+        return channel.parent_id
+    return getattr(channel, "id", None)
+
+
+class Cooldowns:
+    """At most one passive reply per channel every `channel_s` seconds and per person every `user_s`."""
+
+    def __init__(self, channel_s: float, user_s: float) -> None:
+        self.channel_s, self.user_s = channel_s, user_s
+        self._channel: dict[int, float] = {}
+        self._user: dict[int, float] = {}
+
+    def ready(self, channel_id: int, user_id: int, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        return now - self._channel.get(channel_id, -1e18) >= self.channel_s and (
+            now - self._user.get(user_id, -1e18) >= self.user_s
+        )
+
+    def used(self, channel_id: int, user_id: int, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        self._channel[channel_id] = self._user[user_id] = now
+
+
+async def add_prompts(message: discord.Message, shown: int, prompts: int) -> None:
+    """The vote reactions under a reply: one request each, so only as many as configured."""
+    try:
+        for emoji in NUMBER_EMOJI[: min(prompts, shown)]:
+            await message.add_reaction(emoji)
+        if prompts:
+            await message.add_reaction(NONE_FIXED_EMOJI)
+    except discord.HTTPException as exc:
+        log.warning("could not add vote prompts to %s: %s", message.id, exc)
+
+
+class Passive(commands.Cog):
+    def __init__(self, bot: KnownfixBot) -> None:
+        self.bot = bot
+        self.cooldowns = Cooldowns(bot.settings.channel_cooldown, bot.settings.user_cooldown)
+
+    def _is_watched(self, message: discord.Message) -> bool:
+        if message.guild is None or message.author.bot or message.webhook_id is not None:
+            return False
+        if self.bot.user is not None and message.author.id == self.bot.user.id:
+            return False
+        channel_id = watched_channel_id(message.channel)
+        return channel_id in self.bot.watched or message.channel.id in self.bot.watched
+
+    async def _passive_answer(self, message: discord.Message) -> Answer | None:
+        assert self.bot.http_session is not None
+        gathered = await gather_text(message, self.bot.http_session, self.bot.settings.max_attachment_bytes)
+        if not gathered.text.strip():
+            return None
+        result = await self.bot.match(gathered.text)
+        if not result.reply:
+            return None
+        return await self.bot.answer(result)
+
+    async def _send(self, message: discord.Message, answer: Answer) -> None:
+        sent = await message.reply(
+            embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, mention_author=False
+        )
+        await self.bot.store.record_reply(answer.stored(sent, message.id, message.author.id))
+        await add_prompts(sent, len(answer.rendered.shown), self.bot.settings.reaction_prompts)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if not self._is_watched(message):
+            return
+        channel_id = message.channel.id
+        if not self.cooldowns.ready(channel_id, message.author.id):
+            return
+        answer = await self._passive_answer(message)
+        if answer is None:
+            return
+        if await self.bot.store.reply_to(message.id) is not None:  # one reply per message
+            return
+        self.cooldowns.used(channel_id, message.author.id)
+        await self._send(message, answer)
+
+    @commands.Cog.listener()
+    async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
+        if not self._is_watched(after) or before.content == after.content:
+            return
+        previous = await self.bot.store.reply_to(after.id)
+        answer = await self._passive_answer(after)
+        if previous is None:
+            if answer is not None and self.cooldowns.ready(after.channel.id, after.author.id):
+                self.cooldowns.used(after.channel.id, after.author.id)
+                await self._send(after, answer)
+            return
+        reply_message = after.channel.get_partial_message(previous.message_id)  # type: ignore[union-attr]
+        try:
+            if answer is None:
+                await reply_message.delete()
+                await self.bot.store.mark_deleted(previous.message_id)
+            else:
+                edited = await reply_message.edit(embed=answer.rendered.embed, allowed_mentions=NO_MENTIONS)
+                await self.bot.store.record_reply(answer.stored(edited, after.id, after.author.id))
+        except discord.NotFound:
+            await self.bot.store.mark_deleted(previous.message_id)
+
+
+async def setup(bot: KnownfixBot) -> None:
+    await bot.add_cog(Passive(bot))

@@ -1,0 +1,59 @@
+"""`/watch`: choose the channels (text, forum, or a thread's parent) where the bot answers unprompted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.chat.answer import NO_MENTIONS
+
+if TYPE_CHECKING:
+    from bot.chat.app import KnownfixBot
+
+WatchableChannel = discord.TextChannel | discord.ForumChannel | discord.Thread
+
+
+class Watch(commands.Cog):
+    def __init__(self, bot: KnownfixBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="watch", description="Answer pasted errors unprompted in a channel (or stop)")
+    @app_commands.describe(channel="The channel or forum (default: this one)", enabled="Watch it (default) or stop")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def watch(
+        self, interaction: discord.Interaction, channel: WatchableChannel | None = None, enabled: bool = True
+    ) -> None:
+        assert interaction.guild_id is not None
+        target = channel or interaction.channel
+        if target is None:
+            await interaction.response.send_message("Name a channel to watch.", ephemeral=True)
+            return
+        if isinstance(target, discord.Thread) and target.parent_id is not None:
+            target_id = target.parent_id  # watching a thread means watching where its threads live
+        else:
+            target_id = target.id
+        if enabled:
+            await self.bot.store.watch(target_id, interaction.guild_id, interaction.user.id)
+            self.bot.watched.add(target_id)
+            text = f"Watching <#{target_id}>: I'll answer pasted errors there when I'm confident."
+        else:
+            await self.bot.store.unwatch(target_id)
+            self.bot.watched.discard(target_id)
+            text = f"Stopped watching <#{target_id}>."
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @watch.error
+    async def watch_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, app_commands.MissingPermissions):
+            await interaction.response.send_message("You need the Manage Server permission for that.", ephemeral=True)
+            return
+        raise error
+
+
+async def setup(bot: KnownfixBot) -> None:
+    await bot.add_cog(Watch(bot))

@@ -1,0 +1,143 @@
+"""The reply as one Discord embed, always inside Discord's limits. Pure: a reply model in, an embed out.
+
+Long code is trimmed at a line boundary and its code block closed, never cut mid-block; whatever did
+not fit goes into `overflow`, the full reply as Markdown, which the caller attaches as a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import discord
+
+from bot.knowledge.markdown import percent
+from bot.matching.matcher import Confidence
+from bot.reply import RankedWorkaround, Reply
+
+# Discord's documented embed limits.
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELDS_MAX = 25
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+CONTENT_MAX = 2000
+
+# Emoji the bot reads as votes; the position shown is what a number means.
+NUMBER_EMOJI = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
+NONE_FIXED_EMOJI = "❌"
+WRONG_MATCH_EMOJI = "🤷"
+DELETE_EMOJI = "🗑️"
+
+MAX_WORKAROUNDS_SHOWN = 5
+DESCRIPTION_BUDGET = 1200  # keeps room in the 6000 total for the workarounds
+CODE_BUDGET = 700
+COLOURS = {Confidence.HIGH: 0x2ECC71, Confidence.MEDIUM: 0xF1C40F, Confidence.LOW: 0x95A5A6}
+BADGES = {"reproduced": "✅ reproduced", "expert": "🎓 expert-checked", "community": "👥 community"}
+
+
+@dataclass(frozen=True)
+class RenderedReply:
+    embed: discord.Embed
+    shown: tuple[int, ...]  # workaround numbers in the order shown: position N is reaction N
+    overflow: str | None  # the full reply as Markdown when something had to be trimmed
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary where one is near, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def code_block(code: str, lang: str | None, budget: int) -> tuple[str, bool]:
+    """A closed code block of at most `budget` characters, trimmed at a line boundary; and whether it was."""
+    code = code.replace("```", "`\u200b``")  # a fence inside the code would end the block early
+    head, tail = f"```{lang or ''}\n", "\n```"
+    room = budget - len(head) - len(tail)
+    if len(code) <= room:
+        return head + code + tail, False
+    note = "# … trimmed: the full code is in the attached file"
+    kept: list[str] = []
+    used = len(note) + 1
+    for line in code.split("\n"):
+        if used + len(line) + 1 > room:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    if not kept:  # one enormous line: cut it, the block still closes
+        kept = [code[: max(0, room - len(note) - 2)]]
+    return head + "\n".join([*kept, note]) + tail, True
+
+
+def _workaround_field(position: int, r: RankedWorkaround) -> tuple[str, str, bool]:
+    reports = f" · {r.rate.reports} report{'s' if r.rate.reports != 1 else ''}" if r.rate.reports else ""
+    name = clip(
+        f"{NUMBER_EMOJI[position - 1]} {r.workaround.title} — fixes {percent(r.rate.observed)}%{reports}",
+        FIELD_NAME_MAX,
+    )
+    parts: list[str] = []
+    if r.workaround.condition:
+        parts.append(clip(f"*When:* {r.workaround.condition}", 250))
+    trimmed = False
+    if r.workaround.code:
+        used = sum(len(p) + 1 for p in parts)
+        block, trimmed = code_block(r.workaround.code, r.workaround.lang, min(CODE_BUDGET, FIELD_VALUE_MAX - used))
+        parts.append(block)
+    value = "\n".join(parts) or "\u200b"
+    return name, value, trimmed
+
+
+def _embed_size(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def render_embed(reply: Reply, full_markdown: str | None = None) -> RenderedReply:
+    e = reply.entry
+    badge = BADGES.get(e.verification.value, "🤖 unverified (AI-drafted)")
+    confidence = f"**{reply.confidence.value.capitalize()} confidence** ({reply.score:.0%} match) · {badge}"
+    description = f"{confidence}\n\n**Root cause**\n{e.root_cause}"
+    trimmed = len(description) > DESCRIPTION_BUDGET
+    embed = discord.Embed(
+        title=clip(e.title, TITLE_MAX),
+        description=clip(description, DESCRIPTION_BUDGET),
+        colour=COLOURS[reply.confidence],
+    )
+    shown: list[int] = []
+    for position, ranked in enumerate(reply.workarounds[:MAX_WORKAROUNDS_SHOWN], 1):
+        name, value, cut = _workaround_field(position, ranked)
+        if _embed_size(embed) + len(name) + len(value) > EMBED_TOTAL_MAX - 900:
+            trimmed = True
+            break
+        embed.add_field(name=name, value=value, inline=False)
+        shown.append(ranked.number)
+        trimmed = trimmed or cut
+    trimmed = trimmed or len(reply.workarounds) > len(shown)
+
+    if reply.dead_ends:
+        lines = [f"• **{d.action}** — fails {percent(d.fail_rate)}%: {d.why}" for d in reply.dead_ends]
+        value = clip("\n".join(lines), FIELD_VALUE_MAX)
+        trimmed = trimmed or value != "\n".join(lines)
+        if _embed_size(embed) + len(value) + 40 <= EMBED_TOTAL_MAX - 400:
+            embed.add_field(name="🚫 Dead ends: what people try that does not work", value=value, inline=False)
+        else:
+            trimmed = True
+    if reply.alternatives:
+        value = clip("\n".join(f"`{m.entry.id}` ({m.score:.0%})" for m in reply.alternatives), FIELD_VALUE_MAX)
+        embed.add_field(name="Other possible matches", value=value, inline=False)
+    if reply.wrong_match_votes:
+        embed.add_field(name="Reported as a wrong match", value=f"{reply.wrong_match_votes} time(s)", inline=False)
+
+    numbers = "".join(NUMBER_EMOJI[: len(shown)])
+    footer = (
+        f"{e.id} · react {numbers} if a workaround fixed it, {NONE_FIXED_EMOJI} if none did, "
+        f"{WRONG_MATCH_EMOJI} if this is the wrong match · {DELETE_EMOJI} removes this reply"
+    )
+    embed.set_footer(text=clip(footer, FOOTER_MAX))
+    assert len(embed) <= EMBED_TOTAL_MAX and len(embed.fields) <= FIELDS_MAX
+    return RenderedReply(embed, tuple(shown), full_markdown if trimmed else None)

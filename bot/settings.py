@@ -1,0 +1,136 @@
+"""All of the bot's settings in one place: an optional TOML file, overridden by environment variables.
+
+A bad setting stops the bot at start with one line that names it (SettingsError), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from bot.engine import default_knowledge_dirs
+from bot.matching.matcher import Thresholds
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message says which and why, in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str
+    database: Path = Path("data/knownfix.sqlite3")
+    knowledge: tuple[Path, ...] = ()
+    watch_channels: frozenset[int] = frozenset()  # watched from the start, besides those added with /watch
+    owner_ids: frozenset[int] = frozenset()
+    dev_guild: int | None = None  # slash commands sync here instantly; globally otherwise
+    reply_threshold: float = Thresholds.reply
+    reply_margin: float = Thresholds.reply_margin
+    channel_cooldown: float = 10.0  # seconds between passive replies in one channel
+    user_cooldown: float = 30.0  # seconds between passive replies to one person
+    reaction_prompts: int = 3  # workaround number reactions the bot adds itself (0 turns prompts off)
+    max_attachment_bytes: int = 1_000_000
+    log_level: str = "INFO"
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(reply=self.reply_threshold, reply_margin=self.reply_margin)
+
+
+# Environment variable -> setting name. DISCORD_TOKEN is the name most hosting guides use.
+ENV = {
+    "DISCORD_TOKEN": "token",
+    "KNOWNFIX_TOKEN": "token",
+    "KNOWNFIX_DATABASE": "database",
+    "KNOWNFIX_KNOWLEDGE": "knowledge",
+    "KNOWNFIX_WATCH_CHANNELS": "watch_channels",
+    "KNOWNFIX_OWNER_IDS": "owner_ids",
+    "KNOWNFIX_DEV_GUILD": "dev_guild",
+    "KNOWNFIX_REPLY_THRESHOLD": "reply_threshold",
+    "KNOWNFIX_REPLY_MARGIN": "reply_margin",
+    "KNOWNFIX_CHANNEL_COOLDOWN": "channel_cooldown",
+    "KNOWNFIX_USER_COOLDOWN": "user_cooldown",
+    "KNOWNFIX_REACTION_PROMPTS": "reaction_prompts",
+    "KNOWNFIX_MAX_ATTACHMENT_BYTES": "max_attachment_bytes",
+    "KNOWNFIX_LOG_LEVEL": "log_level",
+}
+
+
+def _ids(name: str, value: Any) -> frozenset[int]:
+    items = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    try:
+        return frozenset(int(v) for v in items)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name}: must be Discord ids (numbers), got {value!r}") from None
+
+
+def _convert(name: str, value: Any) -> Any:
+    try:
+        if name == "token":
+            return str(value).strip()
+        if name == "database":
+            return Path(str(value))
+        if name == "knowledge":
+            items = value if isinstance(value, list) else str(value).split(os.pathsep)
+            return tuple(Path(str(v)) for v in items if str(v))
+        if name in ("watch_channels", "owner_ids"):
+            return _ids(name, value)
+        if name == "dev_guild":
+            return int(value) if str(value).strip() else None
+        if name in ("reply_threshold", "reply_margin"):
+            number = float(value)
+            if not 0.0 <= number <= 1.0:
+                raise SettingsError(f"{name}: must be from 0 to 1, got {value!r}")
+            return number
+        if name in ("channel_cooldown", "user_cooldown"):
+            number = float(value)
+            if number < 0:
+                raise SettingsError(f"{name}: must not be negative, got {value!r}")
+            return number
+        if name in ("reaction_prompts", "max_attachment_bytes"):
+            number = int(value)
+            if number < 0 or (name == "reaction_prompts" and number > 5):
+                raise SettingsError(f"{name}: out of range, got {value!r}")
+            return number
+        if name == "log_level":
+            level = str(value).upper()
+            if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+                raise SettingsError(f"log_level: must be DEBUG, INFO, WARNING or ERROR, got {value!r}")
+            return level
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, SettingsError):
+            raise
+        raise SettingsError(f"{name}: {value!r} is not valid ({exc})") from None
+    raise SettingsError(f"unknown setting {name!r}")
+
+
+def load_settings(config_file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    known = {f.name for f in fields(Settings)} - {"extra"}
+    values: dict[str, Any] = {}
+    config_file = config_file or environ.get("KNOWNFIX_CONFIG")
+    if config_file:
+        path = Path(config_file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"config file {path}: cannot read ({exc.strerror})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config file {path}: invalid TOML ({exc})") from None
+        section = data.get("knownfix", data)
+        for key, value in section.items():
+            if key not in known:
+                raise SettingsError(f"config file {path}: unknown setting {key!r}")
+            values[key] = _convert(key, value)
+    for env_name, name in ENV.items():
+        if env_name in environ and environ[env_name] != "":
+            values[name] = _convert(name, environ[env_name])
+    if not values.get("token"):
+        raise SettingsError("no Discord token: set DISCORD_TOKEN (or token in the config file)")
+    values.setdefault("knowledge", tuple(default_knowledge_dirs()))
+    return Settings(**values)

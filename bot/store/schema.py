@@ -1,0 +1,45 @@
+"""The SQLite schema as an ordered list of migrations; the database records how many it has applied.
+
+Append new migrations; never edit one that has shipped. Each runs in its own transaction together with
+the version bump, so a crash leaves the database at one version or the next, never between.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: replies the bot made, votes on them, watched channels.
+    """
+    CREATE TABLE replies (
+        message_id        INTEGER PRIMARY KEY,   -- the bot's reply message
+        channel_id        INTEGER NOT NULL,
+        guild_id          INTEGER,
+        source_message_id INTEGER,               -- the message it answered (NULL for slash commands)
+        asker_id          INTEGER,               -- who asked: may delete the reply with a reaction
+        entry_id          TEXT    NOT NULL,
+        shown_workarounds TEXT    NOT NULL,      -- JSON list of workaround numbers, in the order shown
+        score             REAL    NOT NULL,
+        confidence        TEXT    NOT NULL,
+        matched_at        TEXT    NOT NULL,
+        deleted           INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX replies_by_entry ON replies (entry_id);
+    CREATE UNIQUE INDEX replies_by_source ON replies (source_message_id) WHERE source_message_id IS NOT NULL;
+
+    CREATE TABLE votes (
+        reply_message_id INTEGER NOT NULL REFERENCES replies (message_id) ON DELETE CASCADE,
+        user_id          INTEGER NOT NULL,
+        option           TEXT    NOT NULL,       -- 'w<N>' (workaround number N fixed it), 'none', 'wrong'
+        voted_at         TEXT    NOT NULL,
+        PRIMARY KEY (reply_message_id, user_id, option)
+    );
+
+    CREATE TABLE watched_channels (
+        channel_id INTEGER PRIMARY KEY,
+        guild_id   INTEGER NOT NULL,
+        added_by   INTEGER,
+        added_at   TEXT    NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

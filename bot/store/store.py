@@ -1,0 +1,308 @@
+"""The feedback store: replies the bot made, votes on them, and watched channels, in SQLite via aiosqlite.
+
+No message content is stored: only ids, the matched entry and what was shown. Every write is one
+transaction; the database runs in WAL mode so readers never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import aiosqlite
+
+from bot.feedback.rates import Tally
+from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+NONE_FIXED = "none"
+WRONG_MATCH = "wrong"
+
+
+def workaround_option(number: int) -> str:
+    """The vote option for 'workaround number N of the entry fixed it' (its number, not where it was shown)."""
+    return f"w{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReply:
+    message_id: int
+    channel_id: int
+    guild_id: int | None
+    source_message_id: int | None
+    asker_id: int | None
+    entry_id: str
+    shown_workarounds: tuple[int, ...]
+    score: float
+    confidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFeedback:
+    tallies: dict[int, Tally]  # workaround number -> votes
+    wrong_match: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    replies: int
+    votes: int
+    watched_channels: int
+    top_entries: tuple[tuple[str, int], ...]
+    wrong_matches: tuple[tuple[str, int], ...]
+
+
+class SchemaTooNewError(RuntimeError):
+    pass
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._db: aiosqlite.Connection | None = None
+        # One connection serves every task; its transactions must not interleave.
+        self._write_lock = asyncio.Lock()
+
+    async def __aenter__(self) -> Store:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("the store is not open")
+        return self._db
+
+    async def open(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) in _write.
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        await self.db.execute("PRAGMA journal_mode=WAL")
+        await self.db.execute("PRAGMA foreign_keys=ON")
+        await self.db.execute("PRAGMA busy_timeout=5000")
+        await self.migrate()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> None:
+        current = await self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise SchemaTooNewError(
+                f"{self.path} has schema version {current}; this knownfix knows up to {SCHEMA_VERSION}"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[version - 1].split(";"):
+                    if statement.strip():
+                        await self.db.execute(statement)
+                await self.db.execute(f"PRAGMA user_version = {version}")
+                await self.db.execute("COMMIT")
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            log.info("store %s migrated to schema version %d", self.path, version)
+
+    async def _write(self, sql: str, params: tuple[object, ...], *more: tuple[str, tuple[object, ...]]) -> int:
+        """Statements in one transaction; returns the number of rows the first one changed."""
+        async with self._write_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = await self.db.execute(sql, params)
+                changed = cur.rowcount
+                for extra_sql, extra_params in more:
+                    await self.db.execute(extra_sql, extra_params)
+                await self.db.execute("COMMIT")
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+        return changed
+
+    # -- replies --------------------------------------------------------------------------------------
+
+    async def record_reply(self, reply: StoredReply) -> None:
+        """Store a reply, or update it after an edit; votes survive only while it shows the same entry."""
+        await self._write(
+            "DELETE FROM votes WHERE reply_message_id = ?"
+            " AND EXISTS (SELECT 1 FROM replies WHERE message_id = ? AND entry_id != ?)",
+            (reply.message_id, reply.message_id, reply.entry_id),
+            (
+                "INSERT INTO replies (message_id, channel_id, guild_id, source_message_id, asker_id, entry_id,"
+                " shown_workarounds, score, confidence, matched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (message_id) DO UPDATE SET entry_id = excluded.entry_id,"
+                " shown_workarounds = excluded.shown_workarounds, score = excluded.score,"
+                " confidence = excluded.confidence, matched_at = excluded.matched_at, deleted = 0",
+                (
+                    reply.message_id,
+                    reply.channel_id,
+                    reply.guild_id,
+                    reply.source_message_id,
+                    reply.asker_id,
+                    reply.entry_id,
+                    json.dumps(list(reply.shown_workarounds)),
+                    reply.score,
+                    reply.confidence,
+                    _now(),
+                ),
+            ),
+        )
+
+    def _reply_from_row(self, row: Any) -> StoredReply:
+        return StoredReply(
+            message_id=int(row[0]),
+            channel_id=int(row[1]),
+            guild_id=None if row[2] is None else int(row[2]),
+            source_message_id=None if row[3] is None else int(row[3]),
+            asker_id=None if row[4] is None else int(row[4]),
+            entry_id=str(row[5]),
+            shown_workarounds=tuple(json.loads(str(row[6]))),
+            score=float(row[7]),
+            confidence=str(row[8]),
+        )
+
+    _REPLY_COLUMNS = (
+        "message_id, channel_id, guild_id, source_message_id, asker_id, entry_id, shown_workarounds, score, confidence"
+    )
+
+    async def reply(self, message_id: int) -> StoredReply | None:
+        async with self.db.execute(
+            f"SELECT {self._REPLY_COLUMNS} FROM replies WHERE message_id = ? AND deleted = 0", (message_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return self._reply_from_row(row) if row else None
+
+    async def reply_to(self, source_message_id: int) -> StoredReply | None:
+        async with self.db.execute(
+            f"SELECT {self._REPLY_COLUMNS} FROM replies WHERE source_message_id = ? AND deleted = 0",
+            (source_message_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return self._reply_from_row(row) if row else None
+
+    async def mark_deleted(self, message_id: int) -> None:
+        """The reply message is gone; its votes stay as evidence, but it no longer takes new ones."""
+        await self._write("UPDATE replies SET deleted = 1 WHERE message_id = ?", (message_id,))
+
+    # -- votes ----------------------------------------------------------------------------------------
+
+    async def add_vote(self, reply_message_id: int, user_id: int, option: str) -> bool:
+        """Record a vote; False when this user already cast it or the reply is unknown."""
+        changed = await self._write(
+            "INSERT OR IGNORE INTO votes (reply_message_id, user_id, option, voted_at)"
+            " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM replies WHERE message_id = ? AND deleted = 0)",
+            (reply_message_id, user_id, option, _now(), reply_message_id),
+        )
+        return changed > 0
+
+    async def remove_vote(self, reply_message_id: int, user_id: int, option: str) -> bool:
+        changed = await self._write(
+            "DELETE FROM votes WHERE reply_message_id = ? AND user_id = ? AND option = ?",
+            (reply_message_id, user_id, option),
+        )
+        return changed > 0
+
+    async def vote_count(self) -> int:
+        async with self.db.execute("SELECT COUNT(*) FROM votes") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def feedback(self, entry_id: str) -> EntryFeedback:
+        """Votes on every reply that showed this entry, turned into per-workaround tallies.
+
+        'Workaround N fixed it' counts for workaround N; 'none of these fixed it' counts against every
+        workaround that reply showed.
+        """
+        fixed: Counter[int] = Counter()
+        failed: Counter[int] = Counter()
+        wrong = 0
+        async with self.db.execute(
+            "SELECT r.shown_workarounds, v.option FROM votes v JOIN replies r ON r.message_id = v.reply_message_id"
+            " WHERE r.entry_id = ?",
+            (entry_id,),
+        ) as cur:
+            async for shown_json, option in cur:
+                shown = json.loads(shown_json)
+                if option == WRONG_MATCH:
+                    wrong += 1
+                elif option == NONE_FIXED:
+                    failed.update(shown)
+                elif option.startswith("w") and option[1:].isdigit():
+                    fixed[int(option[1:])] += 1
+        numbers = set(fixed) | set(failed)
+        return EntryFeedback({n: Tally(fixed[n], failed[n]) for n in numbers}, wrong)
+
+    async def all_feedback(self) -> dict[str, EntryFeedback]:
+        async with self.db.execute("SELECT DISTINCT entry_id FROM replies") as cur:
+            ids = [str(row[0]) async for row in cur]
+        return {entry_id: await self.feedback(entry_id) for entry_id in ids}
+
+    # -- watched channels -----------------------------------------------------------------------------
+
+    async def watch(self, channel_id: int, guild_id: int, added_by: int | None) -> bool:
+        changed = await self._write(
+            "INSERT OR IGNORE INTO watched_channels (channel_id, guild_id, added_by, added_at) VALUES (?, ?, ?, ?)",
+            (channel_id, guild_id, added_by, _now()),
+        )
+        return changed > 0
+
+    async def unwatch(self, channel_id: int) -> bool:
+        return await self._write("DELETE FROM watched_channels WHERE channel_id = ?", (channel_id,)) > 0
+
+    async def watched_channels(self, guild_id: int | None = None) -> set[int]:
+        sql = "SELECT channel_id FROM watched_channels"
+        params: tuple[object, ...] = ()
+        if guild_id is not None:
+            sql += " WHERE guild_id = ?"
+            params = (guild_id,)
+        async with self.db.execute(sql, params) as cur:
+            return {int(row[0]) async for row in cur}
+
+    # -- figures --------------------------------------------------------------------------------------
+
+    async def stats(self, top: int = 5) -> StoreStats:
+        async def scalar(sql: str) -> int:
+            async with self.db.execute(sql) as cur:
+                row = await cur.fetchone()
+            return int(row[0]) if row else 0
+
+        async with self.db.execute(
+            "SELECT entry_id, COUNT(*) AS n FROM replies GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?", (top,)
+        ) as cur:
+            top_entries = tuple([(str(r[0]), int(r[1])) async for r in cur])
+        async with self.db.execute(
+            "SELECT r.entry_id, COUNT(*) AS n FROM votes v JOIN replies r ON r.message_id = v.reply_message_id"
+            " WHERE v.option = ? GROUP BY r.entry_id ORDER BY n DESC, r.entry_id LIMIT ?",
+            (WRONG_MATCH, top),
+        ) as cur:
+            wrong = tuple([(str(r[0]), int(r[1])) async for r in cur])
+        counts: defaultdict[str, int] = defaultdict(int)
+        counts["replies"] = await scalar("SELECT COUNT(*) FROM replies")
+        counts["votes"] = await scalar("SELECT COUNT(*) FROM votes")
+        counts["watched"] = await scalar("SELECT COUNT(*) FROM watched_channels")
+        return StoreStats(counts["replies"], counts["votes"], counts["watched"], top_entries, wrong)
