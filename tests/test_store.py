@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.feedback.rates import Tally, fix_rate
+from bot.knowledge.model import Verification
+from bot.store import NONE_FIXED, WRONG_MATCH, SchemaTooNewError, Store, StoredReply, workaround_option
+from bot.store.schema import SCHEMA_VERSION
+
+
+def reply(message_id: int = 100, entry: str = "demo/loss-nan", shown: tuple[int, ...] = (2, 1)) -> StoredReply:
+    return StoredReply(message_id, 10, 1, message_id + 1, 7, entry, shown, 0.9, "high")
+
+
+async def test_new_database_is_migrated_to_the_current_version_in_wal_mode(tmp_path: Path) -> None:
+    async with Store(tmp_path / "k.sqlite3") as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+        async with store.db.execute("PRAGMA journal_mode") as cur:
+            assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
+
+
+async def test_a_database_from_a_newer_knownfix_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "k.sqlite3"
+    sqlite3.connect(path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}").connection.close()
+    with pytest.raises(SchemaTooNewError):
+        async with Store(path):
+            pass
+
+
+async def test_votes_become_tallies_per_workaround_number(tmp_path: Path) -> None:
+    async with Store(tmp_path / "k.sqlite3") as store:
+        await store.record_reply(reply())
+        assert await store.add_vote(100, 1, workaround_option(2))
+        assert not await store.add_vote(100, 1, workaround_option(2))  # one vote per user per option
+        assert await store.add_vote(100, 2, workaround_option(2))
+        assert await store.add_vote(100, 3, NONE_FIXED)
+        assert await store.add_vote(100, 4, WRONG_MATCH)
+        feedback = await store.feedback("demo/loss-nan")
+        assert feedback.tallies == {2: Tally(fixed=2, failed=1), 1: Tally(fixed=0, failed=1)}
+        assert feedback.wrong_match == 1
+        assert await store.remove_vote(100, 2, workaround_option(2))
+        assert (await store.feedback("demo/loss-nan")).tallies[2] == Tally(fixed=1, failed=1)
+
+
+async def test_votes_on_unknown_or_deleted_replies_are_ignored(tmp_path: Path) -> None:
+    async with Store(tmp_path / "k.sqlite3") as store:
+        assert not await store.add_vote(999, 1, NONE_FIXED)
+        await store.record_reply(reply())
+        await store.mark_deleted(100)
+        assert not await store.add_vote(100, 1, NONE_FIXED)
+        assert await store.reply(100) is None
+
+
+async def test_an_edit_that_changes_the_entry_drops_the_old_votes(tmp_path: Path) -> None:
+    async with Store(tmp_path / "k.sqlite3") as store:
+        await store.record_reply(reply())
+        await store.add_vote(100, 1, workaround_option(1))
+        await store.record_reply(reply())  # same entry: votes stay
+        assert await store.vote_count() == 1
+        await store.record_reply(reply(entry="demo/shape-mismatch"))
+        assert await store.vote_count() == 0
+        stored = await store.reply_to(101)
+        assert stored is not None and stored.entry_id == "demo/shape-mismatch"
+
+
+async def test_concurrent_voters_lose_no_votes(tmp_path: Path) -> None:
+    async with Store(tmp_path / "k.sqlite3") as store:
+        await store.record_reply(reply())
+        results = await asyncio.gather(*(store.add_vote(100, user, NONE_FIXED) for user in range(200)))
+        assert all(results)
+        assert await store.vote_count() == 200
+
+
+async def test_watched_channels_persist_across_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "k.sqlite3"
+    async with Store(path) as store:
+        assert await store.watch(55, 1, 7)
+        assert not await store.watch(55, 1, 7)
+        await store.watch(56, 2, 7)
+    async with Store(path) as store:
+        assert await store.watched_channels() == {55, 56}
+        assert await store.watched_channels(guild_id=1) == {55}
+        assert await store.unwatch(55)
+        assert await store.watched_channels() == {56}
+
+
+async def test_no_message_content_is_stored(tmp_path: Path) -> None:
+    async with Store(tmp_path / "k.sqlite3") as store:
+        columns: set[str] = set()
+        for table in ("replies", "votes", "watched_channels"):
+            async with store.db.execute(f"PRAGMA table_info({table})") as cur:
+                columns |= {str(row[1]) async for row in cur}
+    assert not {"content", "text", "message", "body"} & columns
+
+
+def test_fix_rate_starts_at_the_curated_rate_and_moves_with_votes() -> None:
+    assert fix_rate(0.8, Verification.AI_GENERATED, Tally()).observed == pytest.approx(0.8)
+    up = fix_rate(0.5, Verification.AI_GENERATED, Tally(fixed=10))
+    down = fix_rate(0.9, Verification.AI_GENERATED, Tally(failed=10))
+    assert up.observed > 0.8 and down.observed < 0.4
+    # A reproduced entry's prior is worth more reports than an AI-drafted one's.
+    firm = fix_rate(0.9, Verification.REPRODUCED, Tally(failed=4))
+    soft = fix_rate(0.9, Verification.AI_GENERATED, Tally(failed=4))
+    assert firm.observed > soft.observed
