@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.knowledge.loader import load_knowledge
+from bot.store import NONE_FIXED, Store, StoredReply, workaround_option
+
+from .conftest import FIXTURES, REPO
+
+
+async def test_apply_feedback_rewrites_only_the_rates(tmp_path: Path) -> None:
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(FIXTURES / "kb", kb_dir)
+    db = tmp_path / "k.sqlite3"
+    async with Store(db) as store:
+        await store.record_reply(StoredReply(1, 2, 3, 4, 5, "demo/loss-nan", (2, 1), 0.9, "high"))
+        for user in range(10):
+            await store.add_vote(1, user, workaround_option(1))
+        await store.add_vote(1, 99, NONE_FIXED)
+    before = (kb_dir / "demo/loss-nan.yaml").read_text(encoding="utf-8")
+
+    def knownfix(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "--knowledge", str(kb_dir), *args, "--database", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+        )
+
+    stats = knownfix("stats")
+    assert "demo/loss-nan #1" in stats.stdout and "60%" in stats.stdout
+    applied = knownfix("kb", "apply-feedback")
+    assert applied.returncode == 0 and "1 file(s) updated" in applied.stdout
+    after = (kb_dir / "demo/loss-nan.yaml").read_text(encoding="utf-8")
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
+    assert len(changed) == 2 and all("success_rate" in b for _, b in changed)
+    entry = load_knowledge([kb_dir]).by_id["demo/loss-nan"]
+    assert entry.workarounds[0].success_rate > 0.6  # ten people said #1 worked
+    assert entry.workarounds[1].success_rate < 0.7  # one said neither did
