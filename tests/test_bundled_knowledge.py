@@ -36,6 +36,10 @@ def test_reproducers_raise_their_error_and_the_matcher_finds_it(bundled_engine: 
     """`kb verify` over every entry whose reproducer's libraries are installed here."""
     entries = [e for e in bundled_engine.kb.entries if e.reproducer]
     verdicts = verify_entries(bundled_engine, entries, timeout=120)
-    failing = [(v.entry.id, v.outcome.value, v.detail) for v in verdicts if v.outcome not in (Outcome.REPRODUCED, Outcome.SKIPPED)]
+    failing = [
+        (v.entry.id, v.outcome.value, v.detail)
+        for v in verdicts
+        if v.outcome not in (Outcome.REPRODUCED, Outcome.SKIPPED)
+    ]
     assert failing == []
     assert any(v.outcome is Outcome.REPRODUCED for v in verdicts)

@@ -32,7 +32,9 @@ def test_match_reads_stdin_and_says_no_match_plainly() -> None:
 
 
 def test_match_json_has_the_reply() -> None:
-    proc = knownfix(*KB, "match", "--json", stdin="RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)")
+    proc = knownfix(
+        *KB, "match", "--json", stdin="RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"
+    )
     data = json.loads(proc.stdout)
     assert data["matches"][0]["id"] == "demo/shape-mismatch"
     assert data["entry"]["workarounds"][0]["title"] == "Set in_features to the flattened size"
@@ -87,8 +89,10 @@ def test_kb_show_stats_and_eval(tmp_path: Path) -> None:
     assert "demo" in stats.stdout and "community" in stats.stdout
     cases = tmp_path / "cases.jsonl"
     cases.write_text(
-        json.dumps({"text": "my loss explodes to nan", "expected": "demo/loss-nan"}) + "\n"
-        + json.dumps({"text": "good night all", "expected": None}) + "\n",
+        json.dumps({"text": "my loss explodes to nan", "expected": "demo/loss-nan"})
+        + "\n"
+        + json.dumps({"text": "good night all", "expected": None})
+        + "\n",
         encoding="utf-8",
     )
     ev = knownfix(*KB, "eval", str(cases))

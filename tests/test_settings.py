@@ -54,7 +54,7 @@ def test_a_bad_setting_is_one_clear_line(environ: dict[str, str], says: str) -> 
 def test_bad_config_file_is_named(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("token = \n", encoding="utf-8")
-    with pytest.raises(SettingsError, match="bad.toml: invalid TOML"):
+    with pytest.raises(SettingsError, match=r"bad\.toml: invalid TOML"):
         load_settings(config, environ={})
     config.write_text('colour = "red"\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="unknown setting 'colour'"):
