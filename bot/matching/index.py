@@ -41,6 +41,7 @@ class MatchIndex:
     phrasing_kind: npt.NDArray[np.int8]
     phrasing_total: npt.NDArray[np.float64]
     signature_texts: tuple[str, ...]  # normalised, one per signature
+    signature_named: tuple[str, ...]  # normalised but with quoted names kept, for telling look-alikes apart
     signature_entry: npt.NDArray[np.int32]
     signatures_of: tuple[tuple[int, ...], ...]  # per entry: indices into signature_texts
     exception_entries: dict[str, tuple[int, ...]]  # lower-case exception name -> entries
@@ -64,6 +65,7 @@ def build_index(kb: KnowledgeBase) -> MatchIndex:
     phrasing_kind: list[int] = []
     df: dict[str, int] = defaultdict(int)
     signature_texts: list[str] = []
+    signature_named: list[str] = []
     signature_entry: list[int] = []
     signatures_of: list[tuple[int, ...]] = []
     exception_entries: dict[str, list[int]] = defaultdict(list)
@@ -79,6 +81,7 @@ def build_index(kb: KnowledgeBase) -> MatchIndex:
             entry_feats |= f
             sig_ids.append(len(signature_texts))
             signature_texts.append(normalize(text))
+            signature_named.append(normalize(text, keep_names=True))
             signature_entry.append(i)
         for text in entry.symptoms:
             f = features(text)
@@ -117,6 +120,7 @@ def build_index(kb: KnowledgeBase) -> MatchIndex:
         phrasing_kind=np.asarray(phrasing_kind, dtype=np.int8),
         phrasing_total=totals,
         signature_texts=tuple(signature_texts),
+        signature_named=tuple(signature_named),
         signature_entry=np.asarray(signature_entry, dtype=np.int32),
         signatures_of=tuple(signatures_of),
         exception_entries={k: tuple(v) for k, v in exception_entries.items()},

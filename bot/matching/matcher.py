@@ -26,6 +26,8 @@ from bot.matching.text import features
 MAX_QUERY_ERROR_LINES = 8
 PATTERN_REGION_CHARS = 20_000
 PROSE_CHARS = 6_000
+NAMED_SHARE = 0.15
+PATTERN_BONUS = 0.04
 
 
 class Confidence(StrEnum):
@@ -106,30 +108,36 @@ class Matcher:
     def _signature_similarity(self, report: ErrorReport, candidates: list[int]) -> dict[int, float]:
         ix = self.index
         lines = report.error_lines[-MAX_QUERY_ERROR_LINES:]
-        queries: list[str] = []
-        for line in lines:
-            queries.append(normalize(line.text))
-            if line.detail != line.text:
-                queries.append(normalize(line.detail))
-        queries = [q for q in dict.fromkeys(queries) if q]
+        texts = list(dict.fromkeys(t for line in lines for t in (line.text, line.detail)))
         sig_ids = [s for c in candidates for s in ix.signatures_of[c]]
-        if not queries or not sig_ids:
+        if not texts or not sig_ids:
             return {}
-        choices = [ix.signature_texts[s] for s in sig_ids]
+        masked = self._similarity([normalize(t) for t in texts], [ix.signature_texts[s] for s in sig_ids])
+        named = self._similarity(
+            [normalize(t, keep_names=True) for t in texts], [ix.signature_named[s] for s in sig_ids]
+        )
+        # The masked form decides whether it is the same error; the names break ties between errors of
+        # one shape (`"addmm" not implemented for 'Half'` against `... for 'Float'`).
+        sim = (NAMED_SHARE * named + (1 - NAMED_SHARE) * masked).max(axis=0)
+        best: dict[int, float] = {}
+        for s, value in zip(sig_ids, sim, strict=True):
+            e = int(ix.signature_entry[s])
+            best[e] = max(best.get(e, 0.0), float(value))
+        return best
+
+    @staticmethod
+    def _similarity(queries: list[str], choices: list[str]) -> npt.NDArray[np.float64]:
+        """Query x choice similarity in 0..1: whole-string ratio, or a length-discounted partial ratio."""
         ratio = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1)
         partial = process.cdist(queries, choices, scorer=fuzz.partial_ratio, workers=1)
         qlen = np.array([len(q) for q in queries], dtype=np.float64)[:, None]
         clen = np.array([len(c) for c in choices], dtype=np.float64)[None, :]
         # partial_ratio finds a short text inside a long one; trust it in proportion to how much of the
         # longer text the shorter one is, so a three-word fragment does not match every long message.
-        overlap = np.minimum(qlen, clen) / np.maximum(qlen, clen)
+        overlap = np.minimum(qlen, clen) / np.maximum(np.maximum(qlen, clen), 1.0)
         partial_weight = np.clip(overlap / 0.5, 0.0, 1.0) ** 0.5 * 0.95
-        sim = np.maximum(ratio, partial * partial_weight).max(axis=0) / 100.0
-        best: dict[int, float] = {}
-        for s, value in zip(sig_ids, sim, strict=True):
-            e = int(ix.signature_entry[s])
-            best[e] = max(best.get(e, 0.0), float(value))
-        return best
+        result: npt.NDArray[np.float64] = np.maximum(ratio, partial * partial_weight) / 100.0
+        return result
 
     def _pattern_hits(self, report: ErrorReport, candidates: list[int]) -> set[int]:
         region = "\n".join(line.detail for line in report.error_lines)
@@ -188,11 +196,14 @@ class Matcher:
                     score *= 0.85
             if ix.libraries[c] & report.libraries:
                 score += 0.03
-            scored.append((min(1.0, score), via, c))
+            if c in hits:
+                score += PATTERN_BONUS
+            scored.append((score, via, c))
 
+        # Sorted before capping, so bonuses still order entries whose evidence alone reached 1.0.
         scored.sort(key=lambda item: (-item[0], item[2]))
         matches = tuple(
-            Match(ix.entries[c], round(score, 4), _confidence(score, t), via)
+            Match(ix.entries[c], round(min(1.0, score), 4), _confidence(score, t), via)
             for score, via, c in scored[:top]
             if score >= t.minimum
         )

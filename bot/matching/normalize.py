@@ -29,21 +29,27 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bv?\d+(?:\.\d+){1,3}(?:[a-z]+\d*|\+\w+)?\b"), " _ver_ "),
     # A quoted path stays a path, not an anonymous quoted name.
     (re.compile(r"""['"`]\s*(_[a-z]+_)\s*['"`]"""), r" \1 "),
-    (re.compile(r"'[^'\n]{1,80}'|\"[^\"\n]{1,80}\"|`[^`\n]{1,80}`"), " _q_ "),
-    (re.compile(r"\b\d+\b"), " _num_ "),
 )
+_QUOTED = (re.compile(r"'[^'\n]{1,80}'|\"[^\"\n]{1,80}\"|`[^`\n]{1,80}`"), " _q_ ")
+_NUMBER = (re.compile(r"\b\d+\b"), " _num_ ")
 _SPACE = re.compile(r"\s+")
 _NOISE = re.compile(r"[^\w\s]")
 
 
-def mask(text: str) -> str:
-    """The text with variable parts replaced by placeholders; case and punctuation kept."""
+def mask(text: str, keep_names: bool = False) -> str:
+    """The text with variable parts replaced by placeholders; case and punctuation kept.
+
+    With `keep_names`, quoted names stay: `'Half'` and `'Float'` then tell two errors of one shape apart.
+    """
     for pattern, placeholder in _MASKS:
         text = pattern.sub(placeholder, text)
+    if not keep_names:
+        text = _QUOTED[0].sub(_QUOTED[1], text)
+    text = _NUMBER[0].sub(_NUMBER[1], text)
     return _SPACE.sub(" ", text).strip()
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, keep_names: bool = False) -> str:
     """The comparison form: masked, lower-case, punctuation dropped, spaces folded."""
-    masked = mask(text).lower()
+    masked = mask(text, keep_names).lower()
     return _SPACE.sub(" ", _NOISE.sub(" ", masked)).strip()
