@@ -23,7 +23,8 @@ from bot.matching.text import features
 
 SIGNATURE = 0
 SYMPTOM = 1
-BIGRAM_WEIGHT = 0.6  # a word pair says more than either word, but must not count twice as much
+BIGRAM_WEIGHT = 0.6
+FUZZY_CHARS = 300  # signatures are compared by their start: what identifies an error comes first  # a word pair says more than either word, but must not count twice as much
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ def build_index(kb: KnowledgeBase) -> MatchIndex:
             phrasing_kind.append(SIGNATURE)
             entry_feats |= f
             sig_ids.append(len(signature_texts))
-            signature_texts.append(normalize(text))
-            signature_named.append(normalize(text, keep_names=True))
+            signature_texts.append(normalize(text)[:FUZZY_CHARS])
+            signature_named.append(normalize(text, keep_names=True)[:FUZZY_CHARS])
             signature_entry.append(i)
         for text in entry.symptoms:
             f = features(text)

@@ -19,14 +19,15 @@ from rapidfuzz import fuzz, process
 from bot.knowledge.model import Entry, EntryKind
 from bot.knowledge.patterns import search_bounded
 from bot.matching.extract import ErrorReport, extract
-from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex
+from bot.matching.index import FUZZY_CHARS, SIGNATURE, SYMPTOM, MatchIndex
 from bot.matching.normalize import normalize
 from bot.matching.text import features
 
-MAX_QUERY_ERROR_LINES = 8
+MAX_QUERY_ERROR_LINES = 6
 PATTERN_REGION_CHARS = 20_000
 PROSE_CHARS = 6_000
 NAMED_SHARE = 0.15
+CLOSE_SIGNATURE = 0.8
 PATTERN_BONUS = 0.04
 
 
@@ -112,15 +113,20 @@ class Matcher:
         sig_ids = [s for c in candidates for s in ix.signatures_of[c]]
         if not texts or not sig_ids:
             return {}
-        masked = self._similarity([normalize(t) for t in texts], [ix.signature_texts[s] for s in sig_ids])
-        named = self._similarity(
-            [normalize(t, keep_names=True) for t in texts], [ix.signature_named[s] for s in sig_ids]
-        )
-        # The masked form decides whether it is the same error; the names break ties between errors of
-        # one shape (`"addmm" not implemented for 'Half'` against `... for 'Float'`).
-        sim = (NAMED_SHARE * named + (1 - NAMED_SHARE) * masked).max(axis=0)
+        masked = self._similarity(
+            [normalize(t)[:FUZZY_CHARS] for t in texts], [ix.signature_texts[s] for s in sig_ids]
+        ).max(axis=0)
+        # The masked form decides whether it is the same error; for the close ones, quoted names break
+        # ties between errors of one shape (`"addmm" not implemented for 'Half'` against `... 'Float'`).
+        close = [i for i, value in enumerate(masked) if value >= CLOSE_SIGNATURE]
+        if close:
+            named = self._similarity(
+                [normalize(t, keep_names=True)[:FUZZY_CHARS] for t in texts],
+                [ix.signature_named[sig_ids[i]] for i in close],
+            ).max(axis=0)
+            masked[close] = NAMED_SHARE * named + (1 - NAMED_SHARE) * masked[close]
         best: dict[int, float] = {}
-        for s, value in zip(sig_ids, sim, strict=True):
+        for s, value in zip(sig_ids, masked, strict=True):
             e = int(ix.signature_entry[s])
             best[e] = max(best.get(e, 0.0), float(value))
         return best
@@ -128,8 +134,8 @@ class Matcher:
     @staticmethod
     def _similarity(queries: list[str], choices: list[str]) -> npt.NDArray[np.float64]:
         """Query x choice similarity in 0..1: whole-string ratio, or a length-discounted partial ratio."""
-        ratio = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1)
-        partial = process.cdist(queries, choices, scorer=fuzz.partial_ratio, workers=1)
+        ratio = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1, score_cutoff=40)
+        partial = process.cdist(queries, choices, scorer=fuzz.partial_ratio, workers=1, score_cutoff=60)
         qlen = np.array([len(q) for q in queries], dtype=np.float64)[:, None]
         clen = np.array([len(c) for c in choices], dtype=np.float64)[None, :]
         # partial_ratio finds a short text inside a long one; trust it in proportion to how much of the
