@@ -24,6 +24,12 @@ TEXT_EXTENSIONS = (".txt", ".log", ".py", ".md", ".out", ".err", ".ipynb", ".jso
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+def source_gone(exc: discord.HTTPException) -> bool:
+    """Whether Discord refused a reply because the message it answers was deleted meanwhile
+    (400, code 50035, "In message_reference: Unknown message")."""
+    return isinstance(exc, discord.NotFound) or (exc.code == 50035 and "message_reference" in exc.text)
+
+
 @dataclass(frozen=True)
 class Gathered:
     text: str

@@ -21,6 +21,13 @@ CONTINUATION_LINES = 3
 
 _FENCE = re.compile(r"```[\w+-]*")
 _TRACEBACK_HEAD = re.compile(r"Traceback \(most recent call last\)|^\s*Stack trace:|^\s*Traceback:\s*$")
+# IPython and Jupyter print `NameError    Traceback (most recent call last)` and frames such as
+# `~/project/train.py in main(cfg)` or `File ~/project/train.py:12, in main(cfg)`.
+_IPYTHON_HEAD = re.compile(
+    r"^\s*(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))\s+Traceback \(most"
+)
+_IPYTHON_FRAME = re.compile(r"^\s*(?:File\s+)?(?P<path>[~/\\A-Za-z][^\s]*\.py)(?::\d+)?,?\s+in\s+[\w<]")
+_IPYTHON_CODE = re.compile(r"^\s*-*>\s*\d+\s|^\s+\d+\s")
 _FRAME = re.compile(r'^\s*File "(?P<path>[^"\n]{1,500})", line \d+')
 _WARNING_FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]{0,300}\.py):\d+: (?=\w*Warning)")
 _CHAIN = re.compile(r"During handling of the above exception|The above exception was the direct cause|^\s*\^+\s*$")
@@ -41,6 +48,16 @@ _CONSOLE_ERROR = re.compile(
 _SITE_PACKAGES = re.compile(r"(?:site|dist)-packages[\\/](?P<lib>[A-Za-z_]\w*)")
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+(?P<lib>[A-Za-z_]\w*)", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z][\w.+-]*")
+# Words that say something is wrong. A description with none of them ("loss went from 2.3 to 0.4,
+# looks fine") is chat about a topic, not a problem to answer unprompted.
+_PROBLEM = re.compile(
+    r"\b(?:not|no|never|cannot|\w+n't|dont|doesnt|didnt|cant|wont|isnt|hasnt|fail\w*|error\w*|"
+    r"out of memory|oom|too (?:slow|high|long|much)|low|"
+    r"issue|problem|bug|crash\w*|wrong|stuck|slow\w*|nan|inf|killed|hang\w*|freez\w*|frozen|broken?|"
+    r"weird|strange|unexpected\w*|unable|warning|exception|died|dead|leak\w*|explod\w*|diverg\w*|"
+    r"missing|mismatch\w*|help|why|how)\b|[?？]|报错|错误|问题|失败|エラー",
+    re.IGNORECASE,
+)
 
 # Words in prose that name a library, and the module name the knowledge base uses for it.
 LIBRARY_ALIASES = {
@@ -84,6 +101,11 @@ class ErrorReport:
     exceptions: frozenset[str] = field(default_factory=frozenset)
 
     @property
+    def describes_problem(self) -> bool:
+        """The prose says something is wrong (or asks): a symptom description, not chat about a topic."""
+        return self.is_error_report or bool(_PROBLEM.search(self.prose))
+
+    @property
     def is_error_report(self) -> bool:
         """A traceback, an exception line or console error output: something went wrong and was pasted."""
         return self.has_traceback or bool(self.error_lines)
@@ -121,7 +143,9 @@ def _exception_line(line: str) -> tuple[str, str, str] | None:
     msg = (m.group("msg") or "").strip()
     # `error` alone is only an exception name with a module (`cv2.error`), and a bare class name with no
     # message counts only when the line holds nothing else.
-    if exc == "error" or (not msg and line.strip() != exc):
+    # A name with nothing after it counts when it ends the line (`ImportError:` with the message on the
+    # next lines, `file.py:3: SomeWarning:`), not when it is a word in a sentence.
+    if exc == "error" or (not msg and not line.rstrip().rstrip(":").endswith(exc)):
         return None
     return exc, msg, line[m.start() :].strip()
 
@@ -140,8 +164,28 @@ def extract(text: str) -> ErrorReport:
     seen: set[str] = set()
 
     for i, line in enumerate(lines):
-        if _TRACEBACK_HEAD.search(line):
+        ipython = _IPYTHON_HEAD.match(line)
+        if ipython:
+            # The exception is named up front; its message comes at the end, if the paste got that far.
+            exc = ipython.group("exc")
+            if exc not in seen:
+                seen.add(exc)
+                error_lines.append(ErrorLine(exc, exc, "", exc, True))
             has_traceback = in_traceback = True
+            continue
+        if _TRACEBACK_HEAD.search(line):
+            has_traceback = True
+            if line.lstrip().startswith(("Traceback", "Stack trace")):
+                in_traceback = True
+                continue
+            line = _TRACEBACK_HEAD.sub(" ", line)  # the header inline in prose: read the rest of the line
+        ipython_frame = _IPYTHON_FRAME.match(line)
+        if ipython_frame:
+            frames.append(ipython_frame.group("path"))
+            in_traceback = True
+            continue
+        if has_traceback and _IPYTHON_CODE.match(line):
+            code_lines += 1
             continue
         frame = _FRAME.match(line) or _WARNING_FRAME.match(line)
         if frame:

@@ -23,8 +23,8 @@ from bot.matching.text import features
 
 SIGNATURE = 0
 SYMPTOM = 1
-BIGRAM_WEIGHT = 0.6
-FUZZY_CHARS = 300  # signatures are compared by their start: what identifies an error comes first  # a word pair says more than either word, but must not count twice as much
+BIGRAM_WEIGHT = 0.6  # a word pair says more than either word, but must not count twice as much
+FUZZY_CHARS = 300  # signatures are compared by their start: what identifies an error comes first
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class MatchIndex:
     exception_entries: dict[str, tuple[int, ...]]  # lower-case exception name -> entries
     patterns: tuple[tuple[regex.Pattern[str], ...], ...]  # per entry
     libraries: tuple[frozenset[str], ...]  # per entry: libraries that hint at it
+    vocabulary: dict[str, Postings]  # feature -> the entries using it anywhere, with its weight
 
     @property
     def size(self) -> int:
@@ -112,6 +113,16 @@ def build_index(kb: KnowledgeBase) -> MatchIndex:
         feat: Postings(np.asarray(ids, dtype=np.int32), np.asarray(ws, dtype=np.float64))
         for feat, (ids, ws) in grouped.items()
     }
+    users: dict[str, set[int]] = defaultdict(set)
+    for p, feats in enumerate(phrasing_feats):
+        for feat in feats:
+            users[feat].add(phrasing_entry[p])
+    vocabulary = {
+        feat: Postings(
+            np.asarray(sorted(ids), dtype=np.int32), np.full(len(ids), feature_weight(feat, idf), dtype=np.float64)
+        )
+        for feat, ids in users.items()
+    }
 
     return MatchIndex(
         entries=entries,
@@ -127,4 +138,5 @@ def build_index(kb: KnowledgeBase) -> MatchIndex:
         exception_entries={k: tuple(v) for k, v in exception_entries.items()},
         patterns=tuple(tuple(compile_pattern(p) for p in e.patterns) for e in entries),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
+        vocabulary=vocabulary,
     )

@@ -29,6 +29,9 @@ PROSE_CHARS = 6_000
 NAMED_SHARE = 0.15
 CLOSE_SIGNATURE = 0.8
 PATTERN_BONUS = 0.04
+WORD_CHECK = 0.25
+PHRASING_SHARE = 0.5
+EXCEPTION_ONLY = 0.62  # below the passive threshold even with the agreement bonus
 
 
 class Confidence(StrEnum):
@@ -43,10 +46,11 @@ class Thresholds:
 
     high: float = 0.75
     medium: float = 0.55
-    minimum: float = 0.35
-    reply: float = 0.75  # passive mode speaks only at or above this ...
-    reply_margin: float = 0.08  # ... and this far ahead of the runner-up
-    reply_symptom: float = 0.82  # a description with no error line needs more certainty
+    minimum: float = 0.2
+    reply: float = 0.75  # passive mode answers an error report at or above this ...
+    reply_margin: float = 0.08  # ... this far ahead of the runner-up
+    reply_symptom: float = 0.5  # a description with no error line needs ...
+    reply_symptom_lead: float = 0.35  # ... to be this share ahead of the runner-up
     candidates: int = 40
 
 
@@ -83,6 +87,18 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
 
     # -- lexical stage -------------------------------------------------------------------------------
+
+    def _explained(self, feats: frozenset[str]) -> npt.NDArray[np.float64]:
+        """Per entry: the share of the message's known words (weighted) that the entry uses somewhere."""
+        ix = self.index
+        acc = np.zeros(ix.size, dtype=np.float64)
+        known = 0.0
+        for feat in feats:
+            post = ix.vocabulary.get(feat)
+            if post is not None:
+                known += float(post.weights[0])
+                acc[post.phrasings] += post.weights
+        return acc / known if known > 0 else acc
 
     def _coverage(self, feats: frozenset[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Per entry: the best coverage of one of its signatures, and of one of its symptoms."""
@@ -171,6 +187,9 @@ class Matcher:
         query_text = error_text + "\n" + report.prose[:PROSE_CHARS]
         feats = features(query_text)
         lex_sig, lex_sym = self._coverage(feats)
+        # One phrasing covered says "this is how people put it"; the share of the message's words the
+        # entry explains says "this is what the whole message is about". Long descriptions need both.
+        lex_sym = PHRASING_SHARE * lex_sym + (1 - PHRASING_SHARE) * self._explained(feats)
 
         lexical = np.maximum(lex_sig, lex_sym)
         k = min(t.candidates, ix.size)
@@ -187,12 +206,19 @@ class Matcher:
         for c in ordered:
             entry = ix.entries[c]
             evidence = {
-                "signature": fuzzy.get(c, 0.0),
+                # Two messages can differ in one word that is the whole point ("not callable" against
+                # "not iterable"); the share of the signature's words present settles such near-misses.
+                "signature": fuzzy.get(c, 0.0) * (1 - WORD_CHECK + WORD_CHECK * float(lex_sig[c])),
                 "words": float(lex_sig[c]) * 0.9,
                 "symptom": float(lex_sym[c]) * (0.92 if entry.kind is EntryKind.SYMPTOM else 0.85),
             }
             if c in hits:
                 evidence["pattern"] = 0.9 + 0.1 * evidence["signature"]
+            if entry.exception_name and entry.exception_name.lower() in query_exceptions:
+                # The exception's name alone says more the fewer entries share it: PermissionError
+                # points at one entry, RuntimeError at dozens.
+                sharing = len(ix.exception_entries.get(entry.exception_name.lower(), ())) or 1
+                evidence["exception"] = EXCEPTION_ONLY / sharing**0.5
             via = max(evidence, key=lambda key: evidence[key])
             score = evidence[via]
             if entry.exception_name and query_exceptions:
@@ -208,22 +234,27 @@ class Matcher:
 
         # Sorted before capping, so bonuses still order entries whose evidence alone reached 1.0.
         scored.sort(key=lambda item: (-item[0], item[2]))
+        raw = [score for score, _, _ in scored[:2]]
         matches = tuple(
             Match(ix.entries[c], round(min(1.0, score), 4), _confidence(score, t), via)
             for score, via, c in scored[:top]
             if score >= t.minimum
         )
-        return MatchResult(report, matches, self._should_reply(report, matches))
+        return MatchResult(report, matches, self._should_reply(report, matches, raw))
 
-    def _should_reply(self, report: ErrorReport, matches: tuple[Match, ...]) -> bool:
-        """Passive mode: speak up only for an error report or a problem description we are sure of."""
+    def _should_reply(self, report: ErrorReport, matches: tuple[Match, ...], raw: list[float]) -> bool:
+        """Passive mode: speak up only for an error report or a problem description we are sure of.
+
+        `raw` holds the two best scores before capping at 1.0, so two entries that both reach the cap
+        still count as tied.
+        """
         t = self.thresholds
         if not matches:
             return False
         best = matches[0]
-        runner_up = matches[1].score if len(matches) > 1 else 0.0
-        if best.score - runner_up < t.reply_margin:
+        top, runner_up = raw[0], (raw[1] if len(raw) > 1 else 0.0)
+        if best.via == "pattern" or (report.is_error_report and best.via in {"signature", "words"}):
+            return top >= t.reply and top - runner_up >= t.reply_margin
+        if not report.describes_problem:
             return False
-        if report.is_error_report and best.via in {"pattern", "signature", "words"}:
-            return best.score >= t.reply
-        return best.score >= t.reply_symptom
+        return top >= t.reply_symptom and (top - runner_up) / top >= t.reply_symptom_lead

@@ -12,6 +12,8 @@ import itertools
 import re
 from functools import lru_cache
 
+import snowballstemmer
+
 _TOKEN = re.compile(r"[a-z][a-z0-9_]*")
 _NEGATION = re.compile(r"\b(?:\w+n't|not|never|no|cannot|cant|dont|doesnt|didnt|isnt|wont|arent|wasnt)\b")
 
@@ -276,25 +278,17 @@ _CONCEPTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-@lru_cache(maxsize=65_536)
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=131_072)
 def stem(word: str) -> str:
-    """A deliberately small suffix stripper: it only has to map a word's forms onto one key."""
+    """The Snowball (Porter 2) stem, so "certificate" and "certification" meet at one key."""
     if len(word) <= 3:
         return word
-    for suffix in ("ations", "ation", "ings", "ing", "edly", "ed", "ies", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-            break
-    else:
-        if word.endswith(("sses", "shes", "ches", "xes")):
-            word = word[:-2]
-        elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-    if word.endswith("e") and len(word) > 3:
+    if word.endswith("pus"):  # gpus, cpus, tpus: plural of an acronym, not a Latin "-us"
         word = word[:-1]
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
-        word = word[:-1]
-    return word
+    return str(_STEMMER.stemWord(word))
 
 
 def words(text: str) -> list[str]:

@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.chat.answer import NO_MENTIONS, Answer, gather_text
+from bot.chat.answer import NO_MENTIONS, Answer, gather_text, source_gone
 from bot.chat.cogs.passive import add_prompts
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ NO_MATCH = (
     "No known fix matched that. Paste the whole traceback (the last lines matter most), "
     "or describe what you see in a sentence."
 )
+MESSAGE_GONE = "That message was deleted before I could answer it."
 # Interactions must be answered within 3 s; past this much matching time the bot defers first.
 FAST_ANSWER_S = 1.5
 MODAL_MAX = 4000
@@ -102,9 +103,15 @@ class Asking(commands.Cog):
         if answer is None:
             await interaction.followup.send(NO_MATCH, ephemeral=True)
             return
-        sent = await message.reply(
-            embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, mention_author=False
-        )
+        try:
+            sent = await message.reply(
+                embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, mention_author=False
+            )
+        except discord.HTTPException as exc:
+            if not source_gone(exc):
+                raise
+            await interaction.followup.send(MESSAGE_GONE, ephemeral=True)
+            return
         await self.bot.store.record_reply(answer.stored(sent, None, message.author.id))
         await add_prompts(sent, len(answer.rendered.shown), self.bot.settings.reaction_prompts)
         await interaction.followup.send(f"Answered: {sent.jump_url}", ephemeral=True)

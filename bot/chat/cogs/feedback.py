@@ -73,7 +73,12 @@ class Feedback(commands.Cog):
     async def _delete_if_allowed(self, payload: discord.RawReactionActionEvent, reply: StoredReply) -> None:
         channel = self.bot.get_channel(payload.channel_id)
         allowed = payload.user_id == reply.asker_id
-        if not allowed and payload.member is not None and isinstance(channel, discord.abc.GuildChannel):
+        # Threads and forum posts are not GuildChannels, but they have permissions too.
+        if (
+            not allowed
+            and payload.member is not None
+            and isinstance(channel, discord.abc.GuildChannel | discord.Thread)
+        ):
             allowed = channel.permissions_for(payload.member).manage_messages
         if not allowed or not isinstance(channel, discord.abc.Messageable):
             return

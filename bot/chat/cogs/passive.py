@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.chat.answer import NO_MENTIONS, Answer, gather_text
+from bot.chat.answer import NO_MENTIONS, Answer, gather_text, source_gone
 from bot.render.embed import NONE_FIXED_EMOJI, NUMBER_EMOJI
 
 if TYPE_CHECKING:
@@ -79,9 +79,15 @@ class Passive(commands.Cog):
         return await self.bot.answer(result)
 
     async def _send(self, message: discord.Message, answer: Answer) -> None:
-        sent = await message.reply(
-            embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, mention_author=False
-        )
+        try:
+            sent = await message.reply(
+                embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, mention_author=False
+            )
+        except discord.HTTPException as exc:
+            if not source_gone(exc):
+                raise
+            log.info("message %s was deleted before the reply", message.id)
+            return
         await self.bot.store.record_reply(answer.stored(sent, message.id, message.author.id))
         await add_prompts(sent, len(answer.rendered.shown), self.bot.settings.reaction_prompts)
 
