@@ -120,3 +120,43 @@ def test_binary_and_very_long_lines_do_not_break_extraction() -> None:
     junk = "\x00\xff" * 10 + "a" * 50_000 + "\nValueError: bad value\n"
     report = extract(junk)
     assert report.error_lines[-1].exception == "ValueError"
+
+
+def test_ipython_traceback_names_the_exception_up_front() -> None:
+    text = (
+        "---------------------------------------------------------------------------\n"
+        "ZeroDivisionError                         Traceback (most recent call last)\n"
+        "Cell In[3], line 1\n"
+        "----> 1 ratio = hits / total\n"
+        "\n"
+        "~/project/stats.py in ratio(a, b)\n"
+        "      2 def ratio(a, b):\n"
+        "----> 3     return a / b\n"
+        "\n"
+        "ZeroDivisionError: division by zero\n"
+    )
+    report = extract(text)
+    assert report.has_traceback
+    assert [line.exception for line in report.error_lines] == ["ZeroDivisionError", "ZeroDivisionError"]
+    assert report.error_lines[-1].message == "division by zero"
+    assert "~/project/stats.py" in report.frames
+    assert "ratio = hits" not in report.prose
+
+
+def test_traceback_header_inline_in_prose_keeps_the_error_on_that_line() -> None:
+    report = extract("运行时报错：TypeError: unsupported operand 问题出现在：Traceback (most recent call last):")
+    assert report.error_lines[0].exception == "TypeError"
+
+
+def test_exception_with_its_message_on_the_next_lines() -> None:
+    text = "ImportError: \nThis feature needs the foo library, which was not found in your environment.\n"
+    line = extract(text).error_lines[0]
+    assert line.exception == "ImportError"
+    assert "foo library" in line.detail
+
+
+def test_problem_cues_separate_descriptions_from_chat() -> None:
+    assert extract("my loss doesn't go down after epoch 3").describes_problem
+    assert extract("why is training so slow on the gpu?").describes_problem
+    assert not extract("trained for 10 epochs, loss went from 2.3 to 0.4, looks fine").describes_problem
+    assert not extract("thanks everyone, see you tomorrow").describes_problem
