@@ -1,0 +1,35 @@
+"""`python -m benchmarks [--quick] [--json]`: load time, memory, match latency and passive throughput at
+three knowledge sizes, plus the feedback store. Run from the repository root; needs ../shared/deadends-canons
+for the two larger sizes (without it, only our own knowledge is measured).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from benchmarks.report import render
+from benchmarks.run import CANONS, OURS, QUICK, Settings, run_benchmarks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (about a minute less)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    parser.add_argument("--knowledge", type=Path, default=OURS, help="our knowledge directory")
+    parser.add_argument("--canons", type=Path, default=CANONS, help="the deadends.dev canons directory")
+    parser.add_argument("--synthetic", type=int, help="entries in the synthetic knowledge base (default 20,000)")
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else Settings()
+    if args.synthetic:
+        settings = replace(settings, synthetic=args.synthetic)
+    results = run_benchmarks(settings, args.knowledge, args.canons)
+    sys.stdout.write(json.dumps(results, indent=2) + "\n" if args.json else render(results))
+    return 1 if any("error" in size for size in results["sizes"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
