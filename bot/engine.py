@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge.loader import KnowledgeBase, load_knowledge
+from bot.knowledge.loader import KnowledgeBase
 from bot.matching.index import MatchIndex, build_index
 from bot.matching.matcher import Matcher, MatchResult, Thresholds
 
@@ -37,7 +37,16 @@ class Engine:
 
     @classmethod
     def load(cls, directories: Sequence[Path | str] | None = None, thresholds: Thresholds | None = None) -> Engine:
-        return cls.from_knowledge(load_knowledge(directories or default_knowledge_dirs()), thresholds)
+        """Load and index the knowledge directories, reusing the cached index while their files are unchanged."""
+        from bot.cache import load_indexed
+
+        dirs = [Path(d) for d in directories] if directories else default_knowledge_dirs()
+        kb, index = load_indexed(dirs)
+        return cls(kb, index, Matcher(index, thresholds))
 
     def match(self, text: str, top: int = 5) -> MatchResult:
         return self.matcher.rank(text, top=top)
+
+    def may_answer(self, text: str) -> bool:
+        """The passive pre-filter: False clears a message without matching it (see matching.prefilter)."""
+        return self.index.prefilter.may_answer(text)

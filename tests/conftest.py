@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
+
+# The index cache goes to a throwaway directory, never the user's own, for this process and its children.
+os.environ["KNOWNFIX_CACHE_DIR"] = tempfile.mkdtemp(prefix="knownfix-test-cache-")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent

@@ -9,6 +9,7 @@ the bot.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import re
@@ -98,7 +99,33 @@ def pattern_problem(pattern: str) -> str | None:
     return _walk(list(parsed))
 
 
+def _literal_chars(items: Any) -> int:
+    total = 0
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            total += 1
+        elif op is sre_constants.SUBPATTERN:
+            total += _literal_chars(av[3])
+        elif op is sre_constants.BRANCH:
+            total += min(_literal_chars(b) for b in av[1])
+        elif op in _REPEATS:
+            total += av[0] * _literal_chars(av[2])
+    return total
+
+
+def literal_strength(pattern: str) -> int:
+    """How many literal characters every match must contain: `(eval.*mode|not found)` has 4, a
+    pattern spelling out an error message has dozens. Broad patterns are weaker evidence."""
+    try:
+        return _literal_chars(list(sre_parse.parse(pattern)))
+    except re.error:
+        return 0
+
+
+@functools.lru_cache(maxsize=None)
 def compile_pattern(pattern: str) -> regex.Pattern[str]:
+    """Compiled once per process, on first use: a large knowledge base need not compile every pattern
+    at start-up, and a cached index stores only the sources."""
     return regex.compile(pattern)
 
 

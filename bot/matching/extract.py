@@ -50,12 +50,13 @@ _IMPORT = re.compile(r"^\s*(?:from|import)\s+(?P<lib>[A-Za-z_]\w*)", re.MULTILIN
 _WORD = re.compile(r"[A-Za-z][\w.+-]*")
 # Words that say something is wrong. A description with none of them ("loss went from 2.3 to 0.4,
 # looks fine") is chat about a topic, not a problem to answer unprompted.
-_PROBLEM = re.compile(
+PROBLEM_CUES = re.compile(
     r"\b(?:not|no|never|cannot|\w+n't|dont|doesnt|didnt|cant|wont|isnt|hasnt|fail\w*|error\w*|"
     r"out of memory|oom|too (?:slow|high|long|much)|low|"
     r"issue|problem|bug|crash\w*|wrong|stuck|slow\w*|nan|inf|killed|hang\w*|freez\w*|frozen|broken?|"
     r"weird|strange|unexpected\w*|unable|warning|exception|died|dead|leak\w*|explod\w*|diverg\w*|"
-    r"missing|mismatch\w*|help|why|how)\b|[?？]|报错|错误|问题|失败|エラー",
+    r"missing|mismatch\w*|help|why|how|dies|dying|even though|instead|different|inconsistent|keeps|"
+    r"still|only|returns? (?:false|none|nan|zero|empty))\b|[?？]|报错|错误|问题|失败|エラー",
     re.IGNORECASE,
 )
 
@@ -103,12 +104,27 @@ class ErrorReport:
     @property
     def describes_problem(self) -> bool:
         """The prose says something is wrong (or asks): a symptom description, not chat about a topic."""
-        return self.is_error_report or bool(_PROBLEM.search(self.prose))
+        return self.is_error_report or bool(PROBLEM_CUES.search(self.prose))
 
     @property
     def is_error_report(self) -> bool:
         """A traceback, an exception line or console error output: something went wrong and was pasted."""
         return self.has_traceback or bool(self.error_lines)
+
+
+_CONSOLE_ERROR_ANYWHERE = re.compile(_CONSOLE_ERROR.pattern, re.MULTILINE)
+_TRACEBACK_HEAD_ANYWHERE = re.compile(_TRACEBACK_HEAD.pattern, re.MULTILINE)
+_FRAME_ANYWHERE = re.compile(_FRAME.pattern, re.MULTILINE)
+
+
+def may_hold_error(text: str) -> bool:
+    """A quick superset of "extraction would find an error line or a traceback here"."""
+    return bool(
+        _EXCEPTION.search(text)
+        or _CONSOLE_ERROR_ANYWHERE.search(text)
+        or _TRACEBACK_HEAD_ANYWHERE.search(text)
+        or _FRAME_ANYWHERE.search(text)
+    )
 
 
 def bound_text(text: str) -> tuple[str, bool]:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import regex
 
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Entry
-from bot.knowledge.patterns import compile_pattern
+from bot.knowledge.patterns import literal_strength
 from bot.matching.normalize import normalize
+from bot.matching.prefilter import Prefilter
 from bot.matching.text import features
 
 SIGNATURE = 0
@@ -46,9 +46,10 @@ class MatchIndex:
     signature_entry: npt.NDArray[np.int32]
     signatures_of: tuple[tuple[int, ...], ...]  # per entry: indices into signature_texts
     exception_entries: dict[str, tuple[int, ...]]  # lower-case exception name -> entries
-    patterns: tuple[tuple[regex.Pattern[str], ...], ...]  # per entry
+    patterns: tuple[tuple[tuple[str, int], ...], ...]  # per entry: (pattern source, literal strength)
     libraries: tuple[frozenset[str], ...]  # per entry: libraries that hint at it
     vocabulary: dict[str, Postings]  # feature -> the entries using it anywhere, with its weight
+    prefilter: Prefilter
 
     @property
     def size(self) -> int:
@@ -136,7 +137,8 @@ def build_index(kb: KnowledgeBase) -> MatchIndex:
         signature_entry=np.asarray(signature_entry, dtype=np.int32),
         signatures_of=tuple(signatures_of),
         exception_entries={k: tuple(v) for k, v in exception_entries.items()},
-        patterns=tuple(tuple(compile_pattern(p) for p in e.patterns) for e in entries),
+        patterns=tuple(tuple((p, literal_strength(p)) for p in e.patterns) for e in entries),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
         vocabulary=vocabulary,
+        prefilter=Prefilter(frozenset(f for f in idf if " " not in f and not f.startswith("c_"))),
     )

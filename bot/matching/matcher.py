@@ -17,7 +17,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import Entry, EntryKind
-from bot.knowledge.patterns import search_bounded
+from bot.knowledge.patterns import compile_pattern, search_bounded
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.index import FUZZY_CHARS, SIGNATURE, SYMPTOM, MatchIndex
 from bot.matching.normalize import normalize
@@ -29,6 +29,7 @@ PROSE_CHARS = 6_000
 NAMED_SHARE = 0.15
 CLOSE_SIGNATURE = 0.8
 PATTERN_BONUS = 0.04
+STRONG_PATTERN = 12  # literal characters a pattern must spell out to count as proof of the error
 WORD_CHECK = 0.25
 PHRASING_SHARE = 0.5
 EXCEPTION_ONLY = 0.62  # below the passive threshold even with the agreement bonus
@@ -107,7 +108,7 @@ class Matcher:
         for feat in feats:
             post = ix.postings.get(feat)
             if post is not None:
-                np.add.at(acc, post.phrasings, post.weights)
+                acc[post.phrasings] += post.weights  # a phrasing appears once per posting list
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = np.where(ix.phrasing_total > 0, acc / ix.phrasing_total, 0.0)
         # A phrasing of two common words is covered by almost anything; its coverage counts for less.
@@ -161,17 +162,17 @@ class Matcher:
         result: npt.NDArray[np.float64] = np.maximum(ratio, partial * partial_weight) / 100.0
         return result
 
-    def _pattern_hits(self, report: ErrorReport, candidates: list[int]) -> set[int]:
+    def _pattern_hits(self, report: ErrorReport, candidates: list[int]) -> dict[int, int]:
+        """Candidates whose patterns match the error region, with the literal strength of the best hit."""
         region = "\n".join(line.detail for line in report.error_lines)
         if not region:
             region = report.text[-PATTERN_REGION_CHARS:]
         region = region[-PATTERN_REGION_CHARS:]
-        hits: set[int] = set()
+        hits: dict[int, int] = {}
         for c in candidates:
-            for pattern in self.index.patterns[c]:
-                if search_bounded(pattern, region):
-                    hits.add(c)
-                    break
+            for pattern, strength in self.index.patterns[c]:
+                if strength > hits.get(c, -1) and search_bounded(compile_pattern(pattern), region):
+                    hits[c] = strength
         return hits
 
     # -- combination ---------------------------------------------------------------------------------
@@ -212,8 +213,12 @@ class Matcher:
                 "words": float(lex_sig[c]) * 0.9,
                 "symptom": float(lex_sym[c]) * (0.92 if entry.kind is EntryKind.SYMPTOM else 0.85),
             }
-            if c in hits:
+            strength = hits.get(c)
+            if strength is not None and strength >= STRONG_PATTERN:
                 evidence["pattern"] = 0.9 + 0.1 * evidence["signature"]
+            elif strength is not None:
+                # `(eval.*mode|not found)` matches half the chat in a channel: a hint, not a verdict.
+                evidence["hint"] = 0.4 + 0.4 * strength / STRONG_PATTERN
             if entry.exception_name and entry.exception_name.lower() in query_exceptions:
                 # The exception's name alone says more the fewer entries share it: PermissionError
                 # points at one entry, RuntimeError at dozens.
@@ -228,7 +233,7 @@ class Matcher:
                     score *= 0.85
             if ix.libraries[c] & report.libraries:
                 score += 0.03
-            if c in hits:
+            if "pattern" in evidence:
                 score += PATTERN_BONUS
             scored.append((score, via, c))
 
@@ -249,12 +254,10 @@ class Matcher:
         still count as tied.
         """
         t = self.thresholds
-        if not matches:
+        if not matches or not report.describes_problem:  # describes_problem covers error reports too
             return False
         best = matches[0]
         top, runner_up = raw[0], (raw[1] if len(raw) > 1 else 0.0)
         if best.via == "pattern" or (report.is_error_report and best.via in {"signature", "words"}):
             return top >= t.reply and top - runner_up >= t.reply_margin
-        if not report.describes_problem:
-            return False
         return top >= t.reply_symptom and (top - runner_up) / top >= t.reply_symptom_lead

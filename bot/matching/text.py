@@ -252,7 +252,7 @@ STOPWORDS = frozenset(
 
 # Concept tokens added next to the words that evoke them. General help-channel vocabulary: each group
 # is one idea people phrase many ways.
-_CONCEPTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+CONCEPTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), concept)
     for pattern, concept in (
         (r"\bnan\b|\bnans\b|\binf\b|infinit|diverg|explod|blows? up|blew up|goes? to inf", "c_nan"),
@@ -279,6 +279,9 @@ _CONCEPTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 
 _STEMMER = snowballstemmer.stemmer("english")
+
+
+CONCEPT_PATTERNS = tuple(pattern for pattern, _ in CONCEPTS)
 
 
 @lru_cache(maxsize=131_072)
@@ -309,6 +312,6 @@ def features(text: str) -> frozenset[str]:
     ws = words(lowered)
     feats = set(ws)
     feats.update(f"{a} {b}" for a, b in itertools.pairwise(ws) if a != b)
-    feats.update(concept for pattern, concept in _CONCEPTS if pattern.search(lowered))
+    feats.update(concept for pattern, concept in CONCEPTS if pattern.search(lowered))
     feats.discard("not")
     return frozenset(feats)

@@ -1,0 +1,36 @@
+"""The passive pre-filter: clear ordinary chat in microseconds, before any matching.
+
+Most traffic in a watched channel is conversation. The matcher answers unprompted only a message that
+holds an error (an exception line, a traceback, console error output) or describes a problem (a problem
+cue such as "not", "error", "?") in words the knowledge base uses. This check is a cheap superset of
+those conditions: it may pass chat on to the matcher, which then stays silent, but it never clears a
+message the matcher would have answered (a test holds it to that).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.matching.extract import PROBLEM_CUES, may_hold_error
+from bot.matching.text import CONCEPT_PATTERNS, stem
+
+_WORD = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """`stems` holds every stemmed word the knowledge base's signatures and symptoms use."""
+
+    stems: frozenset[str]
+
+    def may_answer(self, text: str) -> bool:
+        """False when the passive matcher cannot answer this message unprompted; True otherwise."""
+        if may_hold_error(text):
+            return True
+        if not PROBLEM_CUES.search(text):
+            return False
+        lowered = text.lower()
+        if any(stem(w) in self.stems for w in _WORD.findall(lowered)):
+            return True
+        return any(pattern.search(lowered) for pattern in CONCEPT_PATTERNS)
