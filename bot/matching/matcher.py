@@ -260,4 +260,6 @@ class Matcher:
         top, runner_up = raw[0], (raw[1] if len(raw) > 1 else 0.0)
         if best.via == "pattern" or (report.is_error_report and best.via in {"signature", "words"}):
             return top >= t.reply and top - runner_up >= t.reply_margin
+        if best.via in {"exception", "hint"}:  # a name or a broad pattern alone ranks, it does not answer
+            return False
         return top >= t.reply_symptom and (top - runner_up) / top >= t.reply_symptom_lead
