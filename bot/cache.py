@@ -19,12 +19,12 @@ from pathlib import Path
 
 from bot import __version__
 from bot.knowledge.loader import KnowledgeBase, entry_files, load_knowledge
-from bot.matching.index import MatchIndex, build_index
+from bot.matching.index import MatchIndex, build_indexes
 
 log = logging.getLogger(__name__)
 
 # Bump when KnowledgeBase, Entry or MatchIndex change shape, so old pickles are not read.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 KEEP_FILES = 4  # older cache files beyond this many are removed
 
 
@@ -36,8 +36,21 @@ def cache_dir() -> Path | None:
     return Path(base) / "knownfix"
 
 
+_INDEX_CODE = [Path(__file__).parent / "knowledge", Path(__file__).parent / "matching"]
+
+
+def _code_digest() -> bytes:
+    """The code that reads entries and builds the index: a change to it must not reuse an old index."""
+    digest = hashlib.sha256()
+    for folder in _INDEX_CODE:
+        for path in sorted(folder.glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
 def knowledge_key(directories: Sequence[Path]) -> str:
     digest = hashlib.sha256(f"{__version__}:{CACHE_FORMAT}".encode())
+    digest.update(_code_digest())
     for directory in directories:
         digest.update(b"\0dir\0" + str(directory.resolve()).encode())
         if not directory.is_dir():
@@ -51,7 +64,7 @@ def knowledge_key(directories: Sequence[Path]) -> str:
     return digest.hexdigest()[:32]
 
 
-def _read(path: Path) -> tuple[KnowledgeBase, MatchIndex] | None:
+def _read(path: Path) -> tuple[KnowledgeBase, tuple[MatchIndex, ...]] | None:
     try:
         with path.open("rb") as fh:
             loaded = pickle.load(fh)
@@ -64,14 +77,15 @@ def _read(path: Path) -> tuple[KnowledgeBase, MatchIndex] | None:
         isinstance(loaded, tuple)
         and len(loaded) == 2
         and isinstance(loaded[0], KnowledgeBase)
-        and isinstance(loaded[1], MatchIndex)
+        and isinstance(loaded[1], tuple)
+        and all(isinstance(ix, MatchIndex) for ix in loaded[1])
     ):
         return loaded[0], loaded[1]
     log.warning("ignoring knowledge cache %s: unexpected content", path)
     return None
 
 
-def _write(directory: Path, path: Path, value: tuple[KnowledgeBase, MatchIndex]) -> None:
+def _write(directory: Path, path: Path, value: tuple[KnowledgeBase, tuple[MatchIndex, ...]]) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         # Written to a temporary file and renamed, so a reader never sees half a cache.
@@ -85,12 +99,12 @@ def _write(directory: Path, path: Path, value: tuple[KnowledgeBase, MatchIndex])
         log.info("knowledge cache not written (%s); the next start builds the index again", exc)
 
 
-def load_indexed(directories: Sequence[Path]) -> tuple[KnowledgeBase, MatchIndex]:
+def load_indexed(directories: Sequence[Path]) -> tuple[KnowledgeBase, tuple[MatchIndex, ...]]:
     """The knowledge base and its index, from the cache when the files are unchanged."""
     directory = cache_dir()
     if directory is None:
         kb = load_knowledge(directories)
-        return kb, build_index(kb)
+        return kb, build_indexes(kb)
     path = directory / f"index-{knowledge_key(directories)}.pickle"
     cached = _read(path)
     if cached is not None:
@@ -98,6 +112,6 @@ def load_indexed(directories: Sequence[Path]) -> tuple[KnowledgeBase, MatchIndex
             log.warning("knowledge: %s", problem)
         return cached
     kb = load_knowledge(directories)
-    index = build_index(kb)
-    _write(directory, path, (kb, index))
-    return kb, index
+    indexes = build_indexes(kb)
+    _write(directory, path, (kb, indexes))
+    return kb, indexes

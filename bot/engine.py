@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.knowledge.loader import KnowledgeBase
-from bot.matching.index import MatchIndex, build_index
+from bot.matching.index import MatchIndex, build_indexes
 from bot.matching.matcher import Matcher, MatchResult, Thresholds
 
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
@@ -27,13 +27,13 @@ def default_knowledge_dirs() -> list[Path]:
 @dataclass(frozen=True)
 class Engine:
     kb: KnowledgeBase
-    index: MatchIndex
+    indexes: tuple[MatchIndex, ...]  # the curated tier first, then imported packs
     matcher: Matcher
 
     @classmethod
     def from_knowledge(cls, kb: KnowledgeBase, thresholds: Thresholds | None = None) -> Engine:
-        index = build_index(kb)
-        return cls(kb, index, Matcher(index, thresholds))
+        indexes = build_indexes(kb)
+        return cls(kb, indexes, Matcher(indexes, thresholds))
 
     @classmethod
     def load(cls, directories: Sequence[Path | str] | None = None, thresholds: Thresholds | None = None) -> Engine:
@@ -41,12 +41,13 @@ class Engine:
         from bot.cache import load_indexed
 
         dirs = [Path(d) for d in directories] if directories else default_knowledge_dirs()
-        kb, index = load_indexed(dirs)
-        return cls(kb, index, Matcher(index, thresholds))
+        kb, indexes = load_indexed(dirs)
+        return cls(kb, indexes, Matcher(indexes, thresholds))
 
     def match(self, text: str, top: int = 5) -> MatchResult:
         return self.matcher.rank(text, top=top)
 
     def may_answer(self, text: str) -> bool:
         """The passive pre-filter: False clears a message without matching it (see matching.prefilter)."""
-        return self.index.prefilter.may_answer(text)
+        answering = self.indexes if self.matcher.thresholds.packs_answer else self.indexes[:1]
+        return any(ix.prefilter.may_answer(text) for ix in answering)

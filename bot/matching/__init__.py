@@ -1,7 +1,7 @@
 """Matching: message text -> extraction -> normalisation -> ranked entries. Knows nothing of Discord."""
 
 from bot.matching.extract import ErrorReport, extract
-from bot.matching.index import MatchIndex, build_index
+from bot.matching.index import MatchIndex, build_index, build_indexes
 from bot.matching.matcher import Confidence, Match, Matcher, MatchResult, Thresholds
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "Matcher",
     "Thresholds",
     "build_index",
+    "build_indexes",
     "extract",
 ]

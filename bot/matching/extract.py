@@ -34,7 +34,7 @@ _CHAIN = re.compile(r"During handling of the above exception|The above exception
 # `SomethingError: message`, `pkg.mod.SomethingError: message`, `cv2.error: ...`, anywhere in a line
 # (people write "I get RuntimeError: ..."), optionally after pytest's `E   ` or a warning's location.
 _EXCEPTION = re.compile(
-    r"(?<![\w.])(?P<exc>(?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)"
+    r"(?<![\w.])(?P<exc>(?:[A-Za-z_]\w*\.)*(?:_?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)"
     r"|KeyError|StopIteration|error))"
     r"(?::[ \t]*(?P<msg>[^\n]*)|[ \t]*$)"
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +25,7 @@ from bot.matching.text import features
 SIGNATURE = 0
 SYMPTOM = 1
 BIGRAM_WEIGHT = 0.6  # a word pair says more than either word, but must not count twice as much
+PACK_TRUST = 0.6
 FUZZY_CHARS = 300  # signatures are compared by their start: what identifies an error comes first
 
 
@@ -49,6 +51,7 @@ class MatchIndex:
     patterns: tuple[tuple[tuple[str, int], ...], ...]  # per entry: (pattern source, literal strength)
     libraries: tuple[frozenset[str], ...]  # per entry: libraries that hint at it
     vocabulary: dict[str, Postings]  # feature -> the entries using it anywhere, with its weight
+    trust: float  # 1.0 for the curated tier (the first knowledge directory), PACK_TRUST for packs after it
     prefilter: Prefilter
 
     @property
@@ -61,8 +64,24 @@ def feature_weight(feature: str, idf: dict[str, float]) -> float:
     return weight * BIGRAM_WEIGHT if " " in feature else weight
 
 
-def build_index(kb: KnowledgeBase) -> MatchIndex:
-    entries = kb.entries
+def knowledge_tiers(kb: KnowledgeBase) -> list[tuple[tuple[Entry, ...], float]]:
+    """The entries of the first directory (a deployment's own curated knowledge) and those of the packs
+    loaded after it, each with its trust: an imported entry about the same error never displaces a
+    curated one, and packs do not change the word statistics curated entries are scored with."""
+    if len(kb.directories) < 2:
+        return [(kb.entries, 1.0)]
+    first = kb.directories[0].resolve()
+    is_curated = [e.path is None or first in Path(e.path).resolve().parents for e in kb.entries]
+    curated = tuple(e for e, own in zip(kb.entries, is_curated, strict=True) if own)
+    packs = tuple(e for e, own in zip(kb.entries, is_curated, strict=True) if not own)
+    return [(curated, 1.0), (packs, PACK_TRUST)]
+
+
+def build_indexes(kb: KnowledgeBase) -> tuple[MatchIndex, ...]:
+    return tuple(build_index(entries, trust) for entries, trust in knowledge_tiers(kb))
+
+
+def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
     phrasing_feats: list[frozenset[str]] = []
     phrasing_entry: list[int] = []
     phrasing_kind: list[int] = []
@@ -140,5 +159,6 @@ def build_index(kb: KnowledgeBase) -> MatchIndex:
         patterns=tuple(tuple((p, literal_strength(p)) for p in e.patterns) for e in entries),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
         vocabulary=vocabulary,
+        trust=trust,
         prefilter=Prefilter(frozenset(f for f in idf if " " not in f and not f.startswith("c_"))),
     )

@@ -9,6 +9,7 @@ The two are combined with exception-type agreement and library hints into one sc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -53,6 +54,9 @@ class Thresholds:
     reply_symptom: float = 0.5  # a description with no error line needs ...
     reply_symptom_lead: float = 0.35  # ... to be this share ahead of the runner-up
     candidates: int = 40
+    # Imported packs (every knowledge directory after the first) are mostly machine-written: by default
+    # they answer /fix and /search but never speak up unprompted.
+    packs_answer: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ class Match:
     entry: Entry
     score: float
     confidence: Confidence
-    via: str  # which evidence won: pattern, signature, words, symptom
+    via: str  # which evidence won: pattern, signature, words, symptom, exception, hint
+    trust: float = 1.0  # below 1 for entries from knowledge packs loaded after the first directory
 
 
 @dataclass(frozen=True)
@@ -83,15 +88,17 @@ def _confidence(score: float, t: Thresholds) -> Confidence:
 
 
 class Matcher:
-    def __init__(self, index: MatchIndex, thresholds: Thresholds | None = None) -> None:
-        self.index = index
+    def __init__(self, indexes: Sequence[MatchIndex], thresholds: Thresholds | None = None) -> None:
+        """`indexes`: one per knowledge tier, the curated tier first; each scores its own entries with its
+        own word statistics, so loading a pack never changes how curated entries score."""
+        self.indexes = tuple(indexes)
         self.thresholds = thresholds or Thresholds()
 
     # -- lexical stage -------------------------------------------------------------------------------
 
-    def _explained(self, feats: frozenset[str]) -> npt.NDArray[np.float64]:
+    @staticmethod
+    def _explained(ix: MatchIndex, feats: frozenset[str]) -> npt.NDArray[np.float64]:
         """Per entry: the share of the message's known words (weighted) that the entry uses somewhere."""
-        ix = self.index
         acc = np.zeros(ix.size, dtype=np.float64)
         known = 0.0
         for feat in feats:
@@ -101,9 +108,11 @@ class Matcher:
                 acc[post.phrasings] += post.weights
         return acc / known if known > 0 else acc
 
-    def _coverage(self, feats: frozenset[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    @staticmethod
+    def _coverage(
+        ix: MatchIndex, feats: frozenset[str]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Per entry: the best coverage of one of its signatures, and of one of its symptoms."""
-        ix = self.index
         acc = np.zeros(len(ix.phrasing_total), dtype=np.float64)
         for feat in feats:
             post = ix.postings.get(feat)
@@ -123,8 +132,7 @@ class Matcher:
 
     # -- fuzzy stage ---------------------------------------------------------------------------------
 
-    def _signature_similarity(self, report: ErrorReport, candidates: list[int]) -> dict[int, float]:
-        ix = self.index
+    def _signature_similarity(self, ix: MatchIndex, report: ErrorReport, candidates: list[int]) -> dict[int, float]:
         lines = report.error_lines[-MAX_QUERY_ERROR_LINES:]
         texts = list(dict.fromkeys(t for line in lines for t in (line.text, line.detail)))
         sig_ids = [s for c in candidates for s in ix.signatures_of[c]]
@@ -162,7 +170,8 @@ class Matcher:
         result: npt.NDArray[np.float64] = np.maximum(ratio, partial * partial_weight) / 100.0
         return result
 
-    def _pattern_hits(self, report: ErrorReport, candidates: list[int]) -> dict[int, int]:
+    @staticmethod
+    def _pattern_hits(ix: MatchIndex, report: ErrorReport, candidates: list[int]) -> dict[int, int]:
         """Candidates whose patterns match the error region, with the literal strength of the best hit."""
         region = "\n".join(line.detail for line in report.error_lines)
         if not region:
@@ -170,7 +179,7 @@ class Matcher:
         region = region[-PATTERN_REGION_CHARS:]
         hits: dict[int, int] = {}
         for c in candidates:
-            for pattern, strength in self.index.patterns[c]:
+            for pattern, strength in ix.patterns[c]:
                 if strength > hits.get(c, -1) and search_bounded(compile_pattern(pattern), region):
                     hits[c] = strength
         return hits
@@ -179,31 +188,49 @@ class Matcher:
 
     def rank(self, text: str, top: int = 5) -> MatchResult:
         t = self.thresholds
-        ix = self.index
         report = extract(text)
-        if ix.size == 0:
-            return MatchResult(report, (), False)
-
         error_text = "\n".join(line.detail for line in report.error_lines)
-        query_text = error_text + "\n" + report.prose[:PROSE_CHARS]
-        feats = features(query_text)
-        lex_sig, lex_sym = self._coverage(feats)
+        feats = features(error_text + "\n" + report.prose[:PROSE_CHARS])
+        scored: list[tuple[float, str, int, MatchIndex]] = []
+        for ix in self.indexes:
+            if ix.size:
+                scored.extend(self._score_tier(ix, report, feats))
+
+        # Sorted before capping, so bonuses still order entries whose evidence alone reached 1.0.
+        order = {id(ix): n for n, ix in enumerate(self.indexes)}
+        scored.sort(key=lambda item: (-item[0], order[id(item[3])], item[2]))
+        # The margin is taken within the best match's own tier: a pack entry about the same error as a
+        # curated one is a duplicate, not a rival that makes the answer uncertain.
+        raw = [score for score, _, _, ix in scored if scored and ix is scored[0][3]][:2]
+        matches = tuple(
+            Match(ix.entries[c], round(min(1.0, score), 4), _confidence(score, t), via, ix.trust)
+            for score, via, c, ix in scored[:top]
+            if score >= t.minimum
+        )
+        return MatchResult(report, matches, self._should_reply(report, matches, raw))
+
+    def _score_tier(
+        self, ix: MatchIndex, report: ErrorReport, feats: frozenset[str]
+    ) -> list[tuple[float, str, int, MatchIndex]]:
+        """Score one tier's candidate entries: (score times the tier's trust, winning evidence, entry, tier)."""
+        t = self.thresholds
+        lex_sig, lex_sym = self._coverage(ix, feats)
         # One phrasing covered says "this is how people put it"; the share of the message's words the
         # entry explains says "this is what the whole message is about". Long descriptions need both.
-        lex_sym = PHRASING_SHARE * lex_sym + (1 - PHRASING_SHARE) * self._explained(feats)
+        lex_sym = PHRASING_SHARE * lex_sym + (1 - PHRASING_SHARE) * self._explained(ix, feats)
 
         lexical = np.maximum(lex_sig, lex_sym)
         k = min(t.candidates, ix.size)
-        candidates = set(np.argpartition(-lexical, k - 1)[:k].tolist()) if k else set()
+        candidates = set(np.argpartition(-lexical, k - 1)[:k].tolist())
         for name in report.exceptions:
             candidates.update(ix.exception_entries.get(name.lower(), ())[: t.candidates])
         ordered = sorted(candidates)
 
-        fuzzy = self._signature_similarity(report, ordered) if report.error_lines else {}
-        hits = self._pattern_hits(report, ordered)
+        fuzzy = self._signature_similarity(ix, report, ordered) if report.error_lines else {}
+        hits = self._pattern_hits(ix, report, ordered)
         query_exceptions = {n.lower() for n in report.exceptions}
 
-        scored: list[tuple[float, str, int]] = []
+        scored: list[tuple[float, str, int, MatchIndex]] = []
         for c in ordered:
             entry = ix.entries[c]
             evidence = {
@@ -214,11 +241,17 @@ class Matcher:
                 "symptom": float(lex_sym[c]) * (0.92 if entry.kind is EntryKind.SYMPTOM else 0.85),
             }
             strength = hits.get(c)
-            if strength is not None and strength >= STRONG_PATTERN:
+            # A pack's pattern found in prose (no error line was pasted) is a hint: imported patterns are
+            # written loosely (`CUDA.*out of memory`) and match people talking about an error.
+            proof = strength is not None and strength >= STRONG_PATTERN
+            if proof and ix.trust < 1.0 and not report.error_lines:
+                proof = False
+            if proof:
                 evidence["pattern"] = 0.9 + 0.1 * evidence["signature"]
             elif strength is not None:
                 # `(eval.*mode|not found)` matches half the chat in a channel: a hint, not a verdict.
-                evidence["hint"] = 0.4 + 0.4 * strength / STRONG_PATTERN
+                strength = min(strength, STRONG_PATTERN)
+                evidence["hint"] = 0.3 + 0.25 * strength / STRONG_PATTERN
             if entry.exception_name and entry.exception_name.lower() in query_exceptions:
                 # The exception's name alone says more the fewer entries share it: PermissionError
                 # points at one entry, RuntimeError at dozens.
@@ -235,17 +268,9 @@ class Matcher:
                 score += 0.03
             if "pattern" in evidence:
                 score += PATTERN_BONUS
-            scored.append((score, via, c))
+            scored.append((score * ix.trust, via, c, ix))
 
-        # Sorted before capping, so bonuses still order entries whose evidence alone reached 1.0.
-        scored.sort(key=lambda item: (-item[0], item[2]))
-        raw = [score for score, _, _ in scored[:2]]
-        matches = tuple(
-            Match(ix.entries[c], round(min(1.0, score), 4), _confidence(score, t), via)
-            for score, via, c in scored[:top]
-            if score >= t.minimum
-        )
-        return MatchResult(report, matches, self._should_reply(report, matches, raw))
+        return scored
 
     def _should_reply(self, report: ErrorReport, matches: tuple[Match, ...], raw: list[float]) -> bool:
         """Passive mode: speak up only for an error report or a problem description we are sure of.
@@ -257,6 +282,8 @@ class Matcher:
         if not matches or not report.describes_problem:  # describes_problem covers error reports too
             return False
         best = matches[0]
+        if best.trust < 1.0 and not t.packs_answer:
+            return False
         top, runner_up = raw[0], (raw[1] if len(raw) > 1 else 0.0)
         if best.via == "pattern" or (report.is_error_report and best.via in {"signature", "words"}):
             return top >= t.reply and top - runner_up >= t.reply_margin

@@ -95,10 +95,14 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) in _write.
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        await self.db.execute("PRAGMA journal_mode=WAL")
-        await self.db.execute("PRAGMA foreign_keys=ON")
-        await self.db.execute("PRAGMA busy_timeout=5000")
-        await self.migrate()
+        try:
+            await self.db.execute("PRAGMA journal_mode=WAL")
+            await self.db.execute("PRAGMA foreign_keys=ON")
+            await self.db.execute("PRAGMA busy_timeout=5000")
+            await self.migrate()
+        except BaseException:
+            await self.close()  # a refused database must not leave its connection thread behind
+            raise
 
     async def close(self) -> None:
         if self._db is not None:
