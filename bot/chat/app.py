@@ -86,6 +86,9 @@ class KnownfixBot(commands.Bot):
             raise RuntimeError("the knowledge base is not loaded yet")
         return self.engine
 
+    def may_answer(self, text: str) -> bool:
+        return self.require_engine().may_answer(text)
+
     async def match(self, text: str) -> MatchResult:
         engine = self.require_engine()
         return await asyncio.get_running_loop().run_in_executor(self._matching, engine.match, text)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.chat.answer import NO_MENTIONS, Answer, gather_text, source_gone
+from bot.chat.answer import NO_MENTIONS, Answer, gather_text, is_text_attachment, source_gone
 from bot.render.embed import NONE_FIXED_EMOJI, NUMBER_EMOJI
 
 if TYPE_CHECKING:
@@ -70,6 +70,9 @@ class Passive(commands.Cog):
 
     async def _passive_answer(self, message: discord.Message) -> Answer | None:
         assert self.bot.http_session is not None
+        # Most watched-channel traffic is chat: the pre-filter clears it without matching or downloads.
+        if not any(is_text_attachment(a) for a in message.attachments) and not self.bot.may_answer(message.content):
+            return None
         gathered = await gather_text(message, self.bot.http_session, self.bot.settings.max_attachment_bytes)
         if not gathered.text.strip():
             return None
