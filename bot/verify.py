@@ -33,6 +33,7 @@ OUTPUT_LIMIT_CHARS = 200_000
 
 class Outcome(StrEnum):
     REPRODUCED = "reproduced"  # the error was raised and the matcher put the entry first
+    STAND_IN = "stand-in"  # a close relative of the error was raised and matched; the entry is not proven
     MISMATCHED = "mismatched"  # the error was raised but another entry ranked first
     NO_ERROR = "no-error"  # the reproducer ran clean: it does not raise what it claims
     TIMEOUT = "timeout"
@@ -109,7 +110,10 @@ def run_reproducer(entry: Entry, engine: Engine, timeout: float) -> Verdict:
     top = result.best.entry.id if result.best else None
     if top != entry.id:
         return Verdict(entry, Outcome.MISMATCHED, f"matcher ranked {top} first", output=output)
-    return Verdict(entry, Outcome.REPRODUCED, f"score {result.matches[0].score:.2f}", verified_on(entry), output)
+    score = f"score {result.matches[0].score:.2f}"
+    if entry.reproducer.stand_in:
+        return Verdict(entry, Outcome.STAND_IN, f"{score}; {entry.reproducer.stand_in}", output=output)
+    return Verdict(entry, Outcome.REPRODUCED, score, verified_on(entry), output)
 
 
 def verify_entries(engine: Engine, entries: Sequence[Entry], timeout: float, workers: int = 2) -> list[Verdict]:
@@ -151,8 +155,8 @@ def verify_command(dirs: Sequence[Path], only: Sequence[str] | None, mark: bool,
     counts = {o: sum(1 for v in verdicts if v.outcome is o) for o in Outcome}
     failing = counts[Outcome.MISMATCHED] + counts[Outcome.NO_ERROR] + counts[Outcome.TIMEOUT]
     out.write(
-        f"\n{'entries':>9} {'reproducible':>13} {'reproduced':>11} {'failing':>8} {'skipped':>8}\n"
-        f"{len(entries):>9} {len(with_reproducer):>13} {counts[Outcome.REPRODUCED]:>11} {failing:>8} "
-        f"{counts[Outcome.SKIPPED]:>8}\n"
+        f"\n{'entries':>9} {'reproducible':>13} {'reproduced':>11} {'stand-ins':>10} {'failing':>8} {'skipped':>8}\n"
+        f"{len(entries):>9} {len(with_reproducer):>13} {counts[Outcome.REPRODUCED]:>11} "
+        f"{counts[Outcome.STAND_IN]:>10} {failing:>8} {counts[Outcome.SKIPPED]:>8}\n"
     )
     return 1 if failing or unknown else 0

@@ -96,6 +96,9 @@ def render_markdown(entry: Entry) -> str:
         if entry.reproducer.requires:
             out.append(f"Requires: {', '.join(entry.reproducer.requires)}")
             out.append("")
+        if entry.reproducer.stand_in:
+            out.append(f"Stand-in: {entry.reproducer.stand_in}")
+            out.append("")
         out += _fence(entry.reproducer.code, "python", "")
     if entry.source_note:
         out += ["", "## Source Note", "", entry.source_note]
@@ -220,16 +223,21 @@ def parse_markdown(text: str) -> dict[str, Any]:
                 data["dead_ends"].append({"action": m.group(1), "why": m.group(2), "fail_rate": _rate(m.group(3))})
         elif heading == "Reproducer":
             requires: list[str] = []
+            stand_in: str | None = None
             code = ""
             i = 0
             while i < len(body):
                 if body[i].startswith("Requires: "):
                     requires = [x.strip() for x in body[i][len("Requires: ") :].split(",")]
+                elif body[i].startswith("Stand-in: "):
+                    stand_in = body[i][len("Stand-in: ") :].strip()
                 elif _FENCE_RE.match(body[i]):
                     code, _, i = _read_fence(body, i)
                     continue
                 i += 1
             data["reproducer"] = {"requires": requires, "code": code}
+            if stand_in:
+                data["reproducer"]["stand_in"] = stand_in
         elif heading == "Source Note":
             data["source_note"] = _text(body)
         else:

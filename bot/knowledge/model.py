@@ -52,6 +52,9 @@ class DeadEnd:
 class Reproducer:
     code: str
     requires: tuple[str, ...] = ()
+    # Set when the script raises a close relative of the error, not the error itself (no GPU here, so a
+    # `meta` tensor stands in for a CUDA one): it still tests matching, but does not prove the entry.
+    stand_in: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

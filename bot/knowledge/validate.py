@@ -33,7 +33,7 @@ DEAD_END_KEYS = {"action", "why", "fail_rate"}
 VERSION_KEYS = {"version", "status", "introduced", "deprecated"}
 VERSION_STATUSES = {"active", "changed", "deprecated", "removed"}
 CONTEXT_KEYS = {"libraries", "paths"}
-REPRODUCER_KEYS = {"code", "requires"}
+REPRODUCER_KEYS = {"code", "requires", "stand_in"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +242,11 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
             c.unknown_keys(raw_reproducer, REPRODUCER_KEYS, "reproducer.")
             code = c.text(raw_reproducer, "code", "reproducer.", required=True)
             if code:
-                reproducer = Reproducer(code=code, requires=c.strings(raw_reproducer, "requires", "reproducer."))
+                reproducer = Reproducer(
+                    code=code,
+                    requires=c.strings(raw_reproducer, "requires", "reproducer."),
+                    stand_in=c.text(raw_reproducer, "stand_in", "reproducer.", required=False),
+                )
         else:
             c.add("reproducer", "must be a mapping with code and requires")
 
@@ -336,7 +340,11 @@ def entry_to_mapping(entry: Entry) -> dict[str, Any]:
     if entry.related:
         out["related"] = list(entry.related)
     if entry.reproducer:
-        out["reproducer"] = {"requires": list(entry.reproducer.requires), "code": entry.reproducer.code + "\n"}
+        reproducer: dict[str, Any] = {"requires": list(entry.reproducer.requires)}
+        if entry.reproducer.stand_in:
+            reproducer["stand_in"] = entry.reproducer.stand_in
+        reproducer["code"] = entry.reproducer.code + "\n"
+        out["reproducer"] = reproducer
     if entry.source_note:
         out["source_note"] = entry.source_note
     return out
