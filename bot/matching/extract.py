@@ -127,6 +127,15 @@ def may_hold_error(text: str) -> bool:
     )
 
 
+# Every line any of the patterns above can act on contains one of these; other lines skip them all.
+_WORTH_A_LOOK = re.compile(
+    r"Traceback|Stack trace|File |\.py|[Ee]rror|Exception|Warning|Exit|Interrupt|[Ff]ault|StopIteration|ERR|"
+    r"fatal|FATAL|E:|×|Killed|command not found|not recognized|has failed|core dumped|shared object|"
+    r"No such file|not found|kernel appears|Solving environment|Could not find|exit code|exit status|"
+    r"^\s*-*>\s*\d|^\s+\d+\s"
+)
+
+
 def bound_text(text: str) -> tuple[str, bool]:
     """Cut huge input to MAX_CHARS (head and tail) and drop NULs; over-long lines are shortened."""
     truncated = False
@@ -180,6 +189,16 @@ def extract(text: str) -> ErrorReport:
     seen: set[str] = set()
 
     for i, line in enumerate(lines):
+        if not _WORTH_A_LOOK.search(line):
+            # Most lines of a long log are neither errors nor frames: one search settles them, with the
+            # same outcome the full sequence below gives a line none of its patterns match.
+            if in_traceback:
+                if line.strip():
+                    code_lines += 1
+                    continue
+                in_traceback = False
+            prose.append(line)
+            continue
         ipython = _IPYTHON_HEAD.match(line)
         if ipython:
             # The exception is named up front; its message comes at the end, if the paste got that far.

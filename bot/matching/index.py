@@ -26,7 +26,7 @@ SIGNATURE = 0
 SYMPTOM = 1
 BIGRAM_WEIGHT = 0.6  # a word pair says more than either word, but must not count twice as much
 PACK_TRUST = 0.6
-FUZZY_CHARS = 300  # signatures are compared by their start: what identifies an error comes first
+FUZZY_CHARS = 200  # signatures are compared by their start: what identifies an error comes first
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ PROSE_CHARS = 6_000
 NAMED_SHARE = 0.15
 CLOSE_SIGNATURE = 0.8
 PATTERN_BONUS = 0.04
+EXCEPTION_CANDIDATES = 8
 STRONG_PATTERN = 12  # literal characters a pattern must spell out to count as proof of the error
 WORD_CHECK = 0.25
 PHRASING_SHARE = 0.5
@@ -53,7 +54,7 @@ class Thresholds:
     reply_margin: float = 0.08  # ... this far ahead of the runner-up
     reply_symptom: float = 0.5  # a description with no error line needs ...
     reply_symptom_lead: float = 0.35  # ... to be this share ahead of the runner-up
-    candidates: int = 40
+    candidates: int = 24
     # Imported packs (every knowledge directory after the first) are mostly machine-written: by default
     # they answer /fix and /search but never speak up unprompted.
     packs_answer: bool = False
@@ -223,7 +224,13 @@ class Matcher:
         k = min(t.candidates, ix.size)
         candidates = set(np.argpartition(-lexical, k - 1)[:k].tolist())
         for name in report.exceptions:
-            candidates.update(ix.exception_entries.get(name.lower(), ())[: t.candidates])
+            # Entries of the same exception type are candidates even when few of their words appear
+            # (a bare "PermissionError" header); the lexically closest of them, so RuntimeError does not
+            # bring in dozens.
+            sharing = np.asarray(ix.exception_entries.get(name.lower(), ()), dtype=np.int64)
+            if sharing.size:
+                closest = sharing[np.argsort(-lexical[sharing], kind="stable")[:EXCEPTION_CANDIDATES]]
+                candidates.update(closest.tolist())
         ordered = sorted(candidates)
 
         fuzzy = self._signature_similarity(ix, report, ordered) if report.error_lines else {}
