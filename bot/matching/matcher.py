@@ -262,8 +262,8 @@ class Matcher:
             if entry.exception_name and entry.exception_name.lower() in query_exceptions:
                 # The exception's name alone says more the fewer entries share it: PermissionError
                 # points at one entry, RuntimeError at dozens.
-                sharing = len(ix.exception_entries.get(entry.exception_name.lower(), ())) or 1
-                evidence["exception"] = EXCEPTION_ONLY / sharing**0.5
+                shared_by = len(ix.exception_entries.get(entry.exception_name.lower(), ())) or 1
+                evidence["exception"] = EXCEPTION_ONLY / shared_by**0.5
             via = max(evidence, key=lambda key: evidence[key])
             score = evidence[via]
             if entry.exception_name and query_exceptions:
