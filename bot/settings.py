@@ -33,13 +33,14 @@ class Settings:
     channel_cooldown: float = 10.0  # seconds between passive replies in one channel
     user_cooldown: float = 30.0  # seconds between passive replies to one person
     reaction_prompts: int = 3  # workaround number reactions the bot adds itself (0 turns prompts off)
+    packs_answer: bool = False  # may entries from imported packs (knowledge dirs after the first) answer unprompted
     max_attachment_bytes: int = 1_000_000
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def thresholds(self) -> Thresholds:
-        return Thresholds(reply=self.reply_threshold, reply_margin=self.reply_margin)
+        return Thresholds(reply=self.reply_threshold, reply_margin=self.reply_margin, packs_answer=self.packs_answer)
 
 
 # Environment variable -> setting name. DISCORD_TOKEN is the name most hosting guides use.
@@ -58,6 +59,7 @@ ENV = {
     "KNOWNFIX_REACTION_PROMPTS": "reaction_prompts",
     "KNOWNFIX_MAX_ATTACHMENT_BYTES": "max_attachment_bytes",
     "KNOWNFIX_LOG_LEVEL": "log_level",
+    "KNOWNFIX_PACKS_ANSWER": "packs_answer",
 }
 
 
@@ -97,6 +99,13 @@ def _convert(name: str, value: Any) -> Any:
             if number < 0 or (name == "reaction_prompts" and number > 5):
                 raise SettingsError(f"{name}: out of range, got {value!r}")
             return number
+        if name == "packs_answer":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in {"true", "false", "1", "0", "yes", "no"}:
+                raise SettingsError(f"packs_answer: must be true or false, got {value!r}")
+            return text in {"true", "1", "yes"}
         if name == "log_level":
             level = str(value).upper()
             if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

@@ -18,8 +18,10 @@ def test_environment_gives_every_setting(tmp_path: Path) -> None:
             "KNOWNFIX_REPLY_THRESHOLD": "0.8",
             "KNOWNFIX_USER_COOLDOWN": "5",
             "KNOWNFIX_REACTION_PROMPTS": "0",
+            "KNOWNFIX_PACKS_ANSWER": "yes",
         }
     )
+    assert settings.thresholds.packs_answer
     assert settings.token == "abc"
     assert settings.watch_channels == {1, 2, 3}
     assert settings.owner_ids == {9} and settings.dev_guild == 77
