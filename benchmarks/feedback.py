@@ -33,6 +33,8 @@ async def _run(
             shown = tuple(range(1, min(3, len(e.workarounds)) + 1))
             await store.record_reply(StoredReply(10_000 + m, 1, 1, 50_000 + m, 90_000 + m, e.id, shown, 0.9, "high"))
 
+        cast: set[tuple[int, int, str]] = set()  # distinct votes sent: what the database must hold
+
         async def voter(user: int) -> None:
             # What the reaction handler does per vote: look the reply up, then record the vote.
             rng = random.Random(user)
@@ -42,7 +44,9 @@ async def _run(
                 if reply is None:
                     continue
                 options = [workaround_option(n) for n in reply.shown_workarounds] + [NONE_FIXED, WRONG_MATCH]
-                await store.add_vote(message_id, user, rng.choice(options))
+                option = rng.choice(options)
+                cast.add((message_id, user, option))
+                await store.add_vote(message_id, user, option)
 
         start = time.perf_counter()
         await asyncio.gather(*(voter(u) for u in range(voters)))
@@ -68,6 +72,7 @@ async def _run(
     return {
         "voters": voters,
         "votes": votes,
+        "votes_lost": len(cast) - votes,
         "replies": replies,
         "votes_per_s": votes / vote_s if vote_s else 0.0,
         "rank_one_p50_ms": percentile(one, 0.5) * 1000,

@@ -29,7 +29,8 @@ ROWS: list[tuple[str, Getter, int, bool]] = [
     ("load problems (in our files)", _get("problems"), 0, False),
     ("load: YAML + validate (s)", _get("load_s"), 2, True),
     ("index build (s)", _get("index_s"), 2, True),
-    ("Engine.load total (s)", _get("engine_load_s"), 2, True),
+    ("Engine.load total, cold (s)", _get("engine_load_s"), 2, True),
+    ("Engine.load from the index cache (s)", _get("cached_load_s"), 2, True),
     ("RSS delta after load (MiB)", _get("rss_delta_mib"), 1, True),
     ("RSS before load (MiB)", _get("rss_before_mib"), 1, False),
     ("peak RSS of the process (MiB)", _get("peak_rss_mib"), 1, True),
@@ -38,7 +39,7 @@ ROWS: list[tuple[str, Getter, int, bool]] = [
         for name in LATENCY_INPUTS
         for q in ("p50", "p99")
     ],
-    ("passive path, chat (msg/s)", _get("passive", "per_s"), 0, True),
+    ("passive path: pre-filter + match, chat (msg/s)", _get("passive", "per_s"), 0, True),
     ("passive replies to chat", _get("passive", "replies"), 0, False),
 ]
 
@@ -91,7 +92,8 @@ def feedback_lines(fb: dict[str, Any]) -> list[str]:
         return [str(fb.get("skipped", "feedback store: not measured"))]
     return [
         f"feedback store ({fb['voters']} concurrent voters, {fb['replies']:,} replies, {fb['entries']} entries)",
-        f"  votes/s (lookup + vote)                   {fb['votes_per_s']:,.0f}   ({fb['votes']:,} votes)",
+        f"  votes/s (lookup + vote)                   {fb['votes_per_s']:,.0f}   ({fb['votes']:,} votes, "
+        f"{fb.get('votes_lost', '?')} lost: counted back from the database)",
         f"  ranked fix rates, one entry p50 / p99     {fb['rank_one_p50_ms']:.2f} / {fb['rank_one_p99_ms']:.2f} ms",
         f"  ranked fix rates, every entry p50         {fb['rank_all_p50_ms']:.1f} ms",
     ]
