@@ -49,14 +49,15 @@ _SITE_PACKAGES = re.compile(r"(?:site|dist)-packages[\\/](?P<lib>[A-Za-z_]\w*)")
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+(?P<lib>[A-Za-z_]\w*)", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z][\w.+-]*")
 # Words that say something is wrong. A description with none of them ("loss went from 2.3 to 0.4,
-# looks fine") is chat about a topic, not a problem to answer unprompted.
+# looks fine") is chat about a topic, and a how-to question ("how do I freeze layers?") asks for a
+# tutorial: neither is a problem to answer unprompted.
 PROBLEM_CUES = re.compile(
     r"\b(?:not|no|never|cannot|\w+n't|dont|doesnt|didnt|cant|wont|isnt|hasnt|fail\w*|error\w*|"
     r"out of memory|oom|too (?:slow|high|long|much)|low|"
-    r"issue|problem|bug|crash\w*|wrong|stuck|slow\w*|nan|inf|killed|hang\w*|freez\w*|frozen|broken?|"
+    r"issue|problem|bug|crash\w*|wrong|stuck|slow\w*|nan|inf|killed|hang\w*|freezes|freezing|froze|broken?|"
     r"weird|strange|unexpected\w*|unable|warning|exception|died|dead|leak\w*|explod\w*|diverg\w*|"
-    r"missing|mismatch\w*|help|why|how|dies|dying|even though|instead|different|inconsistent|keeps|"
-    r"still|only|returns? (?:false|none|nan|zero|empty))\b|[?？]|报错|错误|问题|失败|エラー",
+    r"missing|mismatch\w*|why|dies|dying|even though|instead|different|inconsistent|keeps|"
+    r"still|(?:returns?|is|are|stays?|always) (?:false|none|nan|zero|0|empty|null))\b|报错|错误|问题|失败|エラー",
     re.IGNORECASE,
 )
 
