@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -15,6 +15,7 @@ from bot import __version__
 from bot.engine import Engine, default_knowledge_dirs
 from bot.knowledge.loader import dump_entry, load_knowledge
 from bot.knowledge.markdown import MarkdownError, parse_markdown, render_markdown
+from bot.knowledge.model import Entry
 from bot.knowledge.validate import entry_from_mapping
 from bot.matching.matcher import MatchResult
 from bot.render.terminal import NO_MATCH, render_reply
@@ -105,24 +106,21 @@ def cmd_kb_lint(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if kb.problems else 0
 
 
-def cmd_kb_show(args: argparse.Namespace, out: TextIO) -> int:
-    kb = load_knowledge(_knowledge_dirs(args))
-    entry = kb.get(args.id)
+def _print_entry(args: argparse.Namespace, out: TextIO, render: Callable[[Entry], str]) -> int:
+    entry = load_knowledge(_knowledge_dirs(args)).get(args.id)
     if entry is None:
         out.write(f"no entry {args.id!r}\n")
         return 1
-    out.write(dump_entry(entry))
+    out.write(render(entry))
     return 0
+
+
+def cmd_kb_show(args: argparse.Namespace, out: TextIO) -> int:
+    return _print_entry(args, out, dump_entry)
 
 
 def cmd_kb_export_md(args: argparse.Namespace, out: TextIO) -> int:
-    kb = load_knowledge(_knowledge_dirs(args))
-    entry = kb.get(args.id)
-    if entry is None:
-        out.write(f"no entry {args.id!r}\n")
-        return 1
-    out.write(render_markdown(entry))
-    return 0
+    return _print_entry(args, out, render_markdown)
 
 
 def cmd_kb_import_md(args: argparse.Namespace, out: TextIO) -> int:

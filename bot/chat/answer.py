@@ -14,9 +14,9 @@ import discord
 
 from bot.knowledge.markdown import render_markdown
 from bot.matching.matcher import MatchResult
-from bot.render.embed import RenderedReply, render_embed
+from bot.render.embed import NONE_FIXED_EMOJI, NUMBER_EMOJI, RenderedReply, render_embed
 from bot.reply import Reply, build_reply
-from bot.store import EntryFeedback, StoredReply
+from bot.store import EntryFeedback, Store, StoredReply
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +120,39 @@ def answer_from(result: MatchResult, feedback: EntryFeedback | None = None) -> A
         result.best, result.matches[1:], feedback.tallies if feedback else None, feedback.wrong_match if feedback else 0
     )
     return Answer(result, reply, render_embed(reply, render_markdown(reply.entry)))
+
+
+async def add_prompts(message: discord.Message, shown: int, prompts: int) -> None:
+    """The vote reactions under a reply: one request each, so only as many as configured."""
+    try:
+        for emoji in NUMBER_EMOJI[: min(prompts, shown)]:
+            await message.add_reaction(emoji)
+        if prompts:
+            await message.add_reaction(NONE_FIXED_EMOJI)
+    except discord.HTTPException as exc:
+        log.warning("could not add vote prompts to %s: %s", message.id, exc)
+
+
+async def record_and_prompt(
+    sent: discord.Message, answer: Answer, store: Store, prompts: int, source_id: int | None, asker_id: int | None
+) -> None:
+    """Remember a reply the bot posted (ids and entry only) and put the vote prompts under it."""
+    await store.record_reply(answer.stored(sent, source_id, asker_id))
+    await add_prompts(sent, len(answer.rendered.shown), prompts)
+
+
+async def reply_with(
+    message: discord.Message, answer: Answer, store: Store, prompts: int, *, source_id: int | None
+) -> discord.Message | None:
+    """Answer `message` with a reply, recorded and prompted; None when the message was deleted meanwhile."""
+    try:
+        sent = await message.reply(
+            embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, mention_author=False
+        )
+    except discord.HTTPException as exc:
+        if not source_gone(exc):
+            raise
+        log.info("message %s was deleted before the reply", message.id)
+        return None
+    await record_and_prompt(sent, answer, store, prompts, source_id, message.author.id)
+    return sent

@@ -110,9 +110,7 @@ class Matcher:
         return acc / known if known > 0 else acc
 
     @staticmethod
-    def _coverage(
-        ix: MatchIndex, feats: frozenset[str]
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    def _coverage(ix: MatchIndex, feats: frozenset[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Per entry: the best coverage of one of its signatures, and of one of its symptoms."""
         acc = np.zeros(len(ix.phrasing_total), dtype=np.float64)
         for feat in feats:

@@ -11,8 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.chat.answer import NO_MENTIONS, Answer, gather_text, source_gone
-from bot.chat.cogs.passive import add_prompts
+from bot.chat.answer import NO_MENTIONS, Answer, gather_text, record_and_prompt, reply_with
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
@@ -59,8 +58,9 @@ class Asking(commands.Cog):
         return await self.bot.answer(result) if result.matches else None
 
     async def _record(self, interaction: discord.Interaction, sent: discord.Message, answer: Answer) -> None:
-        await self.bot.store.record_reply(answer.stored(sent, None, interaction.user.id))
-        await add_prompts(sent, len(answer.rendered.shown), self.bot.settings.reaction_prompts)
+        await record_and_prompt(
+            sent, answer, self.bot.store, self.bot.settings.reaction_prompts, None, interaction.user.id
+        )
 
     async def answer_interaction(self, interaction: discord.Interaction, text: str) -> None:
         """Answer publicly when something matched, privately when nothing did, inside the 3 s deadline."""
@@ -103,17 +103,10 @@ class Asking(commands.Cog):
         if answer is None:
             await interaction.followup.send(NO_MATCH, ephemeral=True)
             return
-        try:
-            sent = await message.reply(
-                embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, mention_author=False
-            )
-        except discord.HTTPException as exc:
-            if not source_gone(exc):
-                raise
+        sent = await reply_with(message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=None)
+        if sent is None:
             await interaction.followup.send(MESSAGE_GONE, ephemeral=True)
             return
-        await self.bot.store.record_reply(answer.stored(sent, None, message.author.id))
-        await add_prompts(sent, len(answer.rendered.shown), self.bot.settings.reaction_prompts)
         await interaction.followup.send(f"Answered: {sent.jump_url}", ephemeral=True)
 
 

@@ -9,8 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 from rapidfuzz import fuzz, process
 
-from bot.chat.answer import NO_MENTIONS, answer_from
-from bot.chat.cogs.passive import add_prompts
+from bot.chat.answer import NO_MENTIONS, answer_from, record_and_prompt
 from bot.matching.extract import extract
 from bot.matching.matcher import Confidence, Match, MatchResult
 from bot.render.embed import clip
@@ -75,8 +74,9 @@ class Lookup(commands.Cog):
             embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS
         )
         sent = await interaction.original_response()
-        await self.bot.store.record_reply(answer.stored(sent, None, interaction.user.id))
-        await add_prompts(sent, len(answer.rendered.shown), self.bot.settings.reaction_prompts)
+        await record_and_prompt(
+            sent, answer, self.bot.store, self.bot.settings.reaction_prompts, None, interaction.user.id
+        )
 
     entry.autocomplete("id")(_autocomplete)
 

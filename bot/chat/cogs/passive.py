@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.chat.answer import NO_MENTIONS, Answer, gather_text, is_text_attachment, source_gone
-from bot.render.embed import NONE_FIXED_EMOJI, NUMBER_EMOJI
+from bot.chat.answer import NO_MENTIONS, Answer, gather_text, is_text_attachment, reply_with
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
@@ -44,17 +43,6 @@ class Cooldowns:
         self._channel[channel_id] = self._user[user_id] = now
 
 
-async def add_prompts(message: discord.Message, shown: int, prompts: int) -> None:
-    """The vote reactions under a reply: one request each, so only as many as configured."""
-    try:
-        for emoji in NUMBER_EMOJI[: min(prompts, shown)]:
-            await message.add_reaction(emoji)
-        if prompts:
-            await message.add_reaction(NONE_FIXED_EMOJI)
-    except discord.HTTPException as exc:
-        log.warning("could not add vote prompts to %s: %s", message.id, exc)
-
-
 class Passive(commands.Cog):
     def __init__(self, bot: KnownfixBot) -> None:
         self.bot = bot
@@ -82,17 +70,7 @@ class Passive(commands.Cog):
         return await self.bot.answer(result)
 
     async def _send(self, message: discord.Message, answer: Answer) -> None:
-        try:
-            sent = await message.reply(
-                embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, mention_author=False
-            )
-        except discord.HTTPException as exc:
-            if not source_gone(exc):
-                raise
-            log.info("message %s was deleted before the reply", message.id)
-            return
-        await self.bot.store.record_reply(answer.stored(sent, message.id, message.author.id))
-        await add_prompts(sent, len(answer.rendered.shown), self.bot.settings.reaction_prompts)
+        await reply_with(message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=message.id)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
