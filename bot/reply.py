@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.feedback.rates import FixRate, Tally, fix_rate
+from bot.feedback.rates import FixRate, Tally, fix_rate, unapplied
 from bot.knowledge.model import DeadEnd, Entry, Workaround
 from bot.matching.matcher import Confidence, Match, MatchResult
 
@@ -31,11 +31,15 @@ class Reply:
     wrong_match_votes: int = 0
 
 
+def live_tally(workaround: Workaround, tally: Tally) -> Tally:
+    return unapplied(tally, workaround.applied_fixed, workaround.applied_failed)
+
+
 def rank_workarounds(entry: Entry, tallies: Mapping[int, Tally] | None = None) -> tuple[RankedWorkaround, ...]:
     """The entry's workarounds ordered by their live fix rate; ties keep the curated order."""
     tallies = tallies or {}
     ranked = [
-        RankedWorkaround(w, n, fix_rate(w.success_rate, entry.verification, tallies.get(n, Tally())))
+        RankedWorkaround(w, n, fix_rate(w.success_rate, entry.verification, live_tally(w, tallies.get(n, Tally()))))
         for n, w in enumerate(entry.workarounds, 1)
     ]
     ranked.sort(key=lambda r: (-round(r.rate.observed, 6), r.number))

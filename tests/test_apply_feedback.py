@@ -36,8 +36,21 @@ async def test_apply_feedback_rewrites_only_the_rates(tmp_path: Path) -> None:
     applied = knownfix("kb", "apply-feedback")
     assert applied.returncode == 0 and "1 file(s) updated" in applied.stdout
     after = (kb_dir / "demo/loss-nan.yaml").read_text(encoding="utf-8")
-    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
-    assert len(changed) == 2 and all("success_rate" in b for _, b in changed)
+    added = [line for line in after.splitlines() if line not in before.splitlines()]
+    removed = [line for line in before.splitlines() if line not in after.splitlines()]
+    assert len(removed) == 2 and all("success_rate" in line for line in removed)
+    assert sorted(line.strip() for line in added) == [
+        "applied_votes: {fixed: 0, failed: 1}",
+        "applied_votes: {fixed: 10, failed: 1}",
+        "success_rate: 0.62",  # (0.7 * 8 + 0) / (8 + 1): a community entry's prior is worth 8 reports
+        "success_rate: 0.78",  # (0.6 * 8 + 10) / (8 + 11)
+    ]
     entry = load_knowledge([kb_dir]).by_id["demo/loss-nan"]
     assert entry.workarounds[0].success_rate > 0.6  # ten people said #1 worked
     assert entry.workarounds[1].success_rate < 0.7  # one said neither did
+
+    # The votes now live in the curated rates: neither the report nor a second run counts them again.
+    assert "demo/loss-nan #1" not in knownfix("stats").stdout
+    again = knownfix("kb", "apply-feedback")
+    assert "0 file(s) updated" in again.stdout
+    assert (kb_dir / "demo/loss-nan.yaml").read_text(encoding="utf-8") == after

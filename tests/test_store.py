@@ -106,3 +106,35 @@ def test_fix_rate_starts_at_the_curated_rate_and_moves_with_votes() -> None:
     firm = fix_rate(0.9, Verification.REPRODUCED, Tally(failed=4))
     soft = fix_rate(0.9, Verification.AI_GENERATED, Tally(failed=4))
     assert firm.observed > soft.observed
+
+
+async def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    from bot.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    db.execute(
+        "INSERT INTO replies (message_id, channel_id, guild_id, source_message_id, asker_id, entry_id,"
+        " shown_workarounds, score, confidence, matched_at) VALUES (5, 1, 1, 6, 7, 'demo/x', '[1]', 0.9, 'high', 'now')"
+    )
+    db.commit()
+    db.close()
+    async with Store(path) as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+        stored = await store.reply(5)
+        assert stored is not None and stored.entry_id == "demo/x"
+
+
+async def test_a_message_may_be_answered_again_after_an_edit_removed_the_reply(tmp_path: Path) -> None:
+    from bot.store import REMOVED_BY_EDIT, REMOVED_BY_PEOPLE
+
+    async with Store(tmp_path / "k.sqlite3") as store:
+        await store.record_reply(reply(100))  # answers message 101
+        await store.mark_deleted(100, REMOVED_BY_EDIT)
+        assert not await store.removed_by_people(101)
+        await store.record_reply(StoredReply(200, 10, 1, 101, 7, "demo/loss-nan", (1,), 0.9, "high"))
+        live = await store.reply_to(101)
+        assert live is not None and live.message_id == 200
+        await store.mark_deleted(200, REMOVED_BY_PEOPLE)
+        assert await store.removed_by_people(101)

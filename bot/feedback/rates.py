@@ -38,6 +38,11 @@ class FixRate:
     reports: int
 
 
+def unapplied(tally: Tally, applied_fixed: int, applied_failed: int) -> Tally:
+    """The votes not yet folded into the curated rate by `kb apply-feedback`."""
+    return Tally(max(0, tally.fixed - applied_fixed), max(0, tally.failed - applied_failed))
+
+
 def fix_rate(curated: float, verification: Verification, tally: Tally) -> FixRate:
     weight = PRIOR_WEIGHT[verification]
     posterior = (curated * weight + tally.fixed) / (weight + tally.reports)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.feedback.rates import Tally, fix_rate
+from bot.feedback.rates import Tally, fix_rate, unapplied
 from bot.knowledge.loader import KnowledgeBase
 
 
@@ -16,7 +16,8 @@ class RateChange:
     title: str
     curated: float
     observed: float
-    reports: int
+    reports: int  # votes not yet folded into the curated rate
+    total: Tally  # every vote stored for this workaround
 
     @property
     def moved(self) -> float:
@@ -34,7 +35,10 @@ def rate_changes(kb: KnowledgeBase, tallies: Mapping[str, Mapping[int, Tally]]) 
             if not 1 <= number <= len(entry.workarounds) or not tally.reports:
                 continue
             w = entry.workarounds[number - 1]
-            rate = fix_rate(w.success_rate, entry.verification, tally)
-            out.append(RateChange(entry_id, number, w.title, w.success_rate, rate.observed, tally.reports))
+            fresh = unapplied(tally, w.applied_fixed, w.applied_failed)
+            if not fresh.reports:
+                continue
+            rate = fix_rate(w.success_rate, entry.verification, fresh)
+            out.append(RateChange(entry_id, number, w.title, w.success_rate, rate.observed, fresh.reports, tally))
     out.sort(key=lambda c: (-abs(c.moved), c.entry_id, c.number))
     return out

@@ -80,6 +80,8 @@ def render_markdown(entry: Entry) -> str:
         out.append(f"{i}. **{w.title}** ({percent(w.success_rate)}% success)")
         if w.condition:
             out.append(f"   *When:* {w.condition}")
+        if w.applied_fixed or w.applied_failed:
+            out.append(f"   *Votes applied:* {w.applied_fixed} fixed, {w.applied_failed} failed")
         if w.code:
             out += _fence(w.code, w.lang, "   ")
 
@@ -114,6 +116,7 @@ _HEADER_RE = re.compile(r"^- \*\*(.+?):\*\* (.*)$")
 _WORKAROUND_RE = re.compile(r"^(\d+)\. \*\*(.+)\*\* \((\d+(?:\.\d+)?)% success\)\s*$")
 _DEAD_END_RE = re.compile(r"^- \*\*(.+?)\*\* — (.+) \((\d+(?:\.\d+)?)% fail\)\s*$")
 _FENCE_RE = re.compile(r"^(\s*)(`{3,})(\S*)\s*$")
+_APPLIED_RE = re.compile(r"^\*Votes applied:\* (\d+) fixed, (\d+) failed$")
 
 
 def _rate(text: str) -> float:
@@ -255,6 +258,8 @@ def _parse_workarounds(body: list[str]) -> list[dict[str, Any]]:
             out.append({"title": m.group(2), "success_rate": _rate(m.group(3))})
         elif line.strip().startswith("*When:* ") and out:
             out[-1]["condition"] = line.strip()[len("*When:* ") :]
+        elif (applied := _APPLIED_RE.match(line.strip())) and out:
+            out[-1]["applied_votes"] = {"fixed": int(applied.group(1)), "failed": int(applied.group(2))}
         elif _FENCE_RE.match(line) and out:
             code, lang, i = _read_fence(body, i)
             out[-1]["code"] = code

@@ -39,6 +39,10 @@ class Workaround:
     code: str = ""
     condition: str | None = None
     lang: str | None = None
+    # Votes already folded into success_rate by `kb apply-feedback`: the live rate counts only the rest,
+    # so no report is counted twice.
+    applied_fixed: int = 0
+    applied_failed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,8 @@ ENTRY_KEYS = {
     "dead_ends", "sources", "related", "reproducer", "source_note",
 }  # fmt: skip
 REQUIRED_KEYS = ("id", "title", "domain", "category", "verification", "fix_rate", "root_cause")
-WORKAROUND_KEYS = {"title", "success_rate", "condition", "code", "lang"}
+WORKAROUND_KEYS = {"title", "success_rate", "condition", "code", "lang", "applied_votes"}
+APPLIED_KEYS = {"fixed", "failed"}
 DEAD_END_KEYS = {"action", "why", "fail_rate"}
 VERSION_KEYS = {"version", "status", "introduced", "deprecated"}
 VERSION_STATUSES = {"active", "changed", "deprecated", "removed"}
@@ -197,6 +198,18 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
         if code is not None and not isinstance(code, str):
             c.add(f"{where}code", "must be text")
             code = None
+        applied = item.get("applied_votes") or {}
+        counts = {"fixed": 0, "failed": 0}
+        if not isinstance(applied, dict):
+            c.add(f"{where}applied_votes", "must be a mapping with fixed and failed")
+        else:
+            c.unknown_keys(applied, APPLIED_KEYS, f"{where}applied_votes.")
+            for key in counts:
+                value = applied.get(key, 0)
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    c.add(f"{where}applied_votes.{key}", "must be a whole number, 0 or more")
+                else:
+                    counts[key] = value
         if w_title is None:
             return None
         return Workaround(
@@ -205,6 +218,8 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
             code=(code or "").rstrip("\n"),
             condition=c.text(item, "condition", where, required=False),
             lang=c.text(item, "lang", where, required=False),
+            applied_fixed=counts["fixed"],
+            applied_failed=counts["failed"],
         )
 
     def dead_end(item: Mapping[str, Any], where: str) -> DeadEnd | None:
@@ -329,6 +344,12 @@ def entry_to_mapping(entry: Entry) -> dict[str, Any]:
                 ("condition", w.condition),
                 ("lang", w.lang),
                 ("code", w.code + "\n" if w.code else None),
+                (
+                    "applied_votes",
+                    {"fixed": w.applied_fixed, "failed": w.applied_failed}
+                    if w.applied_fixed or w.applied_failed
+                    else None,
+                ),
             )
             if v is not None
         }

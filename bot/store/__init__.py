@@ -2,6 +2,8 @@
 
 from bot.store.store import (
     NONE_FIXED,
+    REMOVED_BY_EDIT,
+    REMOVED_BY_PEOPLE,
     WRONG_MATCH,
     EntryFeedback,
     SchemaTooNewError,
@@ -13,6 +15,8 @@ from bot.store.store import (
 
 __all__ = [
     "NONE_FIXED",
+    "REMOVED_BY_EDIT",
+    "REMOVED_BY_PEOPLE",
     "WRONG_MATCH",
     "EntryFeedback",
     "SchemaTooNewError",

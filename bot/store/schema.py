@@ -40,6 +40,14 @@ MIGRATIONS: tuple[str, ...] = (
         added_at   TEXT    NOT NULL
     );
     """,
+    # 2: why a reply went away (people removed it, or an edit made it moot), and one live reply per source
+    # message rather than one ever: an edit may answer again a message whose old reply an edit removed.
+    """
+    ALTER TABLE replies ADD COLUMN removed_by TEXT;
+    DROP INDEX replies_by_source;
+    CREATE UNIQUE INDEX replies_by_source ON replies (source_message_id)
+        WHERE source_message_id IS NOT NULL AND deleted = 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,6 +24,9 @@ from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 log = logging.getLogger(__name__)
 
 NONE_FIXED = "none"
+REMOVED_BY_PEOPLE = "people"  # the asker or a moderator deleted the reply
+REMOVED_BY_EDIT = "edit"  # the message was edited and no longer matches
+REMOVED_GONE = "gone"  # the reply message disappeared some other way
 WRONG_MATCH = "wrong"
 
 
@@ -209,9 +212,19 @@ class Store:
             row = await cur.fetchone()
         return self._reply_from_row(row) if row else None
 
-    async def mark_deleted(self, message_id: int) -> None:
+    async def mark_deleted(self, message_id: int, removed_by: str = REMOVED_GONE) -> None:
         """The reply message is gone; its votes stay as evidence, but it no longer takes new ones."""
-        await self._write("UPDATE replies SET deleted = 1 WHERE message_id = ?", (message_id,))
+        await self._write(
+            "UPDATE replies SET deleted = 1, removed_by = ? WHERE message_id = ?", (removed_by, message_id)
+        )
+
+    async def removed_by_people(self, source_message_id: int) -> bool:
+        """Whether someone deleted a reply to this message (with 🗑️): then the bot does not answer it again."""
+        async with self.db.execute(
+            "SELECT 1 FROM replies WHERE source_message_id = ? AND deleted = 1 AND removed_by = ? LIMIT 1",
+            (source_message_id, REMOVED_BY_PEOPLE),
+        ) as cur:
+            return await cur.fetchone() is not None
 
     # -- votes ----------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import discord
 from discord.ext import commands
 
 from bot.render.embed import DELETE_EMOJI, NONE_FIXED_EMOJI, NUMBER_EMOJI, WRONG_MATCH_EMOJI
-from bot.store import NONE_FIXED, WRONG_MATCH, StoredReply, workaround_option
+from bot.store import NONE_FIXED, REMOVED_BY_PEOPLE, WRONG_MATCH, StoredReply, workaround_option
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
@@ -84,7 +84,7 @@ class Feedback(commands.Cog):
             return
         with contextlib.suppress(discord.NotFound):
             await channel.get_partial_message(payload.message_id).delete()
-        await self.bot.store.mark_deleted(reply.message_id)
+        await self.bot.store.mark_deleted(reply.message_id, REMOVED_BY_PEOPLE)
 
 
 async def setup(bot: KnownfixBot) -> None:

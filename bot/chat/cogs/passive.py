@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -10,11 +11,14 @@ import discord
 from discord.ext import commands
 
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, is_text_attachment, reply_with
+from bot.store import REMOVED_BY_EDIT
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
 
 log = logging.getLogger(__name__)
+
+MAX_LOCKS = 1024  # per-message locks kept; idle ones are dropped past this
 
 
 def watched_channel_id(channel: object) -> int | None:
@@ -47,6 +51,7 @@ class Passive(commands.Cog):
     def __init__(self, bot: KnownfixBot) -> None:
         self.bot = bot
         self.cooldowns = Cooldowns(bot.settings.channel_cooldown, bot.settings.user_cooldown)
+        self._locks: dict[int, asyncio.Lock] = {}
 
     def _is_watched(self, message: discord.Message) -> bool:
         if message.guild is None or message.author.bot or message.webhook_id is not None:
@@ -72,42 +77,63 @@ class Passive(commands.Cog):
     async def _send(self, message: discord.Message, answer: Answer) -> None:
         await reply_with(message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=message.id)
 
+    def _lock_for(self, message_id: int) -> asyncio.Lock:
+        """One handler at a time per source message: its create and edit events must not both answer."""
+        lock = self._locks.get(message_id)
+        if lock is None:
+            if len(self._locks) > MAX_LOCKS:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            lock = self._locks[message_id] = asyncio.Lock()
+        return lock
+
+    def _claim_cooldown(self, message: discord.Message) -> bool:
+        """Take the channel's and the person's reply slot, if free. No await may come between the check
+        and the claim, or two messages matched at the same time would both take it."""
+        if not self.cooldowns.ready(message.channel.id, message.author.id):
+            return False
+        self.cooldowns.used(message.channel.id, message.author.id)
+        return True
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         if not self._is_watched(message):
             return
-        channel_id = message.channel.id
-        if not self.cooldowns.ready(channel_id, message.author.id):
-            return
-        answer = await self._passive_answer(message)
-        if answer is None:
-            return
-        if await self.bot.store.reply_to(message.id) is not None:  # one reply per message
-            return
-        self.cooldowns.used(channel_id, message.author.id)
-        await self._send(message, answer)
+        if not self.cooldowns.ready(message.channel.id, message.author.id):
+            return  # cheap early exit; the slot is claimed for real below
+        async with self._lock_for(message.id):
+            answer = await self._passive_answer(message)
+            if answer is None or await self.bot.store.reply_to(message.id) is not None:  # one reply a message
+                return
+            if self._claim_cooldown(message):
+                await self._send(message, answer)
 
     @commands.Cog.listener()
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
         if not self._is_watched(after) or before.content == after.content:
             return
-        previous = await self.bot.store.reply_to(after.id)
-        answer = await self._passive_answer(after)
-        if previous is None:
-            if answer is not None and self.cooldowns.ready(after.channel.id, after.author.id):
-                self.cooldowns.used(after.channel.id, after.author.id)
-                await self._send(after, answer)
-            return
-        reply_message = after.channel.get_partial_message(previous.message_id)  # type: ignore[union-attr]
-        try:
-            if answer is None:
-                await reply_message.delete()
+        async with self._lock_for(after.id):
+            previous = await self.bot.store.reply_to(after.id)
+            if previous is None and await self.bot.store.removed_by_people(after.id):
+                return  # the asker or a moderator removed our answer: an edit does not bring it back
+            answer = await self._passive_answer(after)
+            if previous is None:
+                if answer is not None and self._claim_cooldown(after):
+                    await self._send(after, answer)
+                return
+            if answer is not None and answer.reply.entry.id == previous.entry_id:
+                return  # still the same answer: keep the reply, its reactions and their meaning
+            reply_message = after.channel.get_partial_message(previous.message_id)  # type: ignore[union-attr]
+            try:
+                if answer is None:
+                    await reply_message.delete()
+                    await self.bot.store.mark_deleted(previous.message_id, REMOVED_BY_EDIT)
+                else:
+                    edited = await reply_message.edit(
+                        embed=answer.rendered.embed, attachments=answer.files(), allowed_mentions=NO_MENTIONS
+                    )
+                    await self.bot.store.record_reply(answer.stored(edited, after.id, after.author.id))
+            except discord.NotFound:
                 await self.bot.store.mark_deleted(previous.message_id)
-            else:
-                edited = await reply_message.edit(embed=answer.rendered.embed, allowed_mentions=NO_MENTIONS)
-                await self.bot.store.record_reply(answer.stored(edited, after.id, after.author.id))
-        except discord.NotFound:
-            await self.bot.store.mark_deleted(previous.message_id)
 
 
 async def setup(bot: KnownfixBot) -> None:
