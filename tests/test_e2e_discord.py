@@ -466,8 +466,12 @@ async def test_search_autocomplete_and_entry(env: Env) -> None:
         fake.general_channel,
         [{"name": "query", "type": 3, "value": "mat1 and mat2 shapes cannot be multiplied"}],
     )
-    found = await fake.wait_for_callback(search)
-    assert found.body["data"]["flags"] & 64 and f"`{ENTRY}`" in found.body["data"]["content"]
+    deferred = await fake.wait_for_callback(search)  # matching may queue: /search defers first
+    assert deferred.body["type"] == 5 and deferred.body["data"]["flags"] & 64
+    found = await fake.wait_for(
+        lambda c: c.name == "execute_webhook" and c.params["token"] == search.token, what="the search results"
+    )
+    assert found.ok and found.body["flags"] & 64 and f"`{ENTRY}`" in found.body["content"]
 
     shown = await fake.slash_command("entry", nina, fake.general_channel, [{"name": "id", "type": 3, "value": ENTRY}])
     answer = await fake.wait_for_callback(shown)
@@ -512,8 +516,11 @@ async def test_kb_reload_is_for_owners(env: Env) -> None:
 async def test_stats_shows_replies_and_votes(env: Env) -> None:
     fake = env.fake
     used = await fake.slash_command("stats", fake.user("olga"), fake.general_channel)
-    answer = await fake.wait_for_callback(used)
-    names = [f["name"] for f in answer.embeds[0]["fields"]]
+    assert (await fake.wait_for_callback(used)).body["type"] == 5  # deferred: it reads the whole store
+    answer = await fake.wait_for(
+        lambda c: c.name == "execute_webhook" and c.params["token"] == used.token, what="the stats"
+    )
+    names = [f["name"] for f in answer.body["embeds"][0]["fields"]]
     assert names[:3] == ["Knowledge", "Replies", "Votes"]
 
 

@@ -9,6 +9,7 @@ The two are combined with exception-type agreement and library hints into one sc
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,7 +19,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import Entry, EntryKind
-from bot.knowledge.patterns import compile_pattern, search_bounded
+from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.index import FUZZY_CHARS, SIGNATURE, SYMPTOM, MatchIndex
 from bot.matching.normalize import normalize
@@ -26,6 +27,7 @@ from bot.matching.text import features
 
 MAX_QUERY_ERROR_LINES = 6
 PATTERN_REGION_CHARS = 20_000
+PATTERN_BUDGET_S = 0.1  # all of one query's pattern searches together
 PROSE_CHARS = 6_000
 NAMED_SHARE = 0.15
 CLOSE_SIGNATURE = 0.8
@@ -137,6 +139,8 @@ class Matcher:
         sig_ids = [s for c in candidates for s in ix.signatures_of[c]]
         if not texts or not sig_ids:
             return {}
+        # Masking only what is compared keeps normalisation's cost bounded whatever the paste holds.
+        texts = [t[: FUZZY_CHARS * 3] for t in texts]
         masked = self._similarity(
             [normalize(t)[:FUZZY_CHARS] for t in texts], [ix.signature_texts[s] for s in sig_ids]
         ).max(axis=0)
@@ -177,9 +181,17 @@ class Matcher:
             region = report.text[-PATTERN_REGION_CHARS:]
         region = region[-PATTERN_REGION_CHARS:]
         hits: dict[int, int] = {}
+        # Each search has its own time bound; the query as a whole has one too, so many slow patterns
+        # cannot add up to a stall.
+        deadline = time.perf_counter() + PATTERN_BUDGET_S
         for c in candidates:
             for pattern, strength in ix.patterns[c]:
-                if strength > hits.get(c, -1) and search_bounded(compile_pattern(pattern), region):
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    return hits
+                if strength > hits.get(c, -1) and search_bounded(
+                    compile_pattern(pattern), region, min(SEARCH_TIMEOUT_S, remaining)
+                ):
                     hits[c] = strength
         return hits
 

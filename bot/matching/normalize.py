@@ -15,9 +15,10 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"https?://\S+"), " _url_ "),
     (re.compile(r"\b0x[0-9a-fA-F]+\b"), " _hex_ "),
     (re.compile(r"\b[0-9a-f]{12,}\b"), " _hex_ "),
-    (re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.+~@-]+){2,}[\\/]?"), " _path_ "),
+    (re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.+~@-]{1,200}){2,}[\\/]?"), " _path_ "),
+    # The repeat is bounded: unbounded, `[\w.+-]+\.py` is quadratic on `a.a.a.a...` (8 KB took a second).
     (
-        re.compile(r"\b[\w.+-]+\.(?:py|pyx|so|dll|pyd|cpp|cu|h|ipynb|json|csv|txt|yaml|yml|pt|pth|bin|ckpt)\b"),
+        re.compile(r"\b[\w.+-]{1,120}\.(?:py|pyx|so|dll|pyd|cpp|cu|h|ipynb|json|csv|txt|yaml|yml|pt|pth|bin|ckpt)\b"),
         " _file_ ",
     ),
     (re.compile(r"torch\.Size\(\[[^\]]*\]\)"), " _shape_ "),

@@ -26,6 +26,7 @@ class Admin(commands.Cog):
     @app_commands.command(name="stats", description="Replies, feedback, and the fix rates that moved most")
     async def stats(self, interaction: discord.Interaction) -> None:
         engine = self.bot.require_engine()
+        await interaction.response.defer(thinking=True)  # one query per voted entry: may take a moment
         figures = await self.bot.store.stats()
         feedback = await self.bot.store.all_feedback()
         changes = rate_changes(engine.kb, {k: v.tallies for k, v in feedback.items()})
@@ -52,7 +53,7 @@ class Admin(commands.Cog):
                 value=clip("\n".join(f"`{e}` × {n}" for e, n in figures.wrong_matches), 1024),
                 inline=False,
             )
-        await interaction.response.send_message(embed=embed, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(embed=embed, allowed_mentions=NO_MENTIONS)
 
     @kb.command(name="reload", description="Re-read the knowledge base from disk")
     async def reload(self, interaction: discord.Interaction) -> None:

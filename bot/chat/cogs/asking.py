@@ -23,6 +23,8 @@ NO_MATCH = (
     "or describe what you see in a sentence."
 )
 MESSAGE_GONE = "That message was deleted before I could answer it."
+CANNOT_POST = "I can't post in that channel (missing permission), so I can't answer that message there."
+FAILED = "Something went wrong while looking for a fix; the bot's log has the details."
 # Interactions must be answered within 3 s; past this much matching time the bot defers first.
 FAST_ANSWER_S = 1.5
 MODAL_MAX = 4000
@@ -68,6 +70,8 @@ class Asking(commands.Cog):
         done, _ = await asyncio.wait({task}, timeout=FAST_ANSWER_S)
         sent: discord.Message
         if done:
+            if task.exception() is not None:
+                await interaction.response.send_message(FAILED, ephemeral=True)
             answer = task.result()
             if answer is None:
                 await interaction.response.send_message(NO_MATCH, ephemeral=True)
@@ -78,9 +82,15 @@ class Asking(commands.Cog):
             sent = await interaction.original_response()
         else:
             await interaction.response.defer(thinking=True)
-            answer = await task
+            try:
+                answer = await task
+            except Exception:
+                await interaction.followup.send(FAILED, ephemeral=True)
+                raise
             if answer is None:
-                await interaction.followup.send(NO_MATCH, allowed_mentions=NO_MENTIONS)
+                # The public "thinking..." placeholder goes; the "no match" is for the asker's eyes only.
+                await interaction.delete_original_response()
+                await interaction.followup.send(NO_MATCH, ephemeral=True)
                 return
             sent = await interaction.followup.send(
                 embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, wait=True
@@ -98,12 +108,21 @@ class Asking(commands.Cog):
     async def find_fix(self, interaction: discord.Interaction, message: discord.Message) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert self.bot.http_session is not None
-        gathered = await gather_text(message, self.bot.http_session, self.bot.settings.max_attachment_bytes)
-        answer = await self._answer_for(gathered.text) if gathered.text.strip() else None
-        if answer is None:
-            await interaction.followup.send(NO_MATCH, ephemeral=True)
+        try:
+            gathered = await gather_text(message, self.bot.http_session, self.bot.settings.max_attachment_bytes)
+            answer = await self._answer_for(gathered.text) if gathered.text.strip() else None
+            if answer is None:
+                await interaction.followup.send(NO_MATCH, ephemeral=True)
+                return
+            sent = await reply_with(
+                message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=None
+            )
+        except discord.Forbidden:
+            await interaction.followup.send(CANNOT_POST, ephemeral=True)
             return
-        sent = await reply_with(message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=None)
+        except Exception:
+            await interaction.followup.send(FAILED, ephemeral=True)  # never leave "thinking..." hanging
+            raise
         if sent is None:
             await interaction.followup.send(MESSAGE_GONE, ephemeral=True)
             return

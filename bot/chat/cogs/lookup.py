@@ -44,6 +44,8 @@ class Lookup(commands.Cog):
     @app_commands.describe(query="Words from the error or the symptom")
     async def search(self, interaction: discord.Interaction, query: str) -> None:
         engine = self.bot.require_engine()
+        # Matching waits its turn in the matching thread; defer first, so a queue never misses the deadline.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         chosen = engine.kb.get(query)  # picked from the autocomplete list
         if chosen is not None:
             lines = [f"`{chosen.id}` — {clip(chosen.title, 150)}"]
@@ -51,7 +53,7 @@ class Lookup(commands.Cog):
             result = await self.bot.match(query)
             lines = [f"`{m.entry.id}` ({m.score:.0%}) — {clip(m.entry.title, 150)}" for m in result.matches]
         text = "\n".join(lines) if lines else "Nothing in the knowledge base is close to that."
-        await interaction.response.send_message(
+        await interaction.followup.send(
             clip(text + "\n\nShow one with `/entry`.", 2000), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
