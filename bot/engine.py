@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,11 @@ class Engine:
 
     def match(self, text: str, top: int = 5) -> MatchResult:
         return self.matcher.rank(text, top=top)
+
+    @functools.cached_property
+    def entry_labels(self) -> list[str]:
+        """`<id> <title>` for every entry, in knowledge-base order: what autocomplete searches."""
+        return [f"{e.id} {e.title}" for e in self.kb.entries]
 
     def may_answer(self, text: str) -> bool:
         """The passive pre-filter: False clears a message without matching it (see matching.prefilter)."""

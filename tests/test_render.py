@@ -67,6 +67,17 @@ def test_every_bundled_entry_renders_inside_the_limits(bundled_engine: Engine) -
         assert entry.id in render_reply(reply)
 
 
+def test_long_ids_and_many_alternatives_still_fit(demo_engine: Engine) -> None:
+    entry = dataclasses.replace(monster(demo_engine.kb.entries[0]), id="pack/" + "x" * 64)
+    others = tuple(
+        Match(dataclasses.replace(e, id="pack/" + "y" * 64), 0.59, Confidence.MEDIUM, "words")
+        for e in demo_engine.kb.entries
+    )
+    rendered = render_embed(build_reply(Match(entry, 0.6, Confidence.MEDIUM, "signature"), others, None, 7), "md")
+    check_limits(rendered.embed)
+    assert rendered.embed.footer.text and rendered.embed.footer.text.count("️⃣") == len(rendered.shown)
+
+
 def test_small_entry_needs_no_attachment_and_shows_rates_in_live_order(demo_engine: Engine) -> None:
     entry = demo_engine.kb.by_id["demo/loss-nan"]  # curated: #1 0.6, #2 0.7
     reply = build_reply(Match(entry, 0.9, Confidence.HIGH, "symptom"), tallies={1: Tally(fixed=20)})

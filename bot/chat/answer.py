@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 TEXT_EXTENSIONS = (".txt", ".log", ".py", ".md", ".out", ".err", ".ipynb", ".json", ".yaml", ".yml", ".toml", ".cfg")
 NO_MENTIONS = discord.AllowedMentions.none()
+MAX_DOWNLOAD_FACTOR = 16  # a server that ignores Range is read for at most this many times the limit
 
 
 def source_gone(exc: discord.HTTPException) -> bool:
@@ -43,26 +44,47 @@ def is_text_attachment(attachment: discord.Attachment) -> bool:
     return attachment.filename.lower().endswith(TEXT_EXTENSIONS)
 
 
-def looks_binary(data: bytes) -> bool:
+def decode_text(data: bytes) -> str | None:
+    """The attachment as text, or None when it is binary. UTF-16 with a byte-order mark (what Windows
+    PowerShell's `>` writes) is text too, though it is full of NUL bytes."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
     sample = data[:8192]
+    # The tail of a long UTF-16 log has no byte-order mark: ASCII text in UTF-16LE puts a NUL after
+    # every character (before it, when the tail starts on an odd byte).
+    odd, even = sample[1::2], sample[0::2]
+    if len(sample) >= 64:
+        if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+            return data[: len(data) // 2 * 2].decode("utf-16-le", errors="replace")
+        if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return data[1 : 1 + (len(data) - 1) // 2 * 2].decode("utf-16-le", errors="replace")
     if b"\x00" in sample:
-        return True
+        return None
     text = sample.decode("utf-8", errors="replace")
-    return text.count("\ufffd") > len(text) * 0.05
+    if text.count("\ufffd") > len(text) * 0.05:
+        return None
+    return data.decode("utf-8", errors="replace")
 
 
 async def read_attachment_tail(session: aiohttp.ClientSession, url: str, limit: int) -> bytes:
-    """At most `limit` bytes of the file, preferring its end: a log's error is at the bottom."""
+    """At most `limit` bytes of the file, preferring its end: a log's error is at the bottom.
+
+    The request asks for the last `limit` bytes; a server that ignores Range and sends the whole file is
+    read through (up to MAX_DOWNLOAD_FACTOR times the limit) keeping only the most recent bytes."""
     async with session.get(url, headers={"Range": f"bytes=-{limit}"}) as response:
         response.raise_for_status()
-        chunks: list[bytes] = []
-        size = 0
+        kept = bytearray()
+        read = 0
         async for chunk in response.content.iter_chunked(65536):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= limit:
+            kept += chunk
+            read += len(chunk)
+            if len(kept) > 2 * limit:
+                del kept[: len(kept) - limit]
+            if response.status == 206 and read >= limit:
                 break
-        return b"".join(chunks)[-limit:]
+            if read >= MAX_DOWNLOAD_FACTOR * limit:
+                break
+        return bytes(kept[-limit:])
 
 
 async def gather_text(message: discord.Message, session: aiohttp.ClientSession, limit: int) -> Gathered:
@@ -78,10 +100,11 @@ async def gather_text(message: discord.Message, session: aiohttp.ClientSession, 
         except (aiohttp.ClientError, TimeoutError) as exc:
             skipped.append(f"{attachment.filename}: download failed ({exc})")
             continue
-        if looks_binary(data):
+        text = decode_text(data)
+        if text is None:
             skipped.append(f"{attachment.filename}: binary content")
             continue
-        parts.append(data.decode("utf-8", errors="replace"))
+        parts.append(text)
     if skipped:
         log.info("message %s: skipped attachments: %s", message.id, "; ".join(skipped))
     return Gathered("\n\n".join(p for p in parts if p), tuple(skipped))

@@ -31,6 +31,7 @@ WRONG_MATCH_EMOJI = "🤷"
 DELETE_EMOJI = "🗑️"
 
 MAX_WORKAROUNDS_SHOWN = 5
+DEAD_ENDS_NAME = "🚫 Dead ends: what people try that does not work"
 DESCRIPTION_BUDGET = 1200  # keeps room in the 6000 total for the workarounds
 CODE_BUDGET = 700
 COLOURS = {Confidence.HIGH: 0x2ECC71, Confidence.MEDIUM: 0xF1C40F, Confidence.LOW: 0x95A5A6}
@@ -123,8 +124,8 @@ def render_embed(reply: Reply, full_markdown: str | None = None) -> RenderedRepl
         lines = [f"• **{d.action}** — fails {percent(d.fail_rate)}%: {d.why}" for d in reply.dead_ends]
         value = clip("\n".join(lines), FIELD_VALUE_MAX)
         trimmed = trimmed or value != "\n".join(lines)
-        if _embed_size(embed) + len(value) + 40 <= EMBED_TOTAL_MAX - 400:
-            embed.add_field(name="🚫 Dead ends: what people try that does not work", value=value, inline=False)
+        if _embed_size(embed) + len(value) + len(DEAD_ENDS_NAME) <= EMBED_TOTAL_MAX - 400:
+            embed.add_field(name=DEAD_ENDS_NAME, value=value, inline=False)
         else:
             trimmed = True
     if reply.alternatives:
@@ -133,11 +134,23 @@ def render_embed(reply: Reply, full_markdown: str | None = None) -> RenderedRepl
     if reply.wrong_match_votes:
         embed.add_field(name="Reported as a wrong match", value=f"{reply.wrong_match_votes} time(s)", inline=False)
 
-    numbers = "".join(NUMBER_EMOJI[: len(shown)])
+    embed.set_footer(text=_footer(e.id, len(shown)))
+    # Whatever the entry holds, the embed must fit: drop fields from the end (the least important
+    # first) until it does; anything dropped is in the attached file.
+    while len(embed) > EMBED_TOTAL_MAX or len(embed.fields) > FIELDS_MAX:
+        last = len(embed.fields) - 1
+        embed.remove_field(last)
+        if last < len(shown):
+            shown.pop()
+        embed.set_footer(text=_footer(e.id, len(shown)))
+        trimmed = True
+    return RenderedReply(embed, tuple(shown), full_markdown if trimmed else None)
+
+
+def _footer(entry_id: str, shown: int) -> str:
+    numbers = "".join(NUMBER_EMOJI[:shown])
     footer = (
-        f"{e.id} · react {numbers} if a workaround fixed it, {NONE_FIXED_EMOJI} if none did, "
+        f"{entry_id} · react {numbers} if a workaround fixed it, {NONE_FIXED_EMOJI} if none did, "
         f"{WRONG_MATCH_EMOJI} if this is the wrong match · {DELETE_EMOJI} removes this reply"
     )
-    embed.set_footer(text=clip(footer, FOOTER_MAX))
-    assert len(embed) <= EMBED_TOTAL_MAX and len(embed.fields) <= FIELDS_MAX
-    return RenderedReply(embed, tuple(shown), full_markdown if trimmed else None)
+    return clip(footer, FOOTER_MAX)

@@ -20,16 +20,26 @@ log = logging.getLogger(__name__)
 WRONG_MATCH_ALIASES = {WRONG_MATCH_EMOJI, "🤷‍♂️", "🤷‍♀️", "❓"}
 
 
+def plain(emoji: str) -> str:
+    """The emoji without variation selectors: clients send 🗑 and 🗑️ (with U+FE0F) alike."""
+    return emoji.replace("\ufe0f", "")
+
+
+_NUMBERS = tuple(plain(e) for e in NUMBER_EMOJI)
+_WRONG = {plain(e) for e in WRONG_MATCH_ALIASES}
+
+
 def vote_option(emoji: str, reply: StoredReply) -> str | None:
     """The stored vote an emoji means on this reply, or None when it is not a vote."""
-    if emoji in NUMBER_EMOJI:
-        position = NUMBER_EMOJI.index(emoji) + 1
+    emoji = plain(emoji)
+    if emoji in _NUMBERS:
+        position = _NUMBERS.index(emoji) + 1
         if position <= len(reply.shown_workarounds):
             return workaround_option(reply.shown_workarounds[position - 1])
         return None
-    if emoji == NONE_FIXED_EMOJI:
+    if emoji == plain(NONE_FIXED_EMOJI):
         return NONE_FIXED
-    if emoji in WRONG_MATCH_ALIASES:
+    if emoji in _WRONG:
         return WRONG_MATCH
     return None
 
@@ -49,7 +59,7 @@ class Feedback(commands.Cog):
         if reply is None:  # not one of our replies
             return
         emoji = str(payload.emoji)
-        if emoji == DELETE_EMOJI:
+        if plain(emoji) == plain(DELETE_EMOJI):
             await self._delete_if_allowed(payload, reply)
             return
         option = vote_option(emoji, reply)
@@ -80,10 +90,12 @@ class Feedback(commands.Cog):
             and isinstance(channel, discord.abc.GuildChannel | discord.Thread)
         ):
             allowed = channel.permissions_for(payload.member).manage_messages
-        if not allowed or not isinstance(channel, discord.abc.Messageable):
+        if not allowed:
             return
+        # An archived thread is not in the cache: a partial channel still deletes the message.
+        target = self.bot.get_partial_messageable(payload.channel_id, guild_id=payload.guild_id)
         with contextlib.suppress(discord.NotFound):
-            await channel.get_partial_message(payload.message_id).delete()
+            await target.get_partial_message(payload.message_id).delete()
         await self.bot.store.mark_deleted(reply.message_id, REMOVED_BY_PEOPLE)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -10,6 +11,7 @@ from discord.ext import commands
 from rapidfuzz import fuzz, process
 
 from bot.chat.answer import NO_MENTIONS, answer_from, record_and_prompt
+from bot.engine import Engine
 from bot.matching.extract import extract
 from bot.matching.matcher import Confidence, Match, MatchResult
 from bot.render.embed import clip
@@ -21,14 +23,14 @@ CHOICES_MAX = 25  # Discord's limit on autocomplete choices
 CHOICE_NAME_MAX = 100
 
 
-def entry_choices(bot: KnownfixBot, current: str) -> list[app_commands.Choice[str]]:
-    engine = bot.require_engine()
+def entry_choices(engine: Engine, current: str) -> list[app_commands.Choice[str]]:
     entries = engine.kb.entries
     if not current.strip():
         picked = sorted(entries, key=lambda e: e.id)[:CHOICES_MAX]
     else:
-        labels = [f"{e.id} {e.title}" for e in entries]
-        found = process.extract(current, labels, scorer=fuzz.WRatio, limit=CHOICES_MAX, score_cutoff=40)
+        found = process.extract(
+            current, engine.entry_labels, scorer=fuzz.WRatio, limit=CHOICES_MAX, score_cutoff=40
+        )
         picked = [entries[index] for _, _, index in found]
     return [app_commands.Choice(name=clip(f"{e.title} ({e.id})", CHOICE_NAME_MAX), value=e.id) for e in picked]
 
@@ -38,7 +40,9 @@ class Lookup(commands.Cog):
         self.bot = bot
 
     async def _autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return entry_choices(self.bot, current)
+        # A fuzzy pass over every title per keystroke: off the event loop, like matching.
+        engine = self.bot.require_engine()
+        return await asyncio.get_running_loop().run_in_executor(None, entry_choices, engine, current[:100])
 
     @app_commands.command(name="search", description="Search the knowledge base")
     @app_commands.describe(query="Words from the error or the symptom")

@@ -45,6 +45,8 @@ class Watch(commands.Cog):
             await self.bot.store.unwatch(target_id)
             self.bot.watched.discard(target_id)
             text = f"Stopped watching <#{target_id}>."
+            if target_id in self.bot.settings.watch_channels:
+                text += " It is also listed in KNOWNFIX_WATCH_CHANNELS, so it is watched again after a restart."
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @watch.error
