@@ -590,7 +590,23 @@ async def test_watch_is_persisted_across_a_restart(tmp_path: Path) -> None:
         try:
             await second.start()
             message = await fake.post_message(fake.torch_channel, pasted(), member)
-            assert_entry_reply(await fake.wait_for_reply(message))
+            reply = await fake.wait_for_reply(message)
+            assert_entry_reply(reply)
             assert not second.problems() and not fake.errors
         finally:
             assert await second.stop() == 0
+
+        # A third start has an empty message cache: an edit of the answered message still reaches the
+        # reply (through the raw edit event), and here removes it, since the text no longer matches.
+        third = BotProcess(fake, settings, tmp_path / "bot3.log")
+        try:
+            await third.start()
+            assert reply.message is not None
+            await fake.edit_message(message, "never mind, it was a typo in my config")
+            await fake.wait_for(
+                lambda c: c.method == "DELETE" and c.path.endswith(f"/messages/{reply.message['id']}"),
+                what="the reply's deletion after an edit of an uncached message",
+            )
+            assert not third.problems() and not fake.errors
+        finally:
+            assert await third.stop() == 0

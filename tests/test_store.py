@@ -138,3 +138,18 @@ async def test_a_message_may_be_answered_again_after_an_edit_removed_the_reply(t
         assert live is not None and live.message_id == 200
         await store.mark_deleted(200, REMOVED_BY_PEOPLE)
         assert await store.removed_by_people(101)
+
+
+async def test_fixed_and_none_fixed_from_one_person_replace_each_other(tmp_path: Path) -> None:
+    async with Store(tmp_path / "k.sqlite3") as store:
+        await store.record_reply(reply())  # shows workarounds 2 then 1
+        assert await store.add_vote(100, 1, workaround_option(2))
+        assert await store.add_vote(100, 1, workaround_option(1))  # two workarounds may both have helped
+        assert await store.add_vote(100, 1, NONE_FIXED)  # ... until the same person says none did
+        assert (await store.feedback("demo/loss-nan")).tallies == {2: Tally(0, 1), 1: Tally(0, 1)}
+        assert await store.add_vote(100, 1, workaround_option(2))
+        assert await store.add_vote(100, 1, WRONG_MATCH)  # a different question: kept alongside
+        feedback = await store.feedback("demo/loss-nan")
+        assert feedback.tallies == {2: Tally(1, 0)} and feedback.wrong_match == 1
+        assert await store.add_vote(100, 1, NONE_FIXED)
+        assert (await store.feedback("demo/loss-nan")).wrong_match == 1  # "none fixed" leaves 🤷 alone

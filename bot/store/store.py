@@ -229,11 +229,22 @@ class Store:
     # -- votes ----------------------------------------------------------------------------------------
 
     async def add_vote(self, reply_message_id: int, user_id: int, option: str) -> bool:
-        """Record a vote; False when this user already cast it or the reply is unknown."""
+        """Record a vote; False when this user already cast it or the reply is unknown.
+
+        "Workaround N fixed it" and "none of these fixed it" contradict each other: the newer one replaces
+        the older, so one person's report never counts both for and against a workaround."""
+        contradicted = ("w[0-9]*", "") if option == NONE_FIXED else (NONE_FIXED, NONE_FIXED)
+        if option == WRONG_MATCH:
+            contradicted = ("", "")
         changed = await self._write(
             "INSERT OR IGNORE INTO votes (reply_message_id, user_id, option, voted_at)"
             " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM replies WHERE message_id = ? AND deleted = 0)",
             (reply_message_id, user_id, option, _now(), reply_message_id),
+            (
+                "DELETE FROM votes WHERE reply_message_id = ? AND user_id = ? AND option != ?"
+                " AND (option GLOB ? OR option = ?)",
+                (reply_message_id, user_id, option, *contradicted),
+            ),
         )
         return changed > 0
 

@@ -114,9 +114,7 @@ class Asking(commands.Cog):
             if answer is None:
                 await interaction.followup.send(NO_MATCH, ephemeral=True)
                 return
-            sent = await reply_with(
-                message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=None
-            )
+            sent = await reply_with(message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=None)
         except discord.Forbidden:
             await interaction.followup.send(CANNOT_POST, ephemeral=True)
             return

@@ -28,9 +28,7 @@ def entry_choices(engine: Engine, current: str) -> list[app_commands.Choice[str]
     if not current.strip():
         picked = sorted(entries, key=lambda e: e.id)[:CHOICES_MAX]
     else:
-        found = process.extract(
-            current, engine.entry_labels, scorer=fuzz.WRatio, limit=CHOICES_MAX, score_cutoff=40
-        )
+        found = process.extract(current, engine.entry_labels, scorer=fuzz.WRatio, limit=CHOICES_MAX, score_cutoff=40)
         picked = [entries[index] for _, _, index in found]
     return [app_commands.Choice(name=clip(f"{e.title} ({e.id})", CHOICE_NAME_MAX), value=e.id) for e in picked]
 

@@ -109,7 +109,30 @@ class Passive(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
-        if not self._is_watched(after) or before.content == after.content:
+        if before.content != after.content:
+            await self._handle_edit(after)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """Edits of messages no longer in the cache (older ones, or from before a restart) arrive only
+        here. Only those the bot answered matter: their reply must follow the edit."""
+        if payload.cached_message is not None or "content" not in payload.data:
+            return  # on_message_edit has it, or only an embed preview changed
+        if await self.bot.store.reply_to(payload.message_id) is None:
+            return
+        channel = self.bot.get_channel(payload.channel_id) or self.bot.get_partial_messageable(
+            payload.channel_id, guild_id=payload.guild_id
+        )
+        if not isinstance(channel, discord.abc.Messageable):
+            return
+        try:
+            message = await channel.fetch_message(payload.message_id)
+        except discord.HTTPException:
+            return
+        await self._handle_edit(message)
+
+    async def _handle_edit(self, after: discord.Message) -> None:
+        if not self._is_watched(after):
             return
         async with self._lock_for(after.id):
             previous = await self.bot.store.reply_to(after.id)
