@@ -19,6 +19,8 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE_S = 5.0
+
 EXTENSIONS = (
     "bot.chat.cogs.passive",
     "bot.chat.cogs.asking",
@@ -68,6 +70,14 @@ class KnownfixBot(commands.Bot):
             await self.tree.sync()
 
     async def close(self) -> None:
+        # Handlers already running (a reply being posted, a vote being written) finish first, so nothing
+        # is sent without being recorded; the store closes only after them.
+        current = asyncio.current_task()
+        running = [
+            t for t in asyncio.all_tasks() if t is not current and t.get_name().startswith("discord.py: on_")
+        ]
+        if running:
+            await asyncio.wait(running, timeout=SHUTDOWN_GRACE_S)
         await super().close()
         if self.http_session is not None:
             await self.http_session.close()
