@@ -33,6 +33,7 @@ NAMED_SHARE = 0.15
 CLOSE_SIGNATURE = 0.8
 PATTERN_BONUS = 0.04
 EXCEPTION_CANDIDATES = 8
+SPECIFIC_PATTERN = 40  # literal characters at which a pattern counts as fully specific
 STRONG_PATTERN = 12  # literal characters a pattern must spell out to count as proof of the error
 WORD_CHECK = 0.25
 PHRASING_SHARE = 0.5
@@ -264,7 +265,9 @@ class Matcher:
             if proof and ix.trust < 1.0 and not report.error_lines:
                 proof = False
             if proof:
-                evidence["pattern"] = 0.9 + 0.1 * evidence["signature"]
+                # A longer literal is a more specific pattern: it wins over a generic one that also matched.
+                specific = min(1.0, (strength or 0) / SPECIFIC_PATTERN)
+                evidence["pattern"] = 0.82 + 0.1 * evidence["signature"] + 0.08 * specific
             elif strength is not None:
                 # `(eval.*mode|not found)` matches half the chat in a channel: a hint, not a verdict.
                 strength = min(strength, STRONG_PATTERN)
