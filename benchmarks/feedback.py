@@ -45,6 +45,12 @@ async def _run(
                     continue
                 options = [workaround_option(n) for n in reply.shown_workarounds] + [NONE_FIXED, WRONG_MATCH]
                 option = rng.choice(options)
+                # What the store must hold: "none fixed it" replaces this person's "N fixed it" votes on
+                # the reply, and the other way round (see Store.add_vote).
+                if option == NONE_FIXED:
+                    cast.difference_update({v for v in cast if v[:2] == (message_id, user) and v[2][1:].isdigit()})
+                elif option != WRONG_MATCH:
+                    cast.discard((message_id, user, NONE_FIXED))
                 cast.add((message_id, user, option))
                 await store.add_vote(message_id, user, option)
 

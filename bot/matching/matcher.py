@@ -30,6 +30,7 @@ PATTERN_REGION_CHARS = 20_000
 PATTERN_BUDGET_S = 0.1  # all of one query's pattern searches together
 PROSE_CHARS = 6_000
 NAMED_SHARE = 0.15
+SAME_LENGTH = 0.9  # length ratio above which partial_ratio adds nothing to ratio
 CLOSE_SIGNATURE = 0.8
 PATTERN_BONUS = 0.04
 EXCEPTION_CANDIDATES = 8
@@ -163,14 +164,22 @@ class Matcher:
     @staticmethod
     def _similarity(queries: list[str], choices: list[str]) -> npt.NDArray[np.float64]:
         """Query x choice similarity in 0..1: whole-string ratio, or a length-discounted partial ratio."""
-        ratio = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1, score_cutoff=40)
-        partial = process.cdist(queries, choices, scorer=fuzz.partial_ratio, workers=1, score_cutoff=60)
+        ratio = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1, score_cutoff=40).astype(np.float64)
         qlen = np.array([len(q) for q in queries], dtype=np.float64)[:, None]
         clen = np.array([len(c) for c in choices], dtype=np.float64)[None, :]
         # partial_ratio finds a short text inside a long one; trust it in proportion to how much of the
         # longer text the shorter one is, so a three-word fragment does not match every long message.
         overlap = np.minimum(qlen, clen) / np.maximum(np.maximum(qlen, clen), 1.0)
         partial_weight = np.clip(overlap / 0.5, 0.0, 1.0) ** 0.5 * 0.95
+        partial = np.zeros_like(ratio)
+        # Between texts of nearly equal length the partial score is the plain ratio again: it is only
+        # worth its (much higher) cost where the lengths differ.
+        for row, query in enumerate(queries):
+            differ = np.flatnonzero(overlap[row] < SAME_LENGTH)
+            if differ.size:
+                partial[row, differ] = process.cdist(
+                    [query], [choices[j] for j in differ], scorer=fuzz.partial_ratio, workers=1, score_cutoff=60
+                )[0]
         result: npt.NDArray[np.float64] = np.maximum(ratio, partial * partial_weight) / 100.0
         return result
 
