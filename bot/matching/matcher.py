@@ -241,7 +241,8 @@ class Matcher:
         lex_sym = PHRASING_SHARE * lex_sym + (1 - PHRASING_SHARE) * self._explained(ix, feats)
 
         lexical = np.maximum(lex_sig, lex_sym)
-        k = min(t.candidates, ix.size)
+        # A pack's entries rarely outrank curated ones at their lower trust: half as many candidates.
+        k = min(t.candidates if ix.trust >= 1.0 else t.candidates // 2, ix.size)
         candidates = set(np.argpartition(-lexical, k - 1)[:k].tolist())
         for name in report.exceptions:
             # Entries of the same exception type are candidates even when few of their words appear
