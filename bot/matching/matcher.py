@@ -59,6 +59,7 @@ class Thresholds:
     reply_symptom: float = 0.5  # a description with no error line needs ...
     reply_symptom_lead: float = 0.35  # ... to be this share ahead of the runner-up
     candidates: int = 24
+    fuzzy_candidates: int = 12
     # Imported packs (every knowledge directory after the first) are mostly machine-written: by default
     # they answer /fix and /search but never speak up unprompted.
     packs_answer: bool = False
@@ -254,7 +255,10 @@ class Matcher:
                 candidates.update(closest.tolist())
         ordered = sorted(candidates)
 
-        fuzzy = self._signature_similarity(ix, report, ordered) if report.error_lines else {}
+        # String comparison costs the most: only the candidates whose signatures share most words with
+        # the message get it.
+        closest_signatures = sorted(ordered, key=lambda c: -lex_sig[c])[: t.fuzzy_candidates]
+        fuzzy = self._signature_similarity(ix, report, sorted(closest_signatures)) if report.error_lines else {}
         hits = self._pattern_hits(ix, report, ordered)
         query_exceptions = {n.lower() for n in report.exceptions}
 
