@@ -92,25 +92,24 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
     signatures_of: list[tuple[int, ...]] = []
     exception_entries: dict[str, list[int]] = defaultdict(list)
 
+    def add_phrasing(entry_index: int, text: str, kind: int) -> frozenset[str]:
+        f = features(text)
+        phrasing_feats.append(f)
+        phrasing_entry.append(entry_index)
+        phrasing_kind.append(kind)
+        return f
+
     for i, entry in enumerate(entries):
         entry_feats: set[str] = set()
         sig_ids: list[int] = []
         for text in entry.all_signatures:
-            f = features(text)
-            phrasing_feats.append(f)
-            phrasing_entry.append(i)
-            phrasing_kind.append(SIGNATURE)
-            entry_feats |= f
+            entry_feats |= add_phrasing(i, text, SIGNATURE)
             sig_ids.append(len(signature_texts))
             signature_texts.append(normalize(text)[:FUZZY_CHARS])
             signature_named.append(normalize(text, keep_names=True)[:FUZZY_CHARS])
             signature_entry.append(i)
         for text in entry.symptoms:
-            f = features(text)
-            phrasing_feats.append(f)
-            phrasing_entry.append(i)
-            phrasing_kind.append(SYMPTOM)
-            entry_feats |= f
+            entry_feats |= add_phrasing(i, text, SYMPTOM)
         for feat in entry_feats:
             df[feat] += 1
         signatures_of.append(tuple(sig_ids))
