@@ -9,7 +9,7 @@ and that nothing it sent would have pinged anyone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +171,14 @@ async def wait_prompts(fake: FakeDiscord, message_id: str, count: int = len(PROM
     return list(fake.messages[int(message_id)].reactions)
 
 
+async def prompted_reply(fake: FakeDiscord, source: Mapping[str, Any]) -> dict[str, Any]:
+    """The bot's reply to `source`, once its vote prompts are in place."""
+    reply = (await fake.wait_for_reply(source)).message
+    assert reply is not None
+    await wait_prompts(fake, reply["id"])
+    return reply
+
+
 async def stored_feedback(database: Path, entry_id: str) -> dict[int, Tally]:
     async with Store(database) as store:
         return (await store.feedback(entry_id)).tallies
@@ -294,10 +302,7 @@ async def test_votes_move_the_fix_rate_and_the_ranking_and_can_be_retracted(env:
 async def test_trash_reaction_from_the_asker_deletes_the_reply(env: Env) -> None:
     fake = env.fake
     asker, stranger = fake.user("grace"), fake.user("heidi")
-    call = await fake.wait_for_reply(await fake.post_message(fake.help_channel, pasted(), asker))
-    reply = call.message
-    assert reply is not None
-    await wait_prompts(fake, reply["id"])
+    reply = await prompted_reply(fake, await fake.post_message(fake.help_channel, pasted(), asker))
     mark = fake.mark()
     await fake.add_reaction(reply, "🗑️", stranger)  # not theirs to delete
     await fake.add_reaction(reply, "🗑️", asker)
@@ -310,9 +315,7 @@ async def test_editing_the_traceback_away_deletes_the_reply(env: Env) -> None:
     fake = env.fake
     ivan = fake.user("ivan")
     message = await fake.post_message(fake.help_channel, pasted(), ivan)
-    reply = (await fake.wait_for_reply(message)).message
-    assert reply is not None
-    await wait_prompts(fake, reply["id"])
+    reply = await prompted_reply(fake, message)
     mark = fake.mark()
     await fake.edit_message(message, "never mind, solved it")
     deleted = await fake.wait_for(lambda c: c.name == "delete_message", since=mark, what="the reply deleted")
@@ -323,9 +326,7 @@ async def test_moderator_trash_reaction_deletes_a_reply_in_a_forum_post(env: Env
     fake = env.fake
     asker, moderator = fake.user("uma"), fake.user("victor", moderator=True)
     _, starter = await fake.create_forum_post(fake.forum_channel, "shapes", pasted(), asker)
-    reply = (await fake.wait_for_reply(starter)).message
-    assert reply is not None
-    await wait_prompts(fake, reply["id"])
+    reply = await prompted_reply(fake, starter)
     mark = fake.mark()
     await fake.add_reaction(reply, "🗑️", moderator)
     deleted = await fake.wait_for(lambda c: c.name == "delete_message", since=mark, what="the reply deleted")
@@ -336,9 +337,7 @@ async def test_editing_to_another_error_edits_the_reply(env: Env) -> None:
     fake = env.fake
     wendy = fake.user("wendy")
     message = await fake.post_message(fake.help_channel, pasted(), wendy)
-    reply = (await fake.wait_for_reply(message)).message
-    assert reply is not None
-    await wait_prompts(fake, reply["id"])
+    reply = await prompted_reply(fake, message)
     mark = fake.mark()
     await fake.edit_message(message, pasted(DEVICE_TRACEBACK, "sorry, wrong paste, this is the error:"))
     edited = await fake.wait_for(lambda c: c.name == "edit_message", since=mark, what="the reply edited")
