@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -255,10 +255,13 @@ class Store:
         )
         return changed > 0
 
-    async def vote_count(self) -> int:
-        async with self.db.execute("SELECT COUNT(*) FROM votes") as cur:
+    async def _scalar(self, sql: str) -> int:
+        async with self.db.execute(sql) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    async def vote_count(self) -> int:
+        return await self._scalar("SELECT COUNT(*) FROM votes")
 
     async def feedback(self, entry_id: str) -> EntryFeedback:
         """Votes on every reply that showed this entry, turned into per-workaround tallies.
@@ -314,11 +317,6 @@ class Store:
     # -- figures --------------------------------------------------------------------------------------
 
     async def stats(self, top: int = 5) -> StoreStats:
-        async def scalar(sql: str) -> int:
-            async with self.db.execute(sql) as cur:
-                row = await cur.fetchone()
-            return int(row[0]) if row else 0
-
         async with self.db.execute(
             "SELECT entry_id, COUNT(*) AS n FROM replies GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?", (top,)
         ) as cur:
@@ -329,8 +327,10 @@ class Store:
             (WRONG_MATCH, top),
         ) as cur:
             wrong = tuple([(str(r[0]), int(r[1])) async for r in cur])
-        counts: defaultdict[str, int] = defaultdict(int)
-        counts["replies"] = await scalar("SELECT COUNT(*) FROM replies")
-        counts["votes"] = await scalar("SELECT COUNT(*) FROM votes")
-        counts["watched"] = await scalar("SELECT COUNT(*) FROM watched_channels")
-        return StoreStats(counts["replies"], counts["votes"], counts["watched"], top_entries, wrong)
+        return StoreStats(
+            replies=await self._scalar("SELECT COUNT(*) FROM replies"),
+            votes=await self.vote_count(),
+            watched_channels=await self._scalar("SELECT COUNT(*) FROM watched_channels"),
+            top_entries=top_entries,
+            wrong_matches=wrong,
+        )
