@@ -1,15 +1,30 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from bot.feedback.rates import Tally, fix_rate
 from bot.knowledge.model import Verification
-from bot.store import NONE_FIXED, WRONG_MATCH, SchemaTooNewError, Store, StoredReply, workaround_option
+from bot.store import (
+    NONE_FIXED,
+    WRONG_MATCH,
+    SchemaTooNewError,
+    Store,
+    StoredReply,
+    StoreUnavailableError,
+    workaround_option,
+)
 from bot.store.schema import SCHEMA_VERSION
+
+from .conftest import REPO
 
 
 def reply(message_id: int = 100, entry: str = "demo/loss-nan", shown: tuple[int, ...] = (2, 1)) -> StoredReply:
@@ -153,3 +168,88 @@ async def test_fixed_and_none_fixed_from_one_person_replace_each_other(tmp_path:
         assert feedback.tallies == {2: Tally(1, 0)} and feedback.wrong_match == 1
         assert await store.add_vote(100, 1, NONE_FIXED)
         assert (await store.feedback("demo/loss-nan")).wrong_match == 1  # "none fixed" leaves 🤷 alone
+
+
+# -- the database file under the store's feet ----------------------------------------------------------------
+
+
+async def test_a_database_deleted_while_open_fails_loudly_and_refuses_writes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "k.sqlite3"
+    async with Store(path) as store:
+        await store.record_reply(reply())
+        assert store.healthy and store.problem is None
+        path.unlink()  # SQLite would go on writing to the unlinked file: every later vote lost
+        with pytest.raises(StoreUnavailableError, match="deleted"):
+            await store.add_vote(100, 1, NONE_FIXED)
+        assert not store.healthy and store.problem is not None and str(path) in store.problem
+        with pytest.raises(StoreUnavailableError):  # and every write after, without looking again
+            await store.watch(55, 1, 7)
+    assert [r.levelname for r in caplog.records if str(path) in r.getMessage()] == ["ERROR"]  # said once
+
+
+async def test_a_database_replaced_while_open_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "k.sqlite3"
+    async with Store(path) as store:
+        await store.record_reply(reply())
+        async with Store(tmp_path / "restored.sqlite3"):  # e.g. a backup restored over it
+            pass
+        (tmp_path / "restored.sqlite3").replace(path)
+        with pytest.raises(StoreUnavailableError, match="replaced"):
+            await store.add_vote(100, 1, NONE_FIXED)
+        assert not store.healthy
+
+
+async def test_an_in_memory_store_stays_healthy(tmp_path: Path) -> None:
+    async with Store(":memory:") as store:
+        await store.record_reply(reply())
+        assert await store.add_vote(100, 1, NONE_FIXED) and store.healthy
+
+
+def read_only_attempt(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` with `store` opened on a read-only database file, in a child process that, even as
+    root, cannot override file permissions (root's DAC capabilities dropped with setpriv)."""
+    path = tmp_path / "k.sqlite3"
+
+    async def create() -> None:
+        async with Store(path):  # migrated and in WAL mode
+            pass
+
+    asyncio.run(create())
+    path.chmod(0o444)
+    script = textwrap.dedent(
+        f"""
+        import asyncio
+        from bot.store import Store, StoredReply
+
+        async def main() -> None:
+            store = Store({str(path)!r})
+            try:
+                await store.open()
+                {code}
+            except Exception as exc:
+                print(f"{{type(exc).__name__}}: {{exc}}")
+            finally:
+                await store.close()
+
+        asyncio.run(main())
+        """
+    )
+    command = [sys.executable, "-c", script]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: root writes read-only files")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", *command]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO)
+
+
+def test_a_read_only_database_is_refused_at_start_with_its_path(tmp_path: Path) -> None:
+    done = read_only_attempt(tmp_path, "await store.ensure_writable()")
+    assert done.stdout.startswith("StoreError: ") and str(tmp_path / "k.sqlite3") in done.stdout, done
+    assert "read-only" in done.stdout
+
+
+def test_a_write_to_a_read_only_database_names_its_path(tmp_path: Path) -> None:
+    done = read_only_attempt(tmp_path, "await store.record_reply(StoredReply(1, 1, 1, 2, 3, 'x', (1,), 0.5, 'high'))")
+    assert done.stdout.startswith("StoreError: ") and str(tmp_path / "k.sqlite3") in done.stdout, done

@@ -9,7 +9,9 @@ from bot.store.store import (
     SchemaTooNewError,
     Store,
     StoredReply,
+    StoreError,
     StoreStats,
+    StoreUnavailableError,
     workaround_option,
 )
 
@@ -21,7 +23,9 @@ __all__ = [
     "EntryFeedback",
     "SchemaTooNewError",
     "Store",
+    "StoreError",
     "StoreStats",
+    "StoreUnavailableError",
     "StoredReply",
     "workaround_option",
 ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,6 +69,20 @@ class SchemaTooNewError(RuntimeError):
     pass
 
 
+class StoreError(RuntimeError):
+    """The database cannot be used (read-only, unreadable, full); the message names its path."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database file was deleted or replaced while open: writes would go to a file nobody reads."""
+
+
+def database_error(path: str, exc: sqlite3.Error) -> StoreError:
+    """SQLite's own message names no file: add the path, and what to check when it is read-only."""
+    hint = " (read-only: check the permissions of the file and its folder)" if "readonly" in str(exc) else ""
+    return StoreError(f"database {path}: {exc}{hint}")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -77,6 +93,14 @@ class Store:
         self._db: aiosqlite.Connection | None = None
         # One connection serves every task; its transactions must not interleave.
         self._write_lock = asyncio.Lock()
+        # (st_dev, st_ino) of the file opened: SQLite keeps writing to a deleted or replaced file, so
+        # every write first checks that the path still names it.
+        self._identity: tuple[int, int] | None = None
+        self.problem: str | None = None  # why the store refuses writes; None while healthy
+
+    @property
+    def healthy(self) -> bool:
+        return self.problem is None
 
     async def __aenter__(self) -> Store:
         await self.open()
@@ -96,16 +120,49 @@ class Store:
     async def open(self) -> None:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) in _write.
-        self._db = await aiosqlite.connect(self.path, isolation_level=None)
         try:
+            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) in _write.
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
             await self.db.execute("PRAGMA journal_mode=WAL")
             await self.db.execute("PRAGMA foreign_keys=ON")
             await self.db.execute("PRAGMA busy_timeout=5000")
             await self.migrate()
-        except BaseException:
+            self._identity = self._file_identity()
+        except sqlite3.Error as exc:
             await self.close()  # a refused database must not leave its connection thread behind
+            raise database_error(self.path, exc) from exc
+        except BaseException:
+            await self.close()
             raise
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        if self.path == ":memory:":
+            return None
+        found = os.stat(self.path)
+        return (found.st_dev, found.st_ino)
+
+    async def ensure_writable(self) -> None:
+        """Refuse a database this process cannot write now, at start, rather than at the first vote."""
+        # Rewriting user_version with its own value is the smallest write SQLite really attempts.
+        await self._write(f"PRAGMA user_version = {await self.schema_version()}", ())
+
+    def _check_file(self) -> None:
+        """Raise StoreUnavailableError, and log it once, when the path no longer names the open file."""
+        if self.problem is not None:
+            raise StoreUnavailableError(self.problem)
+        if self._identity is None:
+            return
+        try:
+            now = self._file_identity()
+        except FileNotFoundError:
+            self.problem = f"database {self.path} was deleted while open"
+        else:
+            if now != self._identity:
+                self.problem = f"database {self.path} was replaced by another file while open"
+        if self.problem is not None:
+            self.problem += "; no further votes or replies are recorded until knownfix is restarted"
+            log.error("store unavailable: %s", self.problem)
+            raise StoreUnavailableError(self.problem)
 
     async def close(self) -> None:
         if self._db is not None:
@@ -139,16 +196,20 @@ class Store:
     async def _write(self, sql: str, params: tuple[object, ...], *more: tuple[str, tuple[object, ...]]) -> int:
         """Statements in one transaction; returns the number of rows the first one changed."""
         async with self._write_lock:
-            await self.db.execute("BEGIN IMMEDIATE")
+            self._check_file()
             try:
-                cur = await self.db.execute(sql, params)
-                changed = cur.rowcount
-                for extra_sql, extra_params in more:
-                    await self.db.execute(extra_sql, extra_params)
-                await self.db.execute("COMMIT")
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
+                await self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    cur = await self.db.execute(sql, params)
+                    changed = cur.rowcount
+                    for extra_sql, extra_params in more:
+                        await self.db.execute(extra_sql, extra_params)
+                    await self.db.execute("COMMIT")
+                except BaseException:
+                    await self.db.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:  # read-only, disk full, locked too long: say which file
+                raise database_error(self.path, exc) from exc
         return changed
 
     # -- replies --------------------------------------------------------------------------------------
