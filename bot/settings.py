@@ -22,7 +22,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    token: str
+    token: str = field(repr=False)  # a repr ends up in logs and tracebacks: the token must not
     database: Path = Path("data/knownfix.sqlite3")
     knowledge: tuple[Path, ...] = ()
     watch_channels: frozenset[int] = frozenset()  # watched from the start, besides those added with /watch

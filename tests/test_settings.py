@@ -74,3 +74,10 @@ def test_run_without_token_fails_with_one_line() -> None:
     assert proc.stderr.strip().splitlines() == [
         "knownfix: no Discord token: set DISCORD_TOKEN (or token in the config file)"
     ]
+
+
+def test_the_token_never_appears_in_the_settings_repr() -> None:
+    token = "MTk4NjIyNDgzNDcxOTI1MjQ4.Gx7abc.secret-part-of-the-token"
+    settings = load_settings(environ={"DISCORD_TOKEN": token})
+    assert settings.token == token
+    assert token not in repr(settings) and token not in str(settings) and "secret" not in repr(settings)

@@ -87,6 +87,15 @@ async def read_attachment_tail(session: aiohttp.ClientSession, url: str, limit: 
         return bytes(kept[-limit:])
 
 
+def download_failure(exc: aiohttp.ClientError | TimeoutError) -> str:
+    """Why a download failed, in a few words: a timeout's own message is empty."""
+    if isinstance(exc, TimeoutError):
+        return "download failed (timed out)"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"download failed (HTTP {exc.status} {exc.message})"
+    return f"download failed ({str(exc) or type(exc).__name__})"
+
+
 async def gather_text(message: discord.Message, session: aiohttp.ClientSession, limit: int) -> Gathered:
     """The message's own text followed by its text attachments, each read up to `limit` bytes."""
     parts = [message.content or ""]
@@ -98,7 +107,7 @@ async def gather_text(message: discord.Message, session: aiohttp.ClientSession, 
         try:
             data = await read_attachment_tail(session, attachment.url, limit)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            skipped.append(f"{attachment.filename}: download failed ({exc})")
+            skipped.append(f"{attachment.filename}: {download_failure(exc)}")
             continue
         text = decode_text(data)
         if text is None:
