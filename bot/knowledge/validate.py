@@ -36,6 +36,28 @@ VERSION_STATUSES = {"active", "changed", "deprecated", "removed"}
 CONTEXT_KEYS = {"libraries", "paths"}
 REPRODUCER_KEYS = {"code", "requires", "stand_in"}
 
+# A value quoted in a problem line is cut to this many characters: enough to recognise it, never a flood.
+MAX_QUOTED_CHARS = 200
+# A problem line's field and message together stay under this, whatever went into them.
+MAX_PROBLEM_CHARS = 2 * MAX_QUOTED_CHARS + 200
+
+
+def clip(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
+
+
+def quoted(value: Any) -> str:
+    """A value from a file, as a problem line may show it: scalars clipped and quoted, anything else by
+    its type only, so a huge or deeply shared value is never formatted whole."""
+    if isinstance(value, str):
+        return repr(clip(value)) if len(value) > MAX_QUOTED_CHARS else repr(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        digits = value.bit_length() * 0.30103  # log10(2): int's str() refuses very long numbers
+        return clip(str(value)) if digits < MAX_QUOTED_CHARS else f"a number of about {digits:.0f} digits"
+    if value is None or isinstance(value, bool | float):
+        return repr(value)
+    return f"a {type(value).__name__}"
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -44,6 +66,11 @@ class Problem:
     path: str
     field: str
     message: str
+
+    def __post_init__(self) -> None:
+        # One line, bounded, whatever a caller formatted into it: problems go to logs and to Discord.
+        object.__setattr__(self, "field", clip(" ".join(self.field.split()), MAX_QUOTED_CHARS))
+        object.__setattr__(self, "message", clip(" ".join(self.message.split()), MAX_PROBLEM_CHARS))
 
     def __str__(self) -> str:
         where = f"{self.path}: {self.field}" if self.field else self.path
@@ -61,8 +88,9 @@ class _Collector:
         self.problems.append(Problem(self.path, field, message))
 
     def unknown_keys(self, data: Mapping[str, Any], allowed: set[str], where: str) -> None:
-        for key in sorted(set(data) - allowed, key=str):
-            self.add(f"{where}{key}", "unknown field")
+        for key in sorted(set(data) - allowed, key=quoted):
+            name = key if isinstance(key, str) else quoted(key)
+            self.add(f"{where}{clip(name)}", "unknown field")
 
     def text(self, data: Mapping[str, Any], key: str, where: str, *, required: bool) -> str | None:
         value = data.get(key)
@@ -84,9 +112,9 @@ class _Collector:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.add(f"{where}{key}", "is required and must be a number from 0 to 1")
             return 0.0
-        if not 0.0 <= float(value) <= 1.0:
-            self.add(f"{where}{key}", f"must be from 0 to 1 (a fraction), got {value}")
-            return min(1.0, max(0.0, float(value)))
+        if not 0 <= value <= 1:  # compared unconverted: float() overflows on a 400-digit integer
+            self.add(f"{where}{key}", f"must be from 0 to 1 (a fraction), got {quoted(value)}")
+            return 1.0 if value > 1 else 0.0
         return float(value)
 
     def strings(self, data: Mapping[str, Any], key: str, where: str = "") -> tuple[str, ...]:
@@ -129,6 +157,22 @@ def _records(
     return tuple(out)
 
 
+E = TypeVar("E", Verification, EntryKind)
+
+
+def _choice(c: _Collector, data: Mapping[str, Any], key: str, choices: type[E], default: E) -> E:
+    """One of an enum's values; the type is checked first, so a list or mapping is never formatted."""
+    value = data.get(key)
+    allowed = ", ".join(v.value for v in choices)
+    if isinstance(value, str):
+        try:
+            return choices(value)
+        except ValueError:
+            pass
+    c.add(key, f"{quoted(value)} must be one of {allowed}")
+    return default
+
+
 def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> tuple[Entry | None, list[Problem]]:
     """Validate one YAML document. Returns the entry (None when it is unusable) and every problem found."""
     c = _Collector(path)
@@ -140,32 +184,21 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
     entry_id = c.text(data, "id", "", required=True)
     if entry_id is not None:
         if not ID_RE.match(entry_id):
-            c.add("id", f"{entry_id!r} must look like 'domain/slug' (lowercase letters, digits, - _ .)")
+            c.add("id", f"{quoted(entry_id)} must look like 'domain/slug' (lowercase letters, digits, - _ .)")
         elif expected_id is not None and entry_id != expected_id:
-            c.add("id", f"{entry_id!r} does not match the file's path (expected {expected_id!r})")
+            c.add("id", f"{quoted(entry_id)} does not match the file's path (expected {quoted(expected_id)})")
     title = c.text(data, "title", "", required=True)
     domain = c.text(data, "domain", "", required=True)
     if entry_id and domain and not entry_id.startswith(domain + "/"):
-        c.add("domain", f"{domain!r} does not match the id's domain {entry_id.split('/')[0]!r}")
+        c.add("domain", f"{quoted(domain)} does not match the id's domain {quoted(entry_id.split('/')[0])}")
     category = c.text(data, "category", "", required=True)
     if category and not CATEGORY_RE.match(category):
-        c.add("category", f"{category!r} must be snake_case")
+        c.add("category", f"{quoted(category)} must be snake_case")
     root_cause = c.text(data, "root_cause", "", required=True)
     fix_rate = c.rate(data, "fix_rate", "")
 
-    verification = Verification.AI_GENERATED
-    raw_verification = data.get("verification")
-    try:
-        verification = Verification(str(raw_verification))
-    except ValueError:
-        c.add("verification", f"{raw_verification!r} must be one of {', '.join(v.value for v in Verification)}")
-
-    kind = EntryKind.ERROR
-    if "kind" in data:
-        try:
-            kind = EntryKind(data["kind"])
-        except ValueError:
-            c.add("kind", f"{data['kind']!r} must be 'error' or 'symptom'")
+    verification = _choice(c, data, "verification", Verification, Verification.AI_GENERATED)
+    kind = _choice(c, data, "kind", EntryKind, EntryKind.ERROR) if "kind" in data else EntryKind.ERROR
 
     signatures = c.strings(data, "signatures")
     symptoms = c.strings(data, "symptoms")
@@ -236,7 +269,7 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
         name = c.text(item, "version", where, required=True)
         status = c.text(item, "status", where, required=True)
         if status is not None and status not in VERSION_STATUSES:
-            c.add(f"{where}status", f"{status!r} must be one of {', '.join(sorted(VERSION_STATUSES))}")
+            c.add(f"{where}status", f"{quoted(status)} must be one of {', '.join(sorted(VERSION_STATUSES))}")
         if name is None or status is None:
             return None
         return VersionRow(
@@ -268,7 +301,7 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
     related = c.strings(data, "related")
     for i, rid in enumerate(related):
         if not ID_RE.match(rid):
-            c.add(f"related[{i}]", f"{rid!r} is not an entry id")
+            c.add(f"related[{i}]", f"{quoted(rid)} is not an entry id")
 
     if any(p.field in {"id", "title", "domain", "category", "root_cause"} for p in c.problems):
         return None, c.problems
