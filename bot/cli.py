@@ -168,7 +168,7 @@ def cmd_kb_stats(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_kb_verify(args: argparse.Namespace, out: TextIO) -> int:
     from bot.verify import verify_command
 
-    return verify_command(_knowledge_dirs(args), args.only, args.mark, args.timeout, out)
+    return verify_command(_knowledge_dirs(args), args.only, args.mark, args.timeout, out, trust_packs=args.trust_packs)
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
@@ -295,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--only", action="append", metavar="ID", help="verify only these ids (repeatable)")
     verify.add_argument("--mark", action="store_true", help="mark passing entries `reproduced` in their files")
     verify.add_argument("--timeout", type=float, default=60.0, help="seconds per reproducer")
+    verify.add_argument(
+        "--trust-packs", action="store_true", help="also run reproducers from packs (code from other sources)"
+    )
     verify.set_defaults(func=cmd_kb_verify)
 
     run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
