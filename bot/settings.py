@@ -32,6 +32,8 @@ class Settings:
     reply_margin: float = Thresholds.reply_margin
     channel_cooldown: float = 10.0  # seconds between passive replies in one channel
     user_cooldown: float = 30.0  # seconds between passive replies to one person
+    # Seconds between one person's public "Find a fix" answers: ten uses in a row must not post ten replies.
+    find_fix_cooldown: float = 60.0
     reaction_prompts: int = 3  # workaround number reactions the bot adds itself (0 turns prompts off)
     packs_answer: bool = False  # may entries from imported packs (knowledge dirs after the first) answer unprompted
     max_attachment_bytes: int = 1_000_000
@@ -56,6 +58,7 @@ ENV = {
     "KNOWNFIX_REPLY_MARGIN": "reply_margin",
     "KNOWNFIX_CHANNEL_COOLDOWN": "channel_cooldown",
     "KNOWNFIX_USER_COOLDOWN": "user_cooldown",
+    "KNOWNFIX_FIND_FIX_COOLDOWN": "find_fix_cooldown",
     "KNOWNFIX_REACTION_PROMPTS": "reaction_prompts",
     "KNOWNFIX_MAX_ATTACHMENT_BYTES": "max_attachment_bytes",
     "KNOWNFIX_LOG_LEVEL": "log_level",
@@ -89,7 +92,7 @@ def _convert(name: str, value: Any) -> Any:
             if not 0.0 <= number <= 1.0:
                 raise SettingsError(f"{name}: must be from 0 to 1, got {value!r}")
             return number
-        if name in ("channel_cooldown", "user_cooldown"):
+        if name in ("channel_cooldown", "user_cooldown", "find_fix_cooldown"):
             number = float(value)
             if number < 0:
                 raise SettingsError(f"{name}: must not be negative, got {value!r}")

@@ -12,6 +12,7 @@ import discord
 from discord.ext import commands
 
 from bot.chat.answer import NO_MENTIONS, Answer, answer_from
+from bot.chat.errors import ReportingTree
 from bot.engine import Engine
 from bot.matching.matcher import MatchResult
 from bot.settings import Settings
@@ -45,6 +46,7 @@ class KnownfixBot(commands.Bot):
             allowed_mentions=NO_MENTIONS,
             owner_ids=set(settings.owner_ids) or None,
             help_command=None,
+            tree_cls=ReportingTree,  # every failed command ends with a private line, never a hanging "thinking..."
         )
         self.settings = settings
         self.store = Store(settings.database)

@@ -1566,8 +1566,11 @@ class FakeDiscord:
         return Reply(200, stored.payload)
 
     async def _delete_webhook_message(self, request: Request) -> Reply:
-        _, stored = self._webhook_message(request)
+        interaction, stored = self._webhook_message(request)
         await self._delete(stored)
+        if stored.id == interaction.original_message_id:
+            # With the "is thinking..." placeholder gone, a follow-up is a message of its own, with its own flags.
+            interaction.loading = False
         return Reply(204)
 
     # -- the CDN ----------------------------------------------------------------------------------------------

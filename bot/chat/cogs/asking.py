@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -12,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, record_and_prompt, reply_with
+from bot.chat.errors import report_failure
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
@@ -24,10 +27,39 @@ NO_MATCH = (
 )
 MESSAGE_GONE = "That message was deleted before I could answer it."
 CANNOT_POST = "I can't post in that channel (missing permission), so I can't answer that message there."
-FAILED = "Something went wrong while looking for a fix; the bot's log has the details."
+ALREADY_ANSWERED = "That message already has an answer: {url}"
+COOLING_DOWN = "You can post another answer with Find a fix in {seconds} s."
 # Interactions must be answered within 3 s; past this much matching time the bot defers first.
 FAST_ANSWER_S = 1.5
 MODAL_MAX = 4000
+MAX_LOCKS = 1024  # per-message locks kept; idle ones are dropped past this
+
+
+class UserCooldown:
+    """At most one public answer per person every `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[int, float] = {}
+
+    def wait_left(self, user_id: int, now: float | None = None) -> float:
+        """Seconds until this person may post again; 0 when they may now."""
+        now = time.monotonic() if now is None else now
+        last = self._last.get(user_id)
+        return 0.0 if last is None else max(0.0, last + self.seconds - now)
+
+    def claim(self, user_id: int, now: float | None = None) -> bool:
+        """Take the person's slot if it is free. Check and take happen with no await in between, so two
+        uses finishing at the same time cannot both post."""
+        now = time.monotonic() if now is None else now
+        if self.wait_left(user_id, now) > 0:
+            return False
+        self._last[user_id] = now
+        return True
+
+    def release(self, user_id: int) -> None:
+        """Give the slot back: the claim posted nothing."""
+        self._last.pop(user_id, None)
 
 
 class FixModal(discord.ui.Modal, title="Find a fix"):
@@ -45,11 +77,18 @@ class FixModal(discord.ui.Modal, title="Find a fix"):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self.cog.answer_interaction(interaction, self.paste.value)
 
+    # discord.py calls a modal's on_error without the `item` its View base declares, and never routes
+    # modal errors to the command tree's handler.
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
+        await report_failure(interaction, error)
+
 
 class Asking(commands.Cog):
     def __init__(self, bot: KnownfixBot) -> None:
         self.bot = bot
         self.menu = app_commands.ContextMenu(name="Find a fix", callback=self.find_fix)
+        self.cooldown = UserCooldown(bot.settings.find_fix_cooldown)
+        self._locks: dict[int, asyncio.Lock] = {}
         bot.tree.add_command(self.menu)
 
     async def cog_unload(self) -> None:
@@ -65,13 +104,12 @@ class Asking(commands.Cog):
         )
 
     async def answer_interaction(self, interaction: discord.Interaction, text: str) -> None:
-        """Answer publicly when something matched, privately when nothing did, inside the 3 s deadline."""
+        """Answer publicly when something matched, privately when nothing did, inside the 3 s deadline.
+        A failure propagates to the one error handler (bot.chat.errors), which tells the asker privately."""
         task = asyncio.ensure_future(self._answer_for(text))
         done, _ = await asyncio.wait({task}, timeout=FAST_ANSWER_S)
         sent: discord.Message
         if done:
-            if task.exception() is not None:
-                await interaction.response.send_message(FAILED, ephemeral=True)
             answer = task.result()
             if answer is None:
                 await interaction.response.send_message(NO_MATCH, ephemeral=True)
@@ -82,11 +120,7 @@ class Asking(commands.Cog):
             sent = await interaction.original_response()
         else:
             await interaction.response.defer(thinking=True)
-            try:
-                answer = await task
-            except Exception:
-                await interaction.followup.send(FAILED, ephemeral=True)
-                raise
+            answer = await task
             if answer is None:
                 # The public "thinking..." placeholder goes; the "no match" is for the asker's eyes only.
                 await interaction.delete_original_response()
@@ -105,26 +139,66 @@ class Asking(commands.Cog):
         else:
             await interaction.response.send_modal(FixModal(self))
 
-    async def find_fix(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        assert self.bot.http_session is not None
+    # -- Find a fix: one public reply per message, however many people ask -----------------------------
+
+    def _lock_for(self, message_id: int) -> asyncio.Lock:
+        """One use at a time per target message, so two people asking at once cannot both post."""
+        lock = self._locks.get(message_id)
+        if lock is None:
+            if len(self._locks) > MAX_LOCKS:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            lock = self._locks[message_id] = asyncio.Lock()
+        return lock
+
+    async def _live_reply_to(self, message: discord.Message) -> discord.Message | None:
+        """The bot's reply to `message` that is still there (the store's one live reply per message).
+        A moderator may have deleted it without 🗑️; then it no longer counts."""
+        stored = await self.bot.store.reply_to(message.id)
+        if stored is None:
+            return None
         try:
+            return await message.channel.fetch_message(stored.message_id)
+        except discord.NotFound:
+            await self.bot.store.mark_deleted(stored.message_id)
+            return None
+
+    async def _post_answer(self, user_id: int, message: discord.Message, answer: Answer) -> str:
+        """Reply to `message` in public when the person's cooldown allows; what to tell them privately."""
+        if not self.cooldown.claim(user_id):  # another use of theirs posted while this one matched
+            return COOLING_DOWN.format(seconds=math.ceil(self.cooldown.wait_left(user_id)))
+        try:
+            sent = await reply_with(
+                message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=message.id
+            )
+        except discord.Forbidden:
+            self.cooldown.release(user_id)
+            return CANNOT_POST
+        if sent is None:
+            self.cooldown.release(user_id)
+            return MESSAGE_GONE
+        return f"Answered: {sent.jump_url}"
+
+    async def _find_fix_outcome(self, user_id: int, message: discord.Message) -> str:
+        async with self._lock_for(message.id):
+            existing = await self._live_reply_to(message)
+            if existing is not None:
+                return ALREADY_ANSWERED.format(url=existing.jump_url)
+            wait = self.cooldown.wait_left(user_id)
+            if wait > 0:  # checked before matching too, so a flood of uses costs no matching
+                return COOLING_DOWN.format(seconds=math.ceil(wait))
+            assert self.bot.http_session is not None
             gathered = await gather_text(message, self.bot.http_session, self.bot.settings.max_attachment_bytes)
             answer = await self._answer_for(gathered.text) if gathered.text.strip() else None
             if answer is None:
-                await interaction.followup.send(NO_MATCH, ephemeral=True)
-                return
-            sent = await reply_with(message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=None)
-        except discord.Forbidden:
-            await interaction.followup.send(CANNOT_POST, ephemeral=True)
-            return
-        except Exception:
-            await interaction.followup.send(FAILED, ephemeral=True)  # never leave "thinking..." hanging
-            raise
-        if sent is None:
-            await interaction.followup.send(MESSAGE_GONE, ephemeral=True)
-            return
-        await interaction.followup.send(f"Answered: {sent.jump_url}", ephemeral=True)
+                return NO_MATCH
+            return await self._post_answer(user_id, message, answer)
+
+    async def find_fix(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """Answer someone's message in public, once; everything else the user is told privately.
+        A failure propagates to the one error handler (bot.chat.errors), which replaces the "thinking..."."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self._find_fix_outcome(interaction.user.id, message)
+        await interaction.followup.send(outcome, ephemeral=True)
 
 
 async def setup(bot: KnownfixBot) -> None:
