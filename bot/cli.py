@@ -3,39 +3,169 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import json
 import logging
+import math
 import os
+import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, NoReturn, TextIO
 
 from bot import __version__
 from bot.engine import Engine, default_knowledge_dirs
-from bot.knowledge.loader import dump_entry, load_knowledge
+from bot.knowledge.loader import KnowledgeBase, dump_entry, load_knowledge
 from bot.knowledge.markdown import MarkdownError, parse_markdown, render_markdown
 from bot.knowledge.model import Entry
 from bot.knowledge.validate import entry_from_mapping
+from bot.matching.extract import HEAD_CHARS, MAX_CHARS
 from bot.matching.matcher import MatchResult
 from bot.render.terminal import NO_MATCH, render_reply
 from bot.reply import reply_for
 
-# A pasted file bigger than this is read only in part (extraction keeps its head and tail).
-MAX_INPUT_BYTES = 8 * 1024 * 1024
+# Huge input is cut as the engine cuts it (extract.bound_text keeps the first HEAD_CHARS characters and
+# the last MAX_CHARS - HEAD_CHARS). A UTF-8 character is at most 4 bytes, so that many characters' worth
+# of bytes from each end hands the engine exactly what it would keep of the whole input.
+UTF8_MAX_CHAR_BYTES = 4
+HEAD_BYTES = HEAD_CHARS * UTF8_MAX_CHAR_BYTES
+TAIL_BYTES = (MAX_CHARS - HEAD_CHARS) * UTF8_MAX_CHAR_BYTES
+READ_CHUNK_BYTES = 1024 * 1024  # the middle of a pipe is read through in pieces this size, never held whole
+
+USAGE_EXIT = 2  # what argparse exits with for a bad command line; every user mistake exits with it
+MAX_SHOWN_CHARS = 200  # a path or id quoted back in a message is cut here, so the message stays one line
+SQLITE_MAGIC = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
+
+
+class UserMistake(Exception):
+    """Something asked for that cannot be done as asked: `main` prints one line and exits USAGE_EXIT."""
+
+    def __init__(self, what: object, why: str) -> None:
+        shown = str(what)
+        if len(shown) > MAX_SHOWN_CHARS:
+            shown = shown[: MAX_SHOWN_CHARS - 1] + "…"
+        super().__init__(f"{shown} — {why}")
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a newline in a file name) escaped, so a message is exactly one line."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def _os_reason(exc: OSError, doing: str = "read") -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or directory"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not a file"
+    if isinstance(exc, NotADirectoryError):
+        return "a part of the path is a file, not a directory"
+    if isinstance(exc, PermissionError):
+        return f"permission denied ({doing})"
+    return f"cannot {doing} ({exc.strerror or exc})"
 
 
 def _knowledge_dirs(args: argparse.Namespace) -> list[Path]:
-    return [Path(d) for d in args.knowledge] if args.knowledge else default_knowledge_dirs()
+    """The knowledge directories asked for, each checked: a wrong one would otherwise just match nothing."""
+    if args.knowledge:
+        dirs, source = [Path(d) for d in args.knowledge], "--knowledge"
+    else:
+        dirs, source = default_knowledge_dirs(), "KNOWNFIX_KNOWLEDGE" if os.environ.get("KNOWNFIX_KNOWLEDGE") else ""
+    hint = f" (from {source})" if source else ""
+    for directory in dirs:
+        if not directory.exists():
+            raise UserMistake(directory, f"knowledge directory does not exist{hint}")
+        if not directory.is_dir():
+            raise UserMistake(directory, f"not a directory{hint}; knowledge is a folder of YAML entries")
+        if not any(p.is_file() for p in directory.rglob("*.yaml")):
+            raise UserMistake(directory, f"no entries (*.yaml files) in this knowledge directory{hint}")
+    return dirs
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    """Up to `size` bytes, fewer only at the end: a pipe or terminal may hand over less per read."""
+    parts, got = [], 0
+    while got < size and (part := stream.read(size - got)):
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def _rest_of_tail(stream: IO[bytes], carried: bytes) -> bytes | None:
+    """The last TAIL_BYTES of `carried` and the rest of the stream; None when the stream has no more.
+
+    A file seeks past its middle; a pipe is read through, keeping only the most recent bytes."""
+    with contextlib.suppress(OSError):
+        if stream.seekable():
+            here, end = stream.tell(), stream.seek(0, os.SEEK_END)
+            stream.seek(max(here, end - TAIL_BYTES))
+    kept = bytearray(carried)
+    more = False
+    while chunk := stream.read(READ_CHUNK_BYTES):
+        more = True
+        kept += chunk
+        if len(kept) > 2 * TAIL_BYTES:
+            del kept[: len(kept) - TAIL_BYTES]
+    return bytes(kept[-TAIL_BYTES:]) if more else None
+
+
+def _decoded(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def read_bounded(stream: IO[bytes]) -> str:
+    """The input as text; input longer than HEAD_BYTES + TAIL_BYTES keeps its head and its tail, joined by
+    a newline, and is read without ever holding its middle."""
+    start = _read_exactly(stream, HEAD_BYTES + TAIL_BYTES)
+    tail = _rest_of_tail(stream, start[HEAD_BYTES:]) if len(start) == HEAD_BYTES + TAIL_BYTES else None
+    if tail is None:
+        return _decoded(start)
+    return _decoded(start[:HEAD_BYTES]) + "\n" + _decoded(tail)
+
+
+def _source_name(source: str | None) -> str:
+    return "standard input" if source in (None, "-") else str(source)
+
+
+@contextlib.contextmanager
+def _input_stream(source: str | None) -> Iterator[IO[bytes]]:
+    """The named file, or standard input for None and "-"; a file that cannot be opened is a UserMistake."""
+    if source in (None, "-"):
+        yield sys.stdin.buffer
+        return
+    try:
+        fh = open(str(source), "rb")  # noqa: SIM115 - the with below closes it; only opening is guarded
+    except OSError as exc:
+        raise UserMistake(source, _os_reason(exc)) from exc
+    with fh:
+        yield fh
 
 
 def _read_input(source: str | None) -> str:
-    if source in (None, "-"):
-        data = sys.stdin.buffer.read(MAX_INPUT_BYTES)
-    else:
-        with open(source, "rb") as fh:
-            data = fh.read(MAX_INPUT_BYTES)
-    return data.decode("utf-8", errors="replace")
+    with _input_stream(source) as stream:
+        try:
+            return read_bounded(stream)
+        except OSError as exc:
+            raise UserMistake(_source_name(source), _os_reason(exc)) from exc
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return Engine.load(_knowledge_dirs(args))
+
+
+def _knowledge(args: argparse.Namespace) -> KnowledgeBase:
+    return load_knowledge(_knowledge_dirs(args))
+
+
+def _entry(kb: KnowledgeBase, entry_id: str) -> Entry:
+    """The entry with this id; an id no entry has is a typo more often than not, so the closest ids are named."""
+    entry = kb.get(entry_id)
+    if entry is None:
+        close = difflib.get_close_matches(entry_id, [e.id for e in kb.entries], n=2)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise UserMistake(entry_id, f"no entry has this id{hint}")
+    return entry
 
 
 def result_json(result: MatchResult) -> dict[str, Any]:
@@ -73,23 +203,39 @@ def reply_json(result: MatchResult) -> dict[str, Any]:
     return out
 
 
+def _jsonl_text(raw: bytes) -> str:
+    """The "text" of one batch line; ValueError says what is wrong with a line that has none."""
+    try:
+        payload = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ValueError("the line is not UTF-8 text") from None
+    except RecursionError:  # brackets nested past what the parser recurses into
+        raise ValueError("the line is not JSON (nested too deeply)") from None
+    text = payload.get("text") if isinstance(payload, dict) else None
+    if not isinstance(text, str):
+        raise ValueError('each line must be an object with a string "text"')
+    return text
+
+
+def _match_lines(engine: Engine, lines: Iterable[bytes], top: int, out: TextIO) -> None:
+    """One JSON record out for each non-blank line in, in order; a bad line gets a record with its error."""
+    for raw in lines:
+        if not raw.strip():
+            continue
+        try:
+            record = result_json(engine.match(_jsonl_text(raw), top=top))
+        except ValueError as exc:  # JSONDecodeError is one
+            record = {"matches": [], "reply": False, "error": str(exc)}
+        out.write(json.dumps(record) + "\n")
+
+
 def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
-    engine = Engine.load(_knowledge_dirs(args))
     if args.jsonl:
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            try:
-                payload = json.loads(line)
-                text = payload["text"] if isinstance(payload, dict) else None
-                if not isinstance(text, str):
-                    raise ValueError('each line must be an object with a string "text"')
-                record = result_json(engine.match(text, top=args.top))
-            except (ValueError, KeyError) as exc:
-                record = {"matches": [], "reply": False, "error": str(exc)}
-            out.write(json.dumps(record) + "\n")
+        with _input_stream(args.file) as lines:
+            _match_lines(_engine(args), lines, args.top, out)
         return 0
-    result = engine.match(_read_input(args.file), top=args.top)
+    text = _read_input(args.file)  # before loading the knowledge: input that cannot be read says so at once
+    result = _engine(args).match(text, top=args.top)
     if args.json:
         out.write(json.dumps(reply_json(result), indent=2) + "\n")
         return 0
@@ -99,7 +245,7 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_kb_lint(args: argparse.Namespace, out: TextIO) -> int:
-    kb = load_knowledge(_knowledge_dirs(args))
+    kb = _knowledge(args)
     for problem in kb.problems:
         out.write(f"{problem}\n")
     out.write(f"{len(kb)} entries loaded, {len(kb.problems)} problems\n")
@@ -107,11 +253,7 @@ def cmd_kb_lint(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _print_entry(args: argparse.Namespace, out: TextIO, render: Callable[[Entry], str]) -> int:
-    entry = load_knowledge(_knowledge_dirs(args)).get(args.id)
-    if entry is None:
-        out.write(f"no entry {args.id!r}\n")
-        return 1
-    out.write(render(entry))
+    out.write(render(_entry(_knowledge(args), args.id)))
     return 0
 
 
@@ -123,25 +265,47 @@ def cmd_kb_export_md(args: argparse.Namespace, out: TextIO) -> int:
     return _print_entry(args, out, render_markdown)
 
 
+def _entry_from_page(path: Path) -> Entry:
+    """The entry a Markdown page describes; a page that cannot be read or is not one is a UserMistake."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserMistake(path, _os_reason(exc)) from exc
+    except UnicodeDecodeError:
+        raise UserMistake(path, "not UTF-8 text") from None
+    try:
+        data = parse_markdown(text)
+    except MarkdownError as exc:
+        raise UserMistake(path, f"not an entry page: {exc}") from None
+    entry, problems = entry_from_mapping(data, str(path))
+    if entry is None or problems:
+        listed = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems) or "rejected"
+        raise UserMistake(path, f"not a valid entry: {listed}")
+    return entry
+
+
+def _require_directory_or_nothing(path: Path) -> None:
+    """An output folder may be missing (it is created) but not a file."""
+    if path.exists() and not path.is_dir():
+        raise UserMistake(path, "not a directory; the output goes into a folder")
+
+
 def cmd_kb_import_md(args: argparse.Namespace, out: TextIO) -> int:
     path = Path(args.file)
+    out_dir = Path(args.out) if args.out else None
+    if out_dir is not None:
+        _require_directory_or_nothing(out_dir)
+    entry = _entry_from_page(path)
+    if out_dir is None:
+        out.write(dump_entry(entry))
+        return 0
+    target = out_dir / f"{entry.id}.yaml"
     try:
-        data = parse_markdown(path.read_text(encoding="utf-8"))
-    except (OSError, MarkdownError) as exc:
-        out.write(f"{path}: {exc}\n")
-        return 1
-    entry, problems = entry_from_mapping(data, str(path))
-    for problem in problems:
-        out.write(f"{problem}\n")
-    if entry is None or problems:
-        return 1
-    if args.out:
-        target = Path(args.out) / f"{entry.id}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(dump_entry(entry), encoding="utf-8")
-        out.write(f"wrote {target}\n")
-    else:
-        out.write(dump_entry(entry))
+    except OSError as exc:
+        raise UserMistake(exc.filename or target, _os_reason(exc, "write")) from exc
+    out.write(f"wrote {target}\n")
     return 0
 
 
@@ -149,9 +313,11 @@ def cmd_kb_import_deadends(args: argparse.Namespace, out: TextIO) -> int:
     from bot.knowledge.deadends import import_deadends
 
     source, out_dir = Path(args.dir), Path(args.out)
+    if not source.exists():
+        raise UserMistake(source, "does not exist")
     if not source.is_dir():
-        out.write(f"{source}: not a directory\n")
-        return 1
+        raise UserMistake(source, "not a directory; give the folder of canon JSON files")
+    _require_directory_or_nothing(out_dir)
     report = import_deadends(source, out_dir, args.licence)
     out.write(report.summary(out_dir))
     return 0 if report.converted else 1
@@ -160,15 +326,19 @@ def cmd_kb_import_deadends(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_kb_stats(args: argparse.Namespace, out: TextIO) -> int:
     from bot.stats import knowledge_stats
 
-    kb = load_knowledge(_knowledge_dirs(args))
-    out.write(knowledge_stats(kb))
+    out.write(knowledge_stats(_knowledge(args)))
     return 0
 
 
 def cmd_kb_verify(args: argparse.Namespace, out: TextIO) -> int:
     from bot.verify import verify_command
 
-    return verify_command(_knowledge_dirs(args), args.only, args.mark, args.timeout, out, trust_packs=args.trust_packs)
+    dirs = _knowledge_dirs(args)
+    if args.only:
+        kb = load_knowledge(dirs)
+        for entry_id in args.only:
+            _entry(kb, entry_id)  # an unknown id is reported before any reproducer runs
+    return verify_command(dirs, args.only, args.mark, args.timeout, out, trust_packs=args.trust_packs)
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
@@ -204,14 +374,39 @@ async def _feedback_changes(database: str, dirs: list[Path]) -> tuple[Any, Any, 
     return kb, rate_changes(kb, {k: v.tallies for k, v in feedback.items()}), figures
 
 
+def _check_database(path: Path) -> None:
+    """The bot's database, checked without writing to it: opening anything else through the store would
+    add the bot's tables to it."""
+    from bot.store.schema import SCHEMA_VERSION
+
+    where = "the bot's SQLite file; --database or KNOWNFIX_DATABASE"
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        raise UserMistake(path, f"no such file ({where})") from None
+    except OSError as exc:
+        raise UserMistake(path, _os_reason(exc)) from exc
+    if header != SQLITE_MAGIC:
+        raise UserMistake(path, f"not a SQLite database ({where})")
+    try:
+        with contextlib.closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.Error as exc:
+        raise UserMistake(path, f"not a readable SQLite database ({exc})") from exc
+    if version == 0:
+        raise UserMistake(path, "not a knownfix database (it has none of the bot's tables)")
+    if version > SCHEMA_VERSION:
+        newer = f"schema {version}; this one knows up to {SCHEMA_VERSION}"
+        raise UserMistake(path, f"written by a newer knownfix ({newer})")
+
+
 def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio
 
     from bot.knowledge.markdown import percent
 
-    if not Path(args.database).exists():
-        out.write(f"no database at {args.database}\n")
-        return 1
+    _check_database(Path(args.database))
     kb, changes, figures = asyncio.run(_feedback_changes(args.database, _knowledge_dirs(args)))
     out.write(
         f"entries {len(kb)}, replies {figures.replies}, votes {figures.votes}, "
@@ -236,9 +431,7 @@ def cmd_kb_apply_feedback(args: argparse.Namespace, out: TextIO) -> int:
 
     from bot.feedback.apply import apply_feedback
 
-    if not Path(args.database).exists():
-        out.write(f"no database at {args.database}\n")
-        return 1
+    _check_database(Path(args.database))
     kb, changes, _ = asyncio.run(_feedback_changes(args.database, _knowledge_dirs(args)))
     paths = {e.id: Path(e.path) for e in kb.entries if e.path}
     written = apply_feedback(changes, paths)
@@ -249,15 +442,55 @@ def cmd_kb_apply_feedback(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
-    from bot.evaluate import evaluate_file
+    from bot.evaluate import CasesError, check_expected_ids, evaluate, figures_text, read_cases
 
-    engine = Engine.load(_knowledge_dirs(args))
-    out.write(evaluate_file(engine, Path(args.cases)))
+    path = Path(args.cases)
+    try:
+        cases = read_cases(path)  # before loading the knowledge: a broken file says so at once
+    except OSError as exc:
+        raise UserMistake(path, _os_reason(exc)) from exc
+    except CasesError as exc:
+        raise UserMistake(path, str(exc)) from None
+    engine = _engine(args)
+    try:
+        check_expected_ids(cases, {e.id for e in engine.kb.entries})
+    except CasesError as exc:
+        raise UserMistake(path, str(exc)) from None
+    out.write(figures_text(evaluate(engine, cases)))
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its complaint on one line; the usage it would print first is one --help away."""
+
+    def error(self, message: str) -> NoReturn:
+        what, _, why = message.partition(": ")
+        said = f"{what} — {why}" if why else message
+        self.exit(USAGE_EXIT, f"{self.prog}: {_one_line(said)} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 up, not {text!r}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="knownfix", description=__doc__)
+    parser = _Parser(prog="knownfix", description=__doc__)
     parser.add_argument("--version", action="version", version=f"knownfix {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
     parser.add_argument(
@@ -267,10 +500,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     match = sub.add_parser("match", help="match a traceback or symptom from a file or stdin")
     match.add_argument("file", nargs="?", help="a file to read, or - for stdin (the default)")
-    match.add_argument("--top", type=int, default=5, help="how many candidates to rank")
+    match.add_argument("--top", type=_positive_int, default=5, help="how many candidates to rank")
     mode = match.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the reply as JSON")
-    mode.add_argument("--jsonl", action="store_true", help='batch: one {"text": ...} a line on stdin')
+    mode.add_argument("--jsonl", action="store_true", help='batch: one {"text": ...} a line in FILE or stdin')
     match.set_defaults(func=cmd_match)
 
     kb = sub.add_parser("kb", help="curate the knowledge base").add_subparsers(dest="kb_command", required=True)
@@ -294,7 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify = kb.add_parser("verify", help="run the reproducers and check the matcher finds each entry")
     verify.add_argument("--only", action="append", metavar="ID", help="verify only these ids (repeatable)")
     verify.add_argument("--mark", action="store_true", help="mark passing entries `reproduced` in their files")
-    verify.add_argument("--timeout", type=float, default=60.0, help="seconds per reproducer")
+    verify.add_argument("--timeout", type=_positive_seconds, default=60.0, help="seconds per reproducer")
     verify.add_argument(
         "--trust-packs", action="store_true", help="also run reproducers from packs (code from other sources)"
     )
@@ -325,8 +558,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    code: int = args.func(args, sys.stdout)
+    try:
+        code: int = args.func(args, sys.stdout)
+    except UserMistake as exc:
+        return _say_mistake(str(exc))
+    except BrokenPipeError:
+        # The reader went away (`knownfix match log | head -3`): nothing more to say, and nothing to flush.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # A file the command needed and could not use, in a path not guarded above: still one line.
+        logging.getLogger("knownfix").debug("file error", exc_info=True)
+        return _say_mistake(f"{exc.filename} — {_os_reason(exc, 'use it')}")
+    except KeyboardInterrupt:
+        return 130  # what a shell reports for Ctrl-C; the traceback would say nothing new
     return code
+
+
+def _say_mistake(message: str) -> int:
+    sys.stderr.write(f"knownfix: {_one_line(message)}\n")
+    return USAGE_EXIT
 
 
 if __name__ == "__main__":
