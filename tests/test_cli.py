@@ -77,6 +77,29 @@ def test_jsonl_batch_keeps_order_and_survives_bad_lines() -> None:
     assert set(out[0]["matches"][0]) >= {"id", "score", "confidence"}
 
 
+def test_jsonl_batch_survives_lines_that_are_not_utf8_or_nested_too_deeply(tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(
+        b'{"text": "caf\xe9"}\n'
+        + b"[" * 100_000
+        + b"\n"
+        + json.dumps({"text": "ModuleNotFoundError: No module named 'torch'"}).encode()
+        + b"\n"
+    )
+    for args, stdin in ((["match", "--jsonl", str(cases)], ""), (["match", "--jsonl"], None)):
+        proc = subprocess.run(
+            [sys.executable, "-m", "bot", *KB, *args],
+            input=cases.read_bytes() if stdin is None else b"",
+            capture_output=True,
+            timeout=120,
+            cwd=REPO,
+        )
+        assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
+        out = [json.loads(line) for line in proc.stdout.splitlines()]
+        assert [("error" in r) for r in out] == [True, True, False]
+        assert out[2]["matches"][0]["id"] == "demo/module-not-found"
+
+
 def test_kb_lint_exit_codes(tmp_path: Path) -> None:
     assert knownfix(*KB, "kb", "lint").returncode == 0
     bad = tmp_path / "demo" / "bad.yaml"
