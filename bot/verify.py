@@ -142,6 +142,29 @@ def isolation_prefix() -> tuple[str, ...]:
     return ()
 
 
+# Run first inside a new network namespace, where the loopback interface starts down: brings it up
+# (reproducers may serve and connect on localhost, which stays private to the namespace), then becomes
+# the reproducer with exec, so its traceback has no frame of ours.
+LOOPBACK_UP = """
+import fcntl, os, socket, struct, sys
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+try:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        flags = struct.unpack("16sh", fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack("16sh", b"lo", 0)))[1]
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP))
+except OSError:
+    pass
+os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+"""
+
+
+def sandbox_command(script: Path) -> list[str]:
+    isolation = isolation_prefix()
+    if not isolation:
+        return [sys.executable, str(script)]
+    return [*isolation, sys.executable, "-c", LOOPBACK_UP, str(script)]
+
+
 class _Tail:
     """The last STREAM_TAIL_BYTES of a stream."""
 
@@ -201,7 +224,7 @@ def run_sandboxed(code: str, timeout: float) -> _Finished:
         script.write_text(code + "\n", encoding="utf-8")
         deadline = time.monotonic() + timeout
         with subprocess.Popen(
-            [*isolation_prefix(), sys.executable, str(script)],
+            sandbox_command(script),
             cwd=workdir,
             env=sandbox_env(workdir),
             stdin=subprocess.DEVNULL,
