@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.matching.text import phrase_pattern
+
 # A log attachment's error is almost always near its end, so a long text keeps a little of its head
 # and most of its tail.
 MAX_CHARS = 100_000
@@ -18,48 +20,78 @@ HEAD_CHARS = 20_000
 MAX_LINE_CHARS = 2_000
 MAX_ERROR_LINES = 40
 CONTINUATION_LINES = 3
+# An error line with its continuation: what the matcher compares and searches per error. The longest in
+# our evaluation sets is under 1,000 characters; the cap keeps 40 error lines of 2,000-character lines
+# from handing the matcher 320 KB.
+MAX_DETAIL_CHARS = 2_000
+# The prose searched for problem cues: as much as the matcher reads (its `prose_chars`); past that a
+# paste is log chatter, and a search over 100 KB of it held the matching thread for 100 ms.
+PROSE_CUE_CHARS = 6_000
 
+# Whitespace within one line. `\s*` after `^` under MULTILINE would run on across the blank lines that
+# follow from every line start, which is quadratic in a paste of blank lines; this stops at the line's end.
+_BLANK = r"[^\S\n]"
 _FENCE = re.compile(r"```[\w+-]*")
-_TRACEBACK_HEAD = re.compile(r"Traceback \(most recent call last\)|^\s*Stack trace:|^\s*Traceback:\s*$")
+_TRACEBACK_HEAD = re.compile(
+    rf"Traceback \(most recent call last\)|^{_BLANK}*Stack trace:|^{_BLANK}*Traceback:{_BLANK}*$"
+)
 # IPython and Jupyter print `NameError    Traceback (most recent call last)` and frames such as
 # `~/project/train.py in main(cfg)` or `File ~/project/train.py:12, in main(cfg)`.
 _IPYTHON_HEAD = re.compile(
-    r"^\s*(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))\s+Traceback \(most"
+    rf"^{_BLANK}*(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))\s+Traceback \(most"
 )
-_IPYTHON_FRAME = re.compile(r"^\s*(?:File\s+)?(?P<path>[~/\\A-Za-z][^\s]*\.py)(?::\d+)?,?\s+in\s+[\w<]")
-_IPYTHON_CODE = re.compile(r"^\s*-*>\s*\d+\s|^\s+\d+\s")
-_FRAME = re.compile(r'^\s*File "(?P<path>[^"\n]{1,500})", line \d+')
+_IPYTHON_FRAME = re.compile(rf"^{_BLANK}*(?:File\s+)?(?P<path>[~/\\A-Za-z][^\s]*\.py)(?::\d+)?,?\s+in\s+[\w<]")
+_IPYTHON_CODE = re.compile(rf"^{_BLANK}*-*>\s*\d+\s|^{_BLANK}+\d+\s")
+_FRAME = re.compile(rf'^{_BLANK}*File "(?P<path>[^"\n]{{1,500}})", line \d+')
 _WARNING_FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]{0,300}\.py):\d+: (?=\w*Warning)")
-_CHAIN = re.compile(r"During handling of the above exception|The above exception was the direct cause|^\s*\^+\s*$")
+_CHAIN = re.compile(
+    rf"During handling of the above exception|The above exception was the direct cause|^{_BLANK}*\^+{_BLANK}*$"
+)
 # `SomethingError: message`, `pkg.mod.SomethingError: message`, `cv2.error: ...`, anywhere in a line
 # (people write "I get RuntimeError: ..."), optionally after pytest's `E   ` or a warning's location.
 _EXCEPTION = re.compile(
     r"(?<![\w.])(?P<exc>(?:[A-Za-z_]\w*\.)*(?:_?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)"
     r"|KeyError|StopIteration|error))"
-    r"(?::[ \t]*(?P<msg>[^\n]*)|[ \t]*$)"
+    r"(?::(?P<msg>[^\n]*)|[ \t]*$)"
 )
 _CONSOLE_ERROR = re.compile(
-    r"^\s*(?:ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!|Segmentation fault|Killed\b)"
+    rf"^{_BLANK}*(?:ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!|Segmentation fault|Killed\b)"
     r"|command not found|is not recognized as an internal or external command|has failed because"
     r"|core dumped|cannot open shared object file|No such file or directory|not found \(required by"
     r"|The kernel appears to have died|Solving environment: failed|Could not find a version"
     r"|Error response from daemon|exit code:? \d+|returned non-zero exit status",
 )
 _SITE_PACKAGES = re.compile(r"(?:site|dist)-packages[\\/](?P<lib>[A-Za-z_]\w*)")
-_IMPORT = re.compile(r"^\s*(?:from|import)\s+(?P<lib>[A-Za-z_]\w*)", re.MULTILINE)
+_IMPORT = re.compile(rf"^{_BLANK}*(?:from|import){_BLANK}+(?P<lib>[A-Za-z_]\w*)", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z][\w.+-]*")
 # Words that say something is wrong. A description with none of them ("loss went from 2.3 to 0.4,
 # looks fine") is chat about a topic, and a how-to question ("how do I freeze layers?") asks for a
-# tutorial: neither is a problem to answer unprompted.
-PROBLEM_CUES = re.compile(
-    r"\b(?:not|no|never|cannot|\w+n't|dont|doesnt|didnt|cant|wont|isnt|hasnt|fail\w*|error\w*|"
-    r"out of memory|oom|too (?:slow|high|long|much)|low|"
-    r"issue|problem|bug|crash\w*|wrong|stuck|slow\w*|nan|inf|killed|hang\w*|freezes|freezing|froze|broken?|"
-    r"weird|strange|unexpected\w*|unable|warning|exception|died|dead|leak\w*|explod\w*|diverg\w*|"
-    r"missing|mismatch\w*|why|dies|dying|even though|instead|different|inconsistent|keeps|"
-    r"still|(?:returns?|is|are|stays?|always) (?:false|none|nan|zero|0|empty|null))\b|报错|错误|问题|失败|エラー",
-    re.IGNORECASE,
+# tutorial: neither is a problem to answer unprompted. Whole words, then word starts ("fail" covers
+# "failed"), then any word ending in "n't", then a few words in Chinese and Japanese.
+_CUE_WORDS = (
+    "not", "no", "never", "cannot", "dont", "doesnt", "didnt", "cant", "wont", "isnt", "hasnt", "out of memory",
+    "oom", "too slow", "too high", "too long", "too much", "low", "issue", "problem", "bug", "wrong", "stuck",
+    "nan", "inf", "killed", "freezes", "freezing", "froze", "broke", "broken", "weird", "strange", "unable",
+    "warning", "exception", "died", "dead", "missing", "why", "dies", "dying", "even though", "instead",
+    "different", "inconsistent", "keeps", "still",
+    *(f"{verb} {value}" for verb in ("return", "returns", "is", "are", "stay", "stays", "always")
+      for value in ("false", "none", "nan", "zero", "0", "empty", "null")),
+)  # fmt: skip
+_CUE_STARTS = ("fail", "error", "crash", "slow", "hang", "unexpected", "leak", "explod", "diverg", "mismatch")
+PROBLEM_CUES = phrase_pattern(  # for lower-cased text: see has_problem_cue
+    [
+        *(rf"\b{re.escape(word)}\b" for word in _CUE_WORDS),
+        *(rf"\b{start}" for start in _CUE_STARTS),
+        r"n(?<=\w\w)'t\b",
+        *("报错", "错误", "问题", "失败", "エラー"),
+    ]
 )
+
+
+def has_problem_cue(text: str) -> bool:
+    """Whether the text holds a word that says something is wrong (or asks why)."""
+    return PROBLEM_CUES.search(text.lower()) is not None
+
 
 # Words in prose that name a library, and the module name the knowledge base uses for it.
 LIBRARY_ALIASES = {
@@ -105,7 +137,7 @@ class ErrorReport:
     @property
     def describes_problem(self) -> bool:
         """The prose says something is wrong (or asks): a symptom description, not chat about a topic."""
-        return self.is_error_report or bool(PROBLEM_CUES.search(self.prose))
+        return self.is_error_report or has_problem_cue(self.prose[:PROSE_CUE_CHARS])
 
     @property
     def is_error_report(self) -> bool:
@@ -133,19 +165,27 @@ _WORTH_A_LOOK = re.compile(
     r"Traceback|Stack trace|File |\.py|[Ee]rror|Exception|Warning|Exit|Interrupt|[Ff]ault|StopIteration|ERR|"
     r"fatal|FATAL|E:|×|Killed|command not found|not recognized|has failed|core dumped|shared object|"
     r"No such file|not found|kernel appears|Solving environment|Could not find|exit code|exit status|"
-    r"^\s*-*>\s*\d|^\s+\d+\s"
+    rf"^{_BLANK}*-*>\s*\d|^{_BLANK}+\d+\s"
 )
 
 
+# A run of blank lines (spaces allowed) says no more than one blank line does; folding it keeps a paste
+# of 100,000 newlines from costing 100,000 trips through the per-line loop.
+_BLANK_RUN = re.compile(rf"\n(?:{_BLANK}*\n)+")
+
+
 def bound_text(text: str) -> tuple[str, bool]:
-    """Cut huge input to MAX_CHARS (head and tail) and drop NULs; over-long lines are shortened."""
+    """Cut huge input to MAX_CHARS (head and tail) and drop NULs; over-long lines are shortened and runs
+    of blank lines folded into one."""
     truncated = False
     if len(text) > MAX_CHARS:
         text = text[:HEAD_CHARS] + "\n" + text[-(MAX_CHARS - HEAD_CHARS) :]
         truncated = True
     text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
-    if any(len(line) > MAX_LINE_CHARS for line in text.split("\n")):
-        text = "\n".join(line[:MAX_LINE_CHARS] for line in text.split("\n"))
+    text = _BLANK_RUN.sub("\n\n", text)
+    lines = text.split("\n")
+    if max(map(len, lines)) > MAX_LINE_CHARS:
+        text = "\n".join(line[:MAX_LINE_CHARS] for line in lines)
         truncated = True
     return text, truncated
 
@@ -158,7 +198,7 @@ def _continuation(lines: list[str], start: int) -> str:
         if not stripped or _FRAME.match(line) or _TRACEBACK_HEAD.search(line) or _CHAIN.search(line):
             break
         out.append(stripped)
-    return " ".join(out)
+    return " ".join(out)[:MAX_DETAIL_CHARS]
 
 
 def _exception_line(line: str) -> tuple[str, str, str] | None:

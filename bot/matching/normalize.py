@@ -21,9 +21,11 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"\b[\w.+-]{1,120}\.(?:py|pyx|so|dll|pyd|cpp|cu|h|ipynb|json|csv|txt|yaml|yml|pt|pth|bin|ckpt)\b"),
         " _file_ ",
     ),
-    (re.compile(r"torch\.Size\(\[[^\]]*\]\)"), " _shape_ "),
-    (re.compile(r"\[\s*-?\d+(?:\s*,\s*-?\d+)*\s*,?\s*\]"), " _shape_ "),
-    (re.compile(r"\(\s*-?\d+\s*(?:,\s*-?\d+\s*)+,?\s*\)|\(\s*\d+\s*,\s*\)"), " _shape_ "),
+    # Runs of spaces inside brackets are matched once: `\s*,?\s*` could split a long run of spaces in every
+    # way before failing (quadratic), and `[^\]]*` would rescan the rest of the text from every `torch.Size([`.
+    (re.compile(r"torch\.Size\(\[[\d,\s]*\]\)"), " _shape_ "),
+    (re.compile(r"\[\s*-?\d+(?:\s*,\s*-?\d+)*(?:\s*,)?\s*\]"), " _shape_ "),
+    (re.compile(r"\(\s*-?\d+(?:\s*,\s*-?\d+)+(?:\s*,)?\s*\)|\(\s*\d+\s*,\s*\)"), " _shape_ "),
     (re.compile(r"\b\d+(?:x\d+)+\b"), " _shape_ "),
     (re.compile(r"\b(?:cuda|mps|xpu|hpu|npu):\d+\b"), " _device_ "),
     (re.compile(r"\b\d+(?:\.\d+)?\s*(?:[KMGT]i?B|bytes?)\b", re.IGNORECASE), " _size_ "),

@@ -28,9 +28,9 @@ class Prefilter:
         """False when the passive matcher cannot answer this message unprompted; True otherwise."""
         if may_hold_error(text):
             return True
-        if not PROBLEM_CUES.search(text):
-            return False
         lowered = text.lower()
+        if not PROBLEM_CUES.search(lowered):
+            return False
         if any(stem(w) in self.stems for w in _WORD.findall(lowered)):
             return True
         return any(pattern.search(lowered) for pattern in CONCEPT_PATTERNS)
