@@ -11,8 +11,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from benchmarks.hostile import hostile_lines
 from benchmarks.report import render
-from benchmarks.run import CANONS, OURS, QUICK, Settings, run_benchmarks
+from benchmarks.run import CANONS, OURS, QUICK, Settings, measure_hostile, run_benchmarks
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,10 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--knowledge", type=Path, default=OURS, help="our knowledge directory")
     parser.add_argument("--canons", type=Path, default=CANONS, help="the deadends.dev canons directory")
     parser.add_argument("--synthetic", type=int, help="entries in the synthetic knowledge base (default 20,000)")
+    parser.add_argument("--hostile", action="store_true", help="only the hostile-input section (about 20 s)")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else Settings()
     if args.synthetic:
         settings = replace(settings, synthetic=args.synthetic)
+    if args.hostile:
+        hostile = measure_hostile(settings, args.knowledge)
+        table = "\n".join(hostile_lines(hostile)) + "\n"
+        sys.stdout.write(json.dumps(hostile, indent=2) + "\n" if args.json else table)
+        return 0
     results = run_benchmarks(settings, args.knowledge, args.canons)
     sys.stdout.write(json.dumps(results, indent=2) + "\n" if args.json else render(results))
     return 1 if any("error" in size for size in results["sizes"]) else 0

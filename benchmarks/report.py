@@ -6,6 +6,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.hostile import hostile_lines
+
 Getter = Callable[[dict[str, Any]], float | None]
 
 
@@ -81,6 +83,8 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"(passive replies: out of {base['passive']['messages']} ordinary chat messages; 0 is right)")
 
     lines += ["", *feedback_lines(results.get("feedback", {}))]
+    if "hostile" in results:
+        lines += ["", *hostile_lines(results["hostile"])]
     lines += [f"note: {n}" for n in results.get("notes", [])]
     if "total_s" in results:
         lines.append(f"total time {results['total_s']:.0f} s")

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from benchmarks.feedback import feedback_figures
+from benchmarks.hostile import hostile_figures
 from benchmarks.kbs import KnowledgeSize, build_sizes
+from bot.engine import Engine
 from bot.knowledge.loader import load_knowledge
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,9 +36,10 @@ class Settings:
     replies: int = 1_000
     feedback_reps: int = 200
     timeout_s: float = 900.0  # one size's process; a hung size is reported, the rest still run
+    hostile_reps: int = 3  # calls per hostile shape and size; the best counts (0 skips the section)
 
 
-QUICK = Settings(reps=30, budget_s=2.0, chat=200, votes_each=5, replies=300, feedback_reps=40)
+QUICK = Settings(reps=30, budget_s=2.0, chat=200, votes_each=5, replies=300, feedback_reps=40, hostile_reps=1)
 
 
 def measure_size(size: KnowledgeSize, settings: Settings) -> dict[str, Any]:
@@ -84,5 +87,16 @@ def run_benchmarks(
     results["feedback"] = feedback_figures(
         entries, settings.voters, settings.votes_each, settings.replies, settings.feedback_reps
     )
+    if settings.hostile_reps:
+        results["hostile"] = measure_hostile(settings, ours, progress)
     results["total_s"] = time.perf_counter() - started
     return results
+
+
+def measure_hostile(settings: Settings, ours: Path = OURS, progress: TextIO = sys.stderr) -> dict[str, Any]:
+    """Hostile shapes through our own knowledge's engine, as the bot matches a paste."""
+    progress.write("measuring hostile input ...\n")
+    logging.disable(logging.WARNING)
+    engine = Engine.load([ours])
+    logging.disable(logging.NOTSET)
+    return hostile_figures(engine, settings.hostile_reps)

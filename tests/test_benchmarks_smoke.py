@@ -16,7 +16,16 @@ from benchmarks.run import Settings, run_benchmarks
 from .conftest import FIXTURES, REPO
 
 TINY = Settings(
-    reps=3, budget_s=0.2, chat=10, synthetic=30, voters=5, votes_each=2, replies=10, feedback_reps=3, timeout_s=300
+    reps=3,
+    budget_s=0.2,
+    chat=10,
+    synthetic=30,
+    voters=5,
+    votes_each=2,
+    replies=10,
+    feedback_reps=3,
+    timeout_s=300,
+    hostile_reps=1,
 )
 
 
@@ -60,6 +69,7 @@ def test_benchmarks_run_on_a_tiny_knowledge_base(tmp_path: Path) -> None:
         assert label in table
     assert "(1) ours" in table and "(3)/(1)" in table
     assert "feedback store" in table
+    assert "hostile input" in table and "worst match" in table
 
 
 def test_cli_help() -> None:
