@@ -253,3 +253,21 @@ def test_a_read_only_database_is_refused_at_start_with_its_path(tmp_path: Path) 
 def test_a_write_to_a_read_only_database_names_its_path(tmp_path: Path) -> None:
     done = read_only_attempt(tmp_path, "await store.record_reply(StoredReply(1, 1, 1, 2, 3, 'x', (1,), 0.5, 'high'))")
     assert done.stdout.startswith("StoreError: ") and str(tmp_path / "k.sqlite3") in done.stdout, done
+
+
+async def test_writes_whose_callers_are_cancelled_still_complete_before_the_store_closes(tmp_path: Path) -> None:
+    # A shutdown cancels handlers that outlive its grace: one cancelled between BEGIN and COMMIT must
+    # neither lose its vote nor leave the connection inside a transaction for the next write.
+    path = tmp_path / "k.sqlite3"
+    async with Store(path) as store:
+        await store.record_reply(reply())
+        for steps in range(1, 8):  # cancelled after 1..7 turns of the event loop: at every stage of a write
+            voting = [asyncio.create_task(store.add_vote(100, steps * 100 + user, NONE_FIXED)) for user in range(10)]
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            for task in voting:
+                task.cancel()
+            await asyncio.gather(*voting, return_exceptions=True)
+        assert await store.add_vote(100, 9999, NONE_FIXED)
+    async with Store(path) as store:
+        assert await store.vote_count() == 7 * 10 + 1

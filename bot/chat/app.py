@@ -16,11 +16,18 @@ from bot.chat.errors import ReportingTree
 from bot.engine import Engine
 from bot.matching.matcher import MatchResult
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import DatabaseLock, Store
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_GRACE_S = 5.0
+# A stopping bot waits for running handlers while they make progress: a backlog of votes that is
+# still draining is let finish, a handler stuck for SHUTDOWN_STALL_S (a request that never answers) is
+# not waited for. SHUTDOWN_MAX_S stays under deploy/compose.yaml's 20 s stop_grace_period, after which
+# Docker kills the process.
+SHUTDOWN_STALL_S = 5.0
+SHUTDOWN_MAX_S = 15.0
+# Tasks discord.py starts for events and for application commands: the handlers a shutdown lets finish.
+HANDLER_TASK_PREFIXES = ("discord.py: on_", "CommandTree-invoker")
 
 EXTENSIONS = (
     "bot.chat.cogs.passive",
@@ -58,6 +65,7 @@ class KnownfixBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.store.open()
+        await self.store.ensure_writable()  # a read-only database fails now, not at the first vote
         self.engine = await asyncio.to_thread(Engine.load, self.settings.knowledge, self.settings.thresholds)
         log.info("knowledge: %d entries, %d problems", len(self.engine.kb), len(self.engine.kb.problems))
         self.watched |= await self.store.watched_channels()
@@ -71,15 +79,44 @@ class KnownfixBot(commands.Bot):
         else:
             await self.tree.sync()
 
+    async def shut_down(self, gateway: asyncio.Task[None]) -> None:
+        """The clean stop (SIGTERM): stop taking events, let running handlers finish, then close."""
+        # Cancelling the task that reads the gateway stops new events at once; the connection stays
+        # open (heartbeats go on) so that running handlers can still post, until close() ends it.
+        gateway.cancel()
+        await asyncio.wait({gateway})
+        log.info("shutting down: no new events after gateway event %s", self.ws.sequence if self.ws else None)
+        await self.close()
+
+    async def _finish_handlers(self) -> None:
+        """Wait for running event and command handlers while they finish (see SHUTDOWN_STALL_S and
+        SHUTDOWN_MAX_S); cancel those left over, whose store writes still complete (Store._write)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SHUTDOWN_MAX_S
+        while running := self._running_handlers():
+            window = min(SHUTDOWN_STALL_S, deadline - loop.time())
+            finished: set[asyncio.Task[object]] = set()
+            if window > 0:
+                finished, _ = await asyncio.wait(running, timeout=window)
+            if not finished:
+                log.warning("shutting down: %d handler(s) stopped making progress, cancelled", len(running))
+                for task in running:
+                    task.cancel()
+                return
+            # Then look again: the rest, and any a handler started meanwhile (a command's follow-up).
+
+    def _running_handlers(self) -> list[asyncio.Task[object]]:
+        current = asyncio.current_task()
+        return [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and not task.done() and task.get_name().startswith(HANDLER_TASK_PREFIXES)
+        ]
+
     async def close(self) -> None:
         # Handlers already running (a reply being posted, a vote being written) finish first, so nothing
         # is sent without being recorded; the store closes only after them.
-        current = asyncio.current_task()
-        running = [
-            t for t in asyncio.all_tasks() if t is not current and t.get_name().startswith("discord.py: on_")
-        ]
-        if running:
-            await asyncio.wait(running, timeout=SHUTDOWN_GRACE_S)
+        await self._finish_handlers()
         await super().close()
         if self.http_session is not None:
             await self.http_session.close()
@@ -119,17 +156,19 @@ class KnownfixBot(commands.Bot):
 
 
 async def run_bot(settings: Settings) -> None:
-    bot = KnownfixBot(settings)
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with bot:
-        runner = asyncio.create_task(bot.start(settings.token))
-        stopper = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if stopper in done:
-            log.info("shutting down")
-            await bot.close()
-        stopper.cancel()
-        await asyncio.gather(runner, return_exceptions=stopper in done)
+    # Before anything else: a second bot on this database stops here, in one line, having sent nothing.
+    with DatabaseLock(settings.database):
+        bot = KnownfixBot(settings)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with bot:
+            runner = asyncio.create_task(bot.start(settings.token))
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if stopper in done:
+                await bot.shut_down(runner)
+            else:
+                await runner  # the bot stopped by itself: its error, if any, is the command's

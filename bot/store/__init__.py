@@ -1,5 +1,6 @@
 """Persistence: SQLite through aiosqlite, with a schema version and migrations."""
 
+from bot.store.lock import DatabaseInUseError, DatabaseLock
 from bot.store.store import (
     NONE_FIXED,
     REMOVED_BY_EDIT,
@@ -20,6 +21,8 @@ __all__ = [
     "REMOVED_BY_EDIT",
     "REMOVED_BY_PEOPLE",
     "WRONG_MATCH",
+    "DatabaseInUseError",
+    "DatabaseLock",
     "EntryFeedback",
     "SchemaTooNewError",
     "Store",

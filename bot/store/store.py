@@ -126,6 +126,10 @@ class Store:
             await self.db.execute("PRAGMA journal_mode=WAL")
             await self.db.execute("PRAGMA foreign_keys=ON")
             await self.db.execute("PRAGMA busy_timeout=5000")
+            # WAL with synchronous=NORMAL: a commit survives the bot crashing or being killed (only a
+            # power loss or OS crash may undo the last ones) and costs no fsync, which made a flood of
+            # votes five times faster (171 -> 853 votes/s on the loaded 2-core machine).
+            await self.db.execute("PRAGMA synchronous=NORMAL")
             await self.migrate()
             self._identity = self._file_identity()
         except sqlite3.Error as exc:
@@ -165,9 +169,11 @@ class Store:
             raise StoreUnavailableError(self.problem)
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        # After the write in progress, which may belong to a cancelled caller (see _write).
+        async with self._write_lock:
+            if self._db is not None:
+                await self._db.close()
+                self._db = None
 
     async def schema_version(self) -> int:
         async with self.db.execute("PRAGMA user_version") as cur:
@@ -195,6 +201,14 @@ class Store:
 
     async def _write(self, sql: str, params: tuple[object, ...], *more: tuple[str, tuple[object, ...]]) -> int:
         """Statements in one transaction; returns the number of rows the first one changed."""
+        # Shielded: a caller cancelled between BEGIN and COMMIT (a shutdown cutting a handler short)
+        # would otherwise leave the shared connection inside a transaction, or lose a write SQLite
+        # already committed; the transaction runs to its end whatever happens to the caller.
+        return await asyncio.shield(self._transaction(sql, params, more))
+
+    async def _transaction(
+        self, sql: str, params: tuple[object, ...], more: tuple[tuple[str, tuple[object, ...]], ...]
+    ) -> int:
         async with self._write_lock:
             self._check_file()
             try:
