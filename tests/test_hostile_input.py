@@ -25,7 +25,14 @@ import bot.render
 from benchmarks.hostile import SHAPES
 from bot.engine import Engine
 from bot.knowledge.patterns import compile_pattern, search_bounded, search_shape_problem
-from bot.matching.extract import MAX_CHARS, MAX_DETAIL_CHARS, MAX_ERROR_LINES, MAX_LINE_CHARS, extract
+from bot.matching.extract import (
+    MAX_CHARS,
+    MAX_DETAIL_CHARS,
+    MAX_ERROR_LINES,
+    MAX_ERROR_TEXT_CHARS,
+    MAX_LINE_CHARS,
+    extract,
+)
 
 MEGABYTE = 1_000_000
 
@@ -107,6 +114,7 @@ def test_extraction_cuts_every_hostile_shape_to_bounded_work(shape: str) -> None
     assert max(map(len, report.text.split("\n"))) <= MAX_LINE_CHARS
     assert len(report.error_lines) <= MAX_ERROR_LINES
     assert all(len(line.detail) <= MAX_DETAIL_CHARS for line in report.error_lines)
+    assert sum(len(line.detail) for line in report.error_lines) <= MAX_ERROR_TEXT_CHARS
 
 
 def test_a_paste_of_blank_lines_is_one_blank_line() -> None:

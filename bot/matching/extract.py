@@ -24,6 +24,9 @@ CONTINUATION_LINES = 3
 # our evaluation sets is under 1,000 characters; the cap keeps 40 error lines of 2,000-character lines
 # from handing the matcher 320 KB.
 MAX_DETAIL_CHARS = 2_000
+# All error lines' details together: the matcher turns them into words one by one. Our evaluation sets
+# hold at most 2,200 characters; 80 KB of long distinct error lines cost 250 ms of stemming.
+MAX_ERROR_TEXT_CHARS = 16_000
 # The prose searched for problem cues: as much as the matcher reads (its `prose_chars`); past that a
 # paste is log chatter, and a search over 100 KB of it held the matching thread for 100 ms.
 PROSE_CUE_CHARS = 6_000
@@ -201,6 +204,13 @@ def _continuation(lines: list[str], start: int) -> str:
     return " ".join(out)[:MAX_DETAIL_CHARS]
 
 
+def _detail_room(error_lines: list[ErrorLine]) -> int:
+    """How many characters of detail one more error line may bring: 0 when there is no room for it."""
+    if len(error_lines) >= MAX_ERROR_LINES:
+        return 0
+    return max(0, MAX_ERROR_TEXT_CHARS - sum(len(e.detail) for e in error_lines))
+
+
 def _exception_line(line: str) -> tuple[str, str, str] | None:
     m = _EXCEPTION.search(line)
     if not m:
@@ -270,9 +280,10 @@ def extract(text: str) -> ErrorReport:
         found = _exception_line(line)
         if found:
             exc, msg, from_exc = found
-            if from_exc not in seen and len(error_lines) < MAX_ERROR_LINES:
+            room = _detail_room(error_lines)
+            if from_exc not in seen and room:
                 seen.add(from_exc)
-                error_lines.append(ErrorLine(from_exc, exc, msg, _continuation(lines, i), in_traceback))
+                error_lines.append(ErrorLine(from_exc, exc, msg, _continuation(lines, i)[:room], in_traceback))
             in_traceback = False
             continue
         if _FRAME.match(line):
@@ -285,9 +296,10 @@ def extract(text: str) -> ErrorReport:
             in_traceback = False
         if _CONSOLE_ERROR.search(line):
             stripped = line.strip()
-            if stripped not in seen and len(error_lines) < MAX_ERROR_LINES:
+            room = _detail_room(error_lines)
+            if stripped not in seen and room:
                 seen.add(stripped)
-                error_lines.append(ErrorLine(stripped, None, stripped, _continuation(lines, i), False))
+                error_lines.append(ErrorLine(stripped, None, stripped, _continuation(lines, i)[:room], False))
             continue
         prose.append(line)
 
