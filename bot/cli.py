@@ -22,7 +22,7 @@ from bot.knowledge.markdown import MarkdownError, parse_markdown, render_markdow
 from bot.knowledge.model import Entry
 from bot.knowledge.validate import entry_from_mapping
 from bot.matching.extract import HEAD_CHARS, MAX_CHARS
-from bot.matching.matcher import MatchResult
+from bot.matching.matcher import MatchResult, Thresholds
 from bot.render.terminal import NO_MATCH, render_reply
 from bot.reply import reply_for
 
@@ -151,7 +151,8 @@ def _read_input(source: str | None) -> str:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    return Engine.load(_knowledge_dirs(args))
+    thresholds = Thresholds(calibrated=True) if getattr(args, "calibrated", False) else None
+    return Engine.load(_knowledge_dirs(args), thresholds)
 
 
 def _knowledge(args: argparse.Namespace) -> KnowledgeBase:
@@ -171,9 +172,17 @@ def _entry(kb: KnowledgeBase, entry_id: str) -> Entry:
 def result_json(result: MatchResult) -> dict[str, Any]:
     return {
         "matches": [
-            {"id": m.entry.id, "score": m.score, "confidence": m.confidence.value, "via": m.via} for m in result.matches
+            {
+                "id": m.entry.id,
+                "score": m.score,
+                "probability": m.probability,
+                "confidence": m.confidence.value,
+                "via": m.via,
+            }
+            for m in result.matches
         ],
         "reply": result.reply,
+        "answer": result.answer,
     }
 
 
@@ -225,7 +234,7 @@ def _match_lines(engine: Engine, lines: Iterable[bytes], top: int, out: TextIO) 
         try:
             record = result_json(engine.match(_jsonl_text(raw), top=top))
         except ValueError as exc:  # JSONDecodeError is one
-            record = {"matches": [], "reply": False, "error": str(exc)}
+            record = {"matches": [], "reply": False, "answer": False, "error": str(exc)}
         out.write(json.dumps(record) + "\n")
 
 
@@ -239,9 +248,24 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         out.write(json.dumps(reply_json(result), indent=2) + "\n")
         return 0
-    reply = reply_for(result)
-    out.write(render_reply(reply) if reply else NO_MATCH)
-    return 0 if reply else 1
+    reply = reply_for(result) if result.answer else None
+    if reply is None:
+        out.write(_candidates_text(result) if result.matches else NO_MATCH)
+        return 1
+    out.write(render_reply(reply))
+    return 0
+
+
+# Candidates offered when no match is confident enough to answer: enough to pick from, not a page.
+NO_CONFIDENT_CANDIDATES = 3
+
+
+def _candidates_text(result: MatchResult) -> str:
+    """"No confident match" with up to three candidate ids and titles to open with `knownfix kb show ID`."""
+    shown = result.matches[:NO_CONFIDENT_CANDIDATES]
+    lines = ["No confident match. The closest entries (open one with knownfix kb show ID):"]
+    lines += [f"  - {m.entry.id}: {_one_line(m.entry.title)[:100]}" for m in shown]
+    return "\n".join(lines) + "\n"
 
 
 def cmd_kb_lint(args: argparse.Namespace, out: TextIO) -> int:
@@ -460,6 +484,30 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace, out: TextIO) -> int:
+    from bot import tune
+    from bot.matching.weights import WEIGHTS_FILE, default_weights
+
+    directory = Path(args.corpus) if args.corpus else tune.CORPUS_DIR
+    if not directory.is_dir():
+        raise UserMistake(directory, "not a directory of .jsonl cases")
+    engine = _engine(args)
+    try:
+        cases, problems = tune.load_corpus(directory, {e.id for e in engine.kb.entries})
+    except tune.CorpusError as exc:
+        raise UserMistake(directory, str(exc)) from None
+    for problem in problems:
+        print(f"knownfix: skipped {_one_line(problem)}", file=sys.stderr)
+    if len(cases) < args.folds * 2:
+        raise UserMistake(directory, f"{len(cases)} cases are too few for {args.folds} folds")
+    result = tune.tune(engine, cases, default_weights(), k=args.folds, seed=args.seed, scoring=args.fit_scoring)
+    out.write(tune.report(result, len(cases)))
+    if not args.dry_run:
+        tune.write(result.weights, scoring=args.fit_scoring)
+        out.write(f"wrote {WEIGHTS_FILE}\n")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with its complaint on one line; the usage it would print first is one --help away."""
 
@@ -501,6 +549,9 @@ def build_parser() -> argparse.ArgumentParser:
     match = sub.add_parser("match", help="match a traceback or symptom from a file or stdin")
     match.add_argument("file", nargs="?", help="a file to read, or - for stdin (the default)")
     match.add_argument("--top", type=_positive_int, default=5, help="how many candidates to rank")
+    match.add_argument(
+        "--calibrated", action="store_true", help="decide by the calibrated probability (see weights.toml)"
+    )
     mode = match.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the reply as JSON")
     mode.add_argument("--jsonl", action="store_true", help='batch: one {"text": ...} a line in FILE or stdin')
@@ -544,6 +595,14 @@ def build_parser() -> argparse.ArgumentParser:
     apply = kb.add_parser("apply-feedback", help="write observed fix rates back into the entry files")
     apply.add_argument("--database", default=default_db, help="the bot's SQLite file (default: %(default)s)")
     apply.set_defaults(func=cmd_kb_apply_feedback)
+
+    tune = sub.add_parser("tune", help="fit the calibration (and optionally the scoring weights) on the corpus")
+    tune.add_argument("--corpus", metavar="DIR", help="labelled JSONL cases (default: evaluation/corpus)")
+    tune.add_argument("--folds", type=_positive_int, default=5, help="cross-validation folds")
+    tune.add_argument("--seed", type=int, default=20261202, help="seed of the fold assignment")
+    tune.add_argument("--fit-scoring", action="store_true", help="refit the [scoring] weights too")
+    tune.add_argument("--dry-run", action="store_true", help="print the figures, leave the table as it is")
+    tune.set_defaults(func=cmd_tune)
 
     ev = sub.add_parser("eval", help="top-1, top-3, MRR and passive figures on labelled cases")
     ev.add_argument("cases", help="a JSONL file of {text, expected} cases")

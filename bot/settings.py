@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.engine import default_knowledge_dirs
 from bot.matching.matcher import Thresholds
+from bot.matching.weights import default_weights
 
 
 class SettingsError(ValueError):
@@ -28,8 +29,8 @@ class Settings:
     watch_channels: frozenset[int] = frozenset()  # watched from the start, besides those added with /watch
     owner_ids: frozenset[int] = frozenset()
     dev_guild: int | None = None  # slash commands sync here instantly; globally otherwise
-    reply_threshold: float = Thresholds.reply
-    reply_margin: float = Thresholds.reply_margin
+    reply_threshold: float = default_weights().decisions.reply
+    reply_margin: float = default_weights().decisions.reply_margin
     channel_cooldown: float = 10.0  # seconds between passive replies in one channel
     user_cooldown: float = 30.0  # seconds between passive replies to one person
     # Seconds between one person's public "Find a fix" answers: ten uses in a row must not post ten replies.

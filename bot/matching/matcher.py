@@ -1,10 +1,16 @@
-"""Rank knowledge entries for a message, and decide whether the bot should speak up unprompted.
+"""Rank knowledge entries for a message, say how likely the best one is right, and decide what to do.
 
-Two stages. The lexical stage scores every entry at once from the index's postings: how much of each
-signature or symptom phrasing the message covers, weighted by how rare each word is. It also picks the
-candidates for the fuzzy stage, which compares the message's normalised error lines with those
-candidates' normalised signatures inside rapidfuzz's C loops and runs their patterns with a time bound.
-The two are combined with exception-type agreement and library hints into one score in 0..1.
+Three steps, each in its own place:
+1. `assess` measures raw evidence for a few candidate entries per knowledge tier. A lexical stage scores
+   every entry at once from the index's postings (how much of each signature or symptom phrasing the
+   message covers, weighted by how rare each word is) and picks the candidates; for those, rapidfuzz
+   compares the message's normalised error lines with their signatures and their patterns are searched
+   with a time bound. The evidence kinds are defined in `evidence.py`.
+2. `evidence.combine` turns the evidence into one score per candidate with the weights of the table
+   (`weights.toml`), and the candidates are ranked.
+3. `calibration.probability` turns the best match's evidence and the message's report-or-talk cues into
+   the chance that it is right; the passive reply, the asked answer and the confidence band all follow
+   from that probability and the table's thresholds.
 """
 
 from __future__ import annotations
@@ -20,25 +26,14 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import Entry, EntryKind
 from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
+from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, probability, prose_words
+from bot.matching.evidence import KINDS, Evidence, combine
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.index import FUZZY_CHARS, SIGNATURE, SYMPTOM, MatchIndex
 from bot.matching.normalize import normalize
+from bot.matching.talk import TalkCues, talk_cues
 from bot.matching.text import features
-
-MAX_QUERY_ERROR_LINES = 6
-PATTERN_REGION_CHARS = 20_000
-PATTERN_BUDGET_S = 0.1  # all of one query's pattern searches together
-PROSE_CHARS = 6_000
-NAMED_SHARE = 0.15
-SAME_LENGTH = 0.9  # length ratio above which partial_ratio adds nothing to ratio
-CLOSE_SIGNATURE = 0.8
-PATTERN_BONUS = 0.04
-EXCEPTION_CANDIDATES = 8
-SPECIFIC_PATTERN = 40  # literal characters at which a pattern counts as fully specific
-STRONG_PATTERN = 12  # literal characters a pattern must spell out to count as proof of the error
-WORD_CHECK = 0.25
-PHRASING_SHARE = 0.5
-EXCEPTION_ONLY = 0.62  # below the passive threshold even with the agreement bonus
+from bot.matching.weights import Weights, default_weights
 
 
 class Confidence(StrEnum):
@@ -49,20 +44,15 @@ class Confidence(StrEnum):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score bands and the passive-reply rule; deployments may tune them in settings."""
+    """What a deployment may override; every other number is in the weights table."""
 
-    high: float = 0.75
-    medium: float = 0.55
-    minimum: float = 0.2
-    reply: float = 0.75  # passive mode answers an error report at or above this ...
-    reply_margin: float = 0.08  # ... this far ahead of the runner-up
-    reply_symptom: float = 0.5  # a description with no error line needs ...
-    reply_symptom_lead: float = 0.35  # ... to be this share ahead of the runner-up
-    candidates: int = 24
-    fuzzy_candidates: int = 12
+    reply: float | None = None  # passive mode's score threshold (None: the table's)
+    reply_margin: float | None = None  # ... and margin over the runner-up (None: the table's)
     # Imported packs (every knowledge directory after the first) are mostly machine-written: by default
     # they answer /fix and /search but never speak up unprompted.
     packs_answer: bool = False
+    # Decide by the calibrated probability and the fitted thresholds instead of the score rules.
+    calibrated: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,33 +62,53 @@ class Match:
     confidence: Confidence
     via: str  # which evidence won: pattern, signature, words, symptom, exception, hint
     trust: float = 1.0  # below 1 for entries from knowledge packs loaded after the first directory
+    probability: float = 0.0  # the calibrated chance this is the right entry (the best match's; 0 for others)
 
 
 @dataclass(frozen=True)
 class MatchResult:
     report: ErrorReport
     matches: tuple[Match, ...]
-    reply: bool  # the passive-mode decision
+    reply: bool  # the passive-mode decision: answer unprompted
+    answer: bool = False  # the asked-mode decision: show the full answer, not "no confident match"
 
     @property
     def best(self) -> Match | None:
         return self.matches[0] if self.matches else None
 
+    @property
+    def probability(self) -> float:
+        return self.matches[0].probability if self.matches else 0.0
 
-def _confidence(score: float, t: Thresholds) -> Confidence:
-    if score >= t.high:
-        return Confidence.HIGH
-    if score >= t.medium:
-        return Confidence.MEDIUM
-    return Confidence.LOW
+
+@dataclass(frozen=True)
+class Assessment:
+    """A message measured against the knowledge: raw evidence for every candidate, before any weighting."""
+
+    report: ErrorReport
+    cues: TalkCues
+    evidence: Evidence  # one row per candidate, all tiers
+    entries: tuple[Entry, ...]  # per row
+    tier: npt.NDArray[np.int64]  # per row: the tier's position (curated first), breaks ties
+    position: npt.NDArray[np.int64]  # per row: the entry's position in its tier, breaks the remaining ties
+
+
+def _confidence(score: float, p: float, w: Weights, calibrated: bool) -> Confidence:
+    d = w.decisions
+    if calibrated:
+        return Confidence.HIGH if p >= d.passive else Confidence.MEDIUM if p >= d.asked else Confidence.LOW
+    return Confidence.HIGH if score >= d.band_high else Confidence.MEDIUM if score >= d.band_medium else Confidence.LOW
 
 
 class Matcher:
-    def __init__(self, indexes: Sequence[MatchIndex], thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self, indexes: Sequence[MatchIndex], thresholds: Thresholds | None = None, weights: Weights | None = None
+    ) -> None:
         """`indexes`: one per knowledge tier, the curated tier first; each scores its own entries with its
         own word statistics, so loading a pack never changes how curated entries score."""
         self.indexes = tuple(indexes)
         self.thresholds = thresholds or Thresholds()
+        self.weights = weights or default_weights()
 
     # -- lexical stage -------------------------------------------------------------------------------
 
@@ -114,8 +124,9 @@ class Matcher:
                 acc[post.phrasings] += post.weights
         return acc / known if known > 0 else acc
 
-    @staticmethod
-    def _coverage(ix: MatchIndex, feats: frozenset[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    def _coverage(
+        self, ix: MatchIndex, feats: frozenset[str]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Per entry: the best coverage of one of its signatures, and of one of its symptoms."""
         acc = np.zeros(len(ix.phrasing_total), dtype=np.float64)
         for feat in feats:
@@ -125,7 +136,7 @@ class Matcher:
         with np.errstate(invalid="ignore", divide="ignore"):
             cov = np.where(ix.phrasing_total > 0, acc / ix.phrasing_total, 0.0)
         # A phrasing of two common words is covered by almost anything; its coverage counts for less.
-        cov *= np.minimum(1.0, ix.phrasing_total / 6.0) ** 0.5
+        cov *= np.minimum(1.0, ix.phrasing_total / self.weights.selection.short_phrasing_words) ** 0.5
         sig = np.zeros(ix.size, dtype=np.float64)
         sym = np.zeros(ix.size, dtype=np.float64)
         is_sig = ix.phrasing_kind == SIGNATURE
@@ -137,7 +148,8 @@ class Matcher:
     # -- fuzzy stage ---------------------------------------------------------------------------------
 
     def _signature_similarity(self, ix: MatchIndex, report: ErrorReport, candidates: list[int]) -> dict[int, float]:
-        lines = report.error_lines[-MAX_QUERY_ERROR_LINES:]
+        sel = self.weights.selection
+        lines = report.error_lines[-self.weights.limits.max_query_error_lines :]
         texts = list(dict.fromkeys(t for line in lines for t in (line.text, line.detail)))
         sig_ids = [s for c in candidates for s in ix.signatures_of[c]]
         if not texts or not sig_ids:
@@ -149,34 +161,35 @@ class Matcher:
         ).max(axis=0)
         # The masked form decides whether it is the same error; for the close ones, quoted names break
         # ties between errors of one shape (`"addmm" not implemented for 'Half'` against `... 'Float'`).
-        close = [i for i, value in enumerate(masked) if value >= CLOSE_SIGNATURE]
+        close = [i for i, value in enumerate(masked) if value >= sel.close_signature]
         if close:
             named = self._similarity(
                 [normalize(t, keep_names=True)[:FUZZY_CHARS] for t in texts],
                 [ix.signature_named[sig_ids[i]] for i in close],
             ).max(axis=0)
-            masked[close] = NAMED_SHARE * named + (1 - NAMED_SHARE) * masked[close]
+            share = self.weights.scoring.named_share
+            masked[close] = share * named + (1 - share) * masked[close]
         best: dict[int, float] = {}
         for s, value in zip(sig_ids, masked, strict=True):
             e = int(ix.signature_entry[s])
             best[e] = max(best.get(e, 0.0), float(value))
         return best
 
-    @staticmethod
-    def _similarity(queries: list[str], choices: list[str]) -> npt.NDArray[np.float64]:
+    def _similarity(self, queries: list[str], choices: list[str]) -> npt.NDArray[np.float64]:
         """Query x choice similarity in 0..1: whole-string ratio, or a length-discounted partial ratio."""
+        sel = self.weights.selection
         ratio = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1, score_cutoff=40).astype(np.float64)
         qlen = np.array([len(q) for q in queries], dtype=np.float64)[:, None]
         clen = np.array([len(c) for c in choices], dtype=np.float64)[None, :]
         # partial_ratio finds a short text inside a long one; trust it in proportion to how much of the
         # longer text the shorter one is, so a three-word fragment does not match every long message.
         overlap = np.minimum(qlen, clen) / np.maximum(np.maximum(qlen, clen), 1.0)
-        partial_weight = np.clip(overlap / 0.5, 0.0, 1.0) ** 0.5 * 0.95
+        partial_weight = np.clip(overlap / sel.partial_overlap, 0.0, 1.0) ** 0.5 * sel.partial_ceiling
         partial = np.zeros_like(ratio)
         # Between texts of nearly equal length the partial score is the plain ratio again: it is only
         # worth its (much higher) cost where the lengths differ.
         for row, query in enumerate(queries):
-            differ = np.flatnonzero(overlap[row] < SAME_LENGTH)
+            differ = np.flatnonzero(overlap[row] < sel.same_length)
             if differ.size:
                 partial[row, differ] = process.cdist(
                     [query], [choices[j] for j in differ], scorer=fuzz.partial_ratio, workers=1, score_cutoff=60
@@ -184,17 +197,17 @@ class Matcher:
         result: npt.NDArray[np.float64] = np.maximum(ratio, partial * partial_weight) / 100.0
         return result
 
-    @staticmethod
-    def _pattern_hits(ix: MatchIndex, report: ErrorReport, candidates: list[int]) -> dict[int, int]:
+    def _pattern_hits(self, ix: MatchIndex, report: ErrorReport, candidates: list[int]) -> dict[int, int]:
         """Candidates whose patterns match the error region, with the literal strength of the best hit."""
+        limits = self.weights.limits
         region = "\n".join(line.detail for line in report.error_lines)
         if not region:
-            region = report.text[-PATTERN_REGION_CHARS:]
-        region = region[-PATTERN_REGION_CHARS:]
+            region = report.text[-limits.pattern_region_chars :]
+        region = region[-limits.pattern_region_chars :]
         hits: dict[int, int] = {}
         # Each search has its own time bound; the query as a whole has one too, so many slow patterns
         # cannot add up to a stall.
-        deadline = time.perf_counter() + PATTERN_BUDGET_S
+        deadline = time.perf_counter() + limits.pattern_budget_s
         for c in candidates:
             for pattern, strength in ix.patterns[c]:
                 remaining = deadline - time.perf_counter()
@@ -206,44 +219,12 @@ class Matcher:
                     hits[c] = strength
         return hits
 
-    # -- combination ---------------------------------------------------------------------------------
+    # -- evidence ------------------------------------------------------------------------------------
 
-    def rank(self, text: str, top: int = 5) -> MatchResult:
-        t = self.thresholds
-        report = extract(text)
-        error_text = "\n".join(line.detail for line in report.error_lines)
-        feats = features(error_text + "\n" + report.prose[:PROSE_CHARS])
-        scored: list[tuple[float, str, int, MatchIndex]] = []
-        for ix in self.indexes:
-            if ix.size:
-                scored.extend(self._score_tier(ix, report, feats))
-
-        # Sorted before capping, so bonuses still order entries whose evidence alone reached 1.0.
-        order = {id(ix): n for n, ix in enumerate(self.indexes)}
-        scored.sort(key=lambda item: (-item[0], order[id(item[3])], item[2]))
-        # The margin is taken within the best match's own tier: a pack entry about the same error as a
-        # curated one is a duplicate, not a rival that makes the answer uncertain.
-        raw = [score for score, _, _, ix in scored if scored and ix is scored[0][3]][:2]
-        matches = tuple(
-            Match(ix.entries[c], round(min(1.0, score), 4), _confidence(score, t), via, ix.trust)
-            for score, via, c, ix in scored[:top]
-            if score >= t.minimum
-        )
-        return MatchResult(report, matches, self._should_reply(report, matches, raw))
-
-    def _score_tier(
-        self, ix: MatchIndex, report: ErrorReport, feats: frozenset[str]
-    ) -> list[tuple[float, str, int, MatchIndex]]:
-        """Score one tier's candidate entries: (score times the tier's trust, winning evidence, entry, tier)."""
-        t = self.thresholds
-        lex_sig, lex_sym = self._coverage(ix, feats)
-        # One phrasing covered says "this is how people put it"; the share of the message's words the
-        # entry explains says "this is what the whole message is about". Long descriptions need both.
-        lex_sym = PHRASING_SHARE * lex_sym + (1 - PHRASING_SHARE) * self._explained(ix, feats)
-
-        lexical = np.maximum(lex_sig, lex_sym)
-        # A pack's entries rarely outrank curated ones at their lower trust: half as many candidates.
-        k = min(t.candidates if ix.trust >= 1.0 else t.candidates // 2, ix.size)
+    def _candidates(self, ix: MatchIndex, report: ErrorReport, lexical: npt.NDArray[np.float64]) -> list[int]:
+        sel = self.weights.selection
+        per_tier = sel.candidates if ix.trust >= 1.0 else int(sel.candidates * sel.pack_candidate_share)
+        k = min(per_tier, ix.size)
         candidates = set(np.argpartition(-lexical, k - 1)[:k].tolist())
         for name in report.exceptions:
             # Entries of the same exception type are candidates even when few of their words appear
@@ -251,76 +232,153 @@ class Matcher:
             # bring in dozens.
             sharing = np.asarray(ix.exception_entries.get(name.lower(), ()), dtype=np.int64)
             if sharing.size:
-                closest = sharing[np.argsort(-lexical[sharing], kind="stable")[:EXCEPTION_CANDIDATES]]
+                closest = sharing[np.argsort(-lexical[sharing], kind="stable")[: sel.exception_candidates]]
                 candidates.update(closest.tolist())
-        ordered = sorted(candidates)
+        return sorted(candidates)
 
+    def _tier_evidence(self, ix: MatchIndex, report: ErrorReport, feats: frozenset[str]) -> tuple[list[int], Evidence]:
+        """Raw evidence for one tier's candidates."""
+        w = self.weights
+        lex_sig, lex_sym = self._coverage(ix, feats)
+        explained = self._explained(ix, feats)
+        blended = w.scoring.phrasing_share * lex_sym + (1 - w.scoring.phrasing_share) * explained
+        ordered = self._candidates(ix, report, np.maximum(lex_sig, blended))
         # String comparison costs the most: only the candidates whose signatures share most words with
         # the message get it.
-        closest_signatures = sorted(ordered, key=lambda c: -lex_sig[c])[: t.fuzzy_candidates]
-        fuzzy = self._signature_similarity(ix, report, sorted(closest_signatures)) if report.error_lines else {}
+        closest = sorted(ordered, key=lambda c: -lex_sig[c])[: w.selection.fuzzy_candidates]
+        fuzzy = self._signature_similarity(ix, report, sorted(closest)) if report.error_lines else {}
         hits = self._pattern_hits(ix, report, ordered)
         query_exceptions = {n.lower() for n in report.exceptions}
-
-        scored: list[tuple[float, str, int, MatchIndex]] = []
-        for c in ordered:
-            entry = ix.entries[c]
-            evidence = {
-                # Two messages can differ in one word that is the whole point ("not callable" against
-                # "not iterable"); the share of the signature's words present settles such near-misses.
-                "signature": fuzzy.get(c, 0.0) * (1 - WORD_CHECK + WORD_CHECK * float(lex_sig[c])),
-                "words": float(lex_sig[c]) * 0.9,
-                "symptom": float(lex_sym[c]) * (0.92 if entry.kind is EntryKind.SYMPTOM else 0.85),
-            }
-            strength = hits.get(c)
+        pack = ix.trust < 1.0
+        rows = np.asarray(ordered, dtype=np.int64)
+        names = [(ix.entries[c].exception_name or "").lower() for c in ordered]
+        agrees = [bool(n) and n in query_exceptions for n in names]
+        evidence = Evidence(
+            signature_similarity=np.array([fuzzy.get(c, 0.0) for c in ordered], dtype=np.float64),
+            signature_coverage=lex_sig[rows],
+            symptom_coverage=lex_sym[rows],
+            explained_share=explained[rows],
+            pattern_strength=np.array([hits.get(c, -1) for c in ordered], dtype=np.int64),
             # A pack's pattern found in prose (no error line was pasted) is a hint: imported patterns are
             # written loosely (`CUDA.*out of memory`) and match people talking about an error.
-            proof = strength is not None and strength >= STRONG_PATTERN
-            if proof and ix.trust < 1.0 and not report.error_lines:
-                proof = False
-            if proof:
-                # A longer literal is a more specific pattern: it wins over a generic one that also matched.
-                specific = min(1.0, (strength or 0) / SPECIFIC_PATTERN)
-                evidence["pattern"] = 0.82 + 0.1 * evidence["signature"] + 0.08 * specific
-            elif strength is not None:
-                # `(eval.*mode|not found)` matches half the chat in a channel: a hint, not a verdict.
-                strength = min(strength, STRONG_PATTERN)
-                evidence["hint"] = 0.3 + 0.25 * strength / STRONG_PATTERN
-            if entry.exception_name and entry.exception_name.lower() in query_exceptions:
-                # The exception's name alone says more the fewer entries share it: PermissionError
-                # points at one entry, RuntimeError at dozens.
-                shared_by = len(ix.exception_entries.get(entry.exception_name.lower(), ())) or 1
-                evidence["exception"] = EXCEPTION_ONLY / shared_by**0.5
-            via = max(evidence, key=lambda key: evidence[key])
-            score = evidence[via]
-            if entry.exception_name and query_exceptions:
-                if entry.exception_name.lower() in query_exceptions:
-                    score += 0.05
-                elif via != "pattern":
-                    score *= 0.85
-            if ix.libraries[c] & report.libraries:
-                score += 0.03
-            if "pattern" in evidence:
-                score += PATTERN_BONUS
-            scored.append((score * ix.trust, via, c, ix))
+            pattern_counts_as_proof=np.full(len(ordered), not (pack and not report.error_lines), dtype=np.bool_),
+            exception_agrees=np.array(agrees, dtype=np.bool_),
+            exception_shared_by=np.array([len(ix.exception_entries.get(n, ())) for n in names], dtype=np.int64),
+            exception_disagrees=np.array(
+                [bool(n) and bool(query_exceptions) and not a for n, a in zip(names, agrees, strict=True)],
+                dtype=np.bool_,
+            ),
+            library_hint=np.array([bool(ix.libraries[c] & report.libraries) for c in ordered], dtype=np.bool_),
+            symptom_entry=np.array([ix.entries[c].kind is EntryKind.SYMPTOM for c in ordered], dtype=np.bool_),
+            pack=np.full(len(ordered), pack, dtype=np.bool_),
+        )
+        return ordered, evidence
 
-        return scored
+    def assess(self, text: str) -> Assessment:
+        limits = self.weights.limits
+        report = extract(text)
+        error_text = "\n".join(line.detail for line in report.error_lines)
+        feats = features(error_text + "\n" + report.prose[: limits.prose_chars])
+        parts: list[Evidence] = []
+        entries: list[Entry] = []
+        tiers: list[int] = []
+        positions: list[int] = []
+        for n, ix in enumerate(self.indexes):
+            if not ix.size:
+                continue
+            ordered, evidence = self._tier_evidence(ix, report, feats)
+            parts.append(evidence)
+            entries.extend(ix.entries[c] for c in ordered)
+            tiers.extend([n] * len(ordered))
+            positions.extend(ordered)
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return Assessment(report, talk_cues(report.prose), _no_evidence(), (), empty, empty)
+        return Assessment(
+            report=report,
+            cues=talk_cues(report.prose),
+            evidence=Evidence.concatenate(parts),
+            entries=tuple(entries),
+            tier=np.asarray(tiers, dtype=np.int64),
+            position=np.asarray(positions, dtype=np.int64),
+        )
 
-    def _should_reply(self, report: ErrorReport, matches: tuple[Match, ...], raw: list[float]) -> bool:
-        """Passive mode: speak up only for an error report or a problem description we are sure of.
+    # -- ranking and decisions -----------------------------------------------------------------------
 
-        `raw` holds the two best scores before capping at 1.0, so two entries that both reach the cap
-        still count as tied.
-        """
-        t = self.thresholds
-        if not matches or not report.describes_problem:  # describes_problem covers error reports too
+    def rank(self, text: str, top: int = 5) -> MatchResult:
+        return self.decide(self.assess(text), top)
+
+    def decide(self, a: Assessment, top: int = 5) -> MatchResult:
+        w = self.weights
+        scores = combine(a.evidence, w.scoring, w.selection)
+        # Sorted before capping, so bonuses still order entries whose evidence alone reached 1.0.
+        order = np.lexsort((a.position, a.tier, -scores.score))
+        order = order[scores.score[order] >= w.decisions.minimum_score]
+        if not order.size:
+            return MatchResult(a.report, (), reply=False, answer=False)
+        best = int(order[0])
+        # The margin is taken within the best match's own tier: a pack entry about the same error as a
+        # curated one is a duplicate, not a rival that makes the answer uncertain.
+        same_tier = order[a.tier[order] == a.tier[best]]
+        runner_up = float(scores.score[same_tier[1]]) if same_tier.size > 1 else 0.0
+        via = KINDS[int(scores.via[best])]
+        pack = bool(a.evidence.pack[best])
+        evidence = TopEvidence(
+            score=float(scores.score[best]),
+            gap=float(scores.score[best]) - runner_up,
+            via=via,
+            pack=pack,
+            similarity=float(a.evidence.signature_similarity[best]),
+            coverage=float(a.evidence.signature_coverage[best]),
+            error_report=a.report.is_error_report,
+            traceback=a.report.has_traceback,
+            prose_words=prose_words(a.report.prose),
+            problem_cues=a.report.describes_problem,
+            cues=a.cues,
+        )
+        p = round(probability(evidence, w.calibration), 4)
+        calibrated = self.thresholds.calibrated
+        matches = tuple(
+            Match(
+                entry=a.entries[r],
+                score=round(min(1.0, float(scores.score[r])), 4),
+                confidence=_confidence(float(scores.score[r]), p if r == best else 0.0, w, calibrated),
+                via=KINDS[int(scores.via[r])],
+                trust=w.scoring.pack_trust if a.evidence.pack[r] else 1.0,
+                probability=p if r == best else 0.0,
+            )
+            for r in order[:top].tolist()
+        )
+        if calibrated:
+            reply = self._gate(a.report, evidence) and p >= (
+                w.decisions.passive_exact if is_exact(evidence) else w.decisions.passive
+            )
+            return MatchResult(a.report, matches, reply=reply, answer=p >= w.decisions.asked)
+        reply = self._gate(a.report, evidence) and self._score_rule(evidence)
+        answer = matches[0].confidence is not Confidence.LOW and via not in WEAK_EVIDENCE
+        return MatchResult(a.report, matches, reply=reply, answer=answer)
+
+    def _gate(self, report: ErrorReport, best: TopEvidence) -> bool:
+        """Passive mode speaks only for a problem report, never on a pack entry unless allowed, and never on a
+        name or a broad pattern alone (those rank, they do not answer)."""
+        if not report.describes_problem:  # describes_problem covers error reports too
             return False
-        best = matches[0]
-        if best.trust < 1.0 and not t.packs_answer:
+        if best.pack and not self.thresholds.packs_answer:
             return False
-        top, runner_up = raw[0], (raw[1] if len(raw) > 1 else 0.0)
-        if best.via == "pattern" or (report.is_error_report and best.via in {"signature", "words"}):
-            return top >= t.reply and top - runner_up >= t.reply_margin
-        if best.via in {"exception", "hint"}:  # a name or a broad pattern alone ranks, it does not answer
-            return False
-        return top >= t.reply_symptom and (top - runner_up) / top >= t.reply_symptom_lead
+        return best.via not in WEAK_EVIDENCE
+
+    def _score_rule(self, best: TopEvidence) -> bool:
+        """An error report needs a high score and a margin; a description needs a clear lead."""
+        d = self.weights.decisions
+        reply = self.thresholds.reply if self.thresholds.reply is not None else d.reply
+        margin = self.thresholds.reply_margin if self.thresholds.reply_margin is not None else d.reply_margin
+        if best.via == "pattern" or (best.error_report and best.via in {"signature", "words"}):
+            return best.score >= reply and best.gap >= margin
+        return best.score >= d.reply_symptom and best.gap / best.score >= d.reply_symptom_lead
+
+
+def _no_evidence() -> Evidence:
+    f = np.zeros(0, dtype=np.float64)
+    i = np.zeros(0, dtype=np.int64)
+    b = np.zeros(0, dtype=np.bool_)
+    return Evidence(f, f, f, f, i, b, b, i, b, b, b, b)

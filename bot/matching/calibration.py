@@ -1,0 +1,92 @@
+"""From a ranking to a probability: the calibrated chance that the best match is the right entry.
+
+The combined score ranks entries well but is not a probability: a 0.8 from a pattern proof and a 0.8
+from loose symptom words are right at very different rates, and the same match is worth nothing when
+the message is a helper explaining the error to someone else. A logistic regression over the best
+match's evidence, the margin to the runner-up and the message's report-or-talk cues turns them into
+one number that means what it says: of matches given 0.9, about nine in ten are right. Its
+coefficients are fitted by `knownfix tune` (cross-validated) and live in the weights table.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bot.matching.talk import TalkCues
+from bot.matching.weights import CALIBRATION_FEATURES, Calibration
+
+# Similarity and word coverage at which a pasted line counts as the signature itself (masked numbers,
+# paths and names aside).
+EXACT_SIMILARITY = 0.95
+PROSE_SAMPLE = 8_000  # characters of prose counted for its length
+
+# Evidence kinds that rank but say little on their own.
+WEAK_EVIDENCE = frozenset({"exception", "hint"})
+
+
+@dataclass(frozen=True, slots=True)
+class TopEvidence:
+    """What the calibration reads about one ranking: the best match and the message around it."""
+
+    score: float  # the best match's combined score, before capping at 1.0
+    gap: float  # best minus runner-up, both before capping
+    similarity: float  # the best match's signature similarity to the pasted error lines, 0..1
+    coverage: float  # the share of the best match's closest signature's words present, 0..1
+    via: str  # the evidence that won for the best match
+    pack: bool  # the best match comes from an imported pack
+    error_report: bool
+    traceback: bool
+    prose_words: int
+    problem_cues: bool
+    cues: TalkCues
+
+
+def is_exact(top: TopEvidence) -> bool:
+    """A crisp paste: an error line that reads like one of the entry's signatures, near enough word for word."""
+    return top.error_report and top.similarity >= EXACT_SIMILARITY and top.coverage >= EXACT_SIMILARITY
+
+
+def feature_vector(top: TopEvidence) -> tuple[float, ...]:
+    values = {
+        "score": min(top.score, 1.2),
+        "gap": min(top.gap, 1.0),
+        "similarity": top.similarity,
+        "coverage": top.coverage,
+        "exact": float(is_exact(top)),
+        "via_pattern": float(top.via == "pattern"),
+        "via_signature": float(top.via == "signature"),
+        "via_words": float(top.via == "words"),
+        "via_symptom": float(top.via == "symptom"),
+        "via_weak": float(top.via in WEAK_EVIDENCE),
+        "error_report": float(top.error_report),
+        "traceback": float(top.traceback),
+        "prose_length": math.log1p(top.prose_words),
+        "problem_cues": float(top.problem_cues),
+        "first_person": float(top.cues.first_person),
+        "advice": float(top.cues.advice),
+        "explanation": float(top.cues.explanation),
+        "concept": float(top.cues.concept),
+        "thanks": float(top.cues.thanks),
+        "pack": float(top.pack),
+    }
+    return tuple(values[name] for name in CALIBRATION_FEATURES)
+
+
+def prose_words(prose: str) -> int:
+    """Words written around the error (capped: past a few hundred, more says nothing new)."""
+    return min(len(prose[:PROSE_SAMPLE].split()), 1000)
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def probability(top: TopEvidence, calibration: Calibration) -> float:
+    z = calibration.intercept + sum(
+        c * x for c, x in zip(calibration.coefficients, feature_vector(top), strict=True)
+    )
+    return sigmoid(z)

@@ -1,0 +1,118 @@
+"""The kinds of evidence that an entry is the one a message is about, and how they combine into a score.
+
+The matcher measures raw evidence for each candidate entry once (`Evidence`, one array per kind,
+one row per candidate); each function below turns one kind into a score in about 0..1 with the weights
+of the table; `combine` takes the strongest as the entry's score and adds the small agreements. The
+raw evidence does not depend on the weights, so `knownfix tune` measures it once per corpus case and
+refits the weights without matching again. Everything is vectorised: one call scores all candidates
+(or, in `tune`, every candidate of every case).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.matching.weights import Scoring, Selection
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# The kinds in the order ties are broken: the first strongest names the winning evidence.
+KINDS = ("signature", "words", "symptom", "pattern", "hint", "exception")
+_ABSENT = -1.0  # a kind of evidence this candidate does not have
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Raw evidence for a set of candidates, one row each."""
+
+    signature_similarity: FloatArray  # best string similarity of an error line to a signature, 0..1
+    signature_coverage: FloatArray  # weighted share of a signature's words present, best signature, 0..1
+    symptom_coverage: FloatArray  # the same for the best symptom phrasing
+    explained_share: FloatArray  # share of the message's known words the entry uses anywhere
+    pattern_strength: IntArray  # literal characters of the strongest pattern that matched, -1 for none
+    pattern_counts_as_proof: BoolArray  # False where a pack pattern matched only prose (no error line)
+    exception_agrees: BoolArray  # the pasted exception type is the entry's
+    exception_shared_by: IntArray  # how many entries of the tier share the entry's exception type
+    exception_disagrees: BoolArray  # the paste names exceptions, the entry has one, and it is not among them
+    library_hint: BoolArray  # frames, imports or prose name one of the entry's libraries
+    symptom_entry: BoolArray  # the entry is a symptom (nothing to paste), not an error
+    pack: BoolArray  # the entry comes from an imported pack (a knowledge directory after the first)
+
+    def __len__(self) -> int:
+        return int(self.signature_similarity.shape[0])
+
+    @classmethod
+    def concatenate(cls, parts: list[Evidence]) -> Evidence:
+        return cls(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in cls.__dataclass_fields__})
+
+    def take(self, rows: IntArray) -> Evidence:
+        return Evidence(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
+
+
+def signature(ev: Evidence, w: Scoring) -> FloatArray:
+    """The error line reads like one of the entry's signatures. Two messages can differ in one word that is
+    the whole point ("not callable" against "not iterable"): the share of the signature's words present
+    settles such near-misses."""
+    return ev.signature_similarity * (1 - w.word_check + w.word_check * ev.signature_coverage)
+
+
+def words(ev: Evidence, w: Scoring) -> FloatArray:
+    """A signature's words are all there, in any order or spread over a message."""
+    return ev.signature_coverage * w.words
+
+
+def symptom(ev: Evidence, w: Scoring) -> FloatArray:
+    """The message describes what one of the entry's symptoms describes. One phrasing covered says "this is
+    how people put it"; the share of the message the entry explains says "this is what it is about"."""
+    covered = w.phrasing_share * ev.symptom_coverage + (1 - w.phrasing_share) * ev.explained_share
+    return covered * np.where(ev.symptom_entry, w.symptom_entry, w.symptom_error_entry)
+
+
+def pattern_proof(ev: Evidence, w: Scoring, s: Selection) -> FloatArray:
+    """An entry pattern that spells out the error matched: a longer literal is a more specific pattern."""
+    proof = ev.pattern_counts_as_proof & (ev.pattern_strength >= s.strong_pattern)
+    specific = np.minimum(1.0, np.maximum(ev.pattern_strength, 0) / s.specific_pattern)
+    value = w.pattern_base + w.pattern_similarity * signature(ev, w) + w.pattern_specific * specific
+    return np.where(proof, value, _ABSENT)
+
+
+def pattern_hint(ev: Evidence, w: Scoring, s: Selection) -> FloatArray:
+    """A loose pattern matched (`(eval.*mode|not found)` matches half a channel's chat): a hint only."""
+    hit = ev.pattern_strength >= 0
+    proof = ev.pattern_counts_as_proof & (ev.pattern_strength >= s.strong_pattern)
+    strength = np.minimum(np.maximum(ev.pattern_strength, 0), s.strong_pattern) / s.strong_pattern
+    return np.where(hit & ~proof, w.hint_base + w.hint_strength * strength, _ABSENT)
+
+
+def exception_name(ev: Evidence, w: Scoring) -> FloatArray:
+    """The pasted exception type is the entry's; it says more the fewer entries share it."""
+    shared = np.maximum(ev.exception_shared_by, 1).astype(np.float64)
+    return np.where(ev.exception_agrees, w.exception_only / np.sqrt(shared), _ABSENT)
+
+
+@dataclass(frozen=True)
+class Scores:
+    score: FloatArray  # combined, before capping at 1.0 (two entries at the cap still count as tied)
+    via: IntArray  # index into KINDS of the evidence that won
+
+
+def combine(ev: Evidence, w: Scoring, s: Selection) -> Scores:
+    kinds = np.vstack(
+        [signature(ev, w), words(ev, w), symptom(ev, w), pattern_proof(ev, w, s), pattern_hint(ev, w, s),
+         exception_name(ev, w)]
+    )  # fmt: skip
+    via = np.argmax(kinds, axis=0).astype(np.int64)
+    score = kinds.max(axis=0)
+    won_by_proof = via == KINDS.index("pattern")
+    has_proof = kinds[KINDS.index("pattern")] > _ABSENT
+    score = np.where(ev.exception_agrees, score + w.exception_agrees, score)
+    # A pattern proof names the error exactly; a different exception name beside it is a chained cause.
+    score = np.where(ev.exception_disagrees & ~won_by_proof, score * w.exception_disagrees, score)
+    score = np.where(ev.library_hint, score + w.library_hint, score)
+    score = np.where(has_proof, score + w.pattern_bonus, score)
+    return Scores(score=np.maximum(score, 0.0) * np.where(ev.pack, w.pack_trust, 1.0), via=via)

@@ -1,0 +1,469 @@
+"""`knownfix tune`: fit the weights table on the labelled corpus, cross-validated, and calibrate.
+
+1. Every corpus case is matched once, keeping the raw evidence of every candidate (`Matcher.assess`).
+   The evidence does not depend on the weights, so refitting never matches again.
+2. k folds, grouped by source (cases from one thread stay in one fold), seeded: on each training part a
+   coordinate search adjusts the [scoring] weights for top-1 and MRR, then a logistic regression maps
+   the best match's evidence to the chance it is right. The held-out part is scored with both.
+3. The decision thresholds are read off the out-of-fold probabilities: the lowest passive threshold that
+   keeps false and wrong unprompted replies at or under 1%, the lowest asked threshold that keeps the
+   full answers 97% right, the band where answers are right 95% of the time.
+4. Finally the same fit runs on the whole corpus and its values are written into the table.
+
+The figures printed are the cross-validated ones, with the same names as ../shared/eval/score.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.engine import Engine
+from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, feature_vector, is_exact, prose_words
+from bot.matching.evidence import KINDS, Evidence, combine
+from bot.matching.matcher import Assessment
+from bot.matching.weights import (
+    CALIBRATION_FEATURES,
+    WEIGHTS_FILE,
+    Calibration,
+    Decisions,
+    Scoring,
+    Weights,
+    write_values,
+)
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "evaluation" / "corpus"
+SEED = 20261202
+FOLDS = 5
+L2 = 1.0  # ridge on the calibration's coefficients: 15 features, a few thousand cases
+# Relative steps the coordinate search tries for each weight, and how many passes it makes.
+STEPS = (-0.4, -0.2, -0.1, 0.1, 0.2, 0.4)
+PASSES = 2
+# Weights the corpus cannot inform: imported packs are not in it.
+FIXED = frozenset({"pack_trust"})
+# What the decisions promise (the issue's targets), and the smallest share of cases a band may rest on.
+PASSIVE_FALSE_MAX = 0.01
+PASSIVE_WRONG_MAX = 0.01
+ASKED_PRECISION_MIN = 0.97
+ASKED_FALSE_MAX = 0.10
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class CorpusError(ValueError):
+    """A corpus file or line that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    text: str
+    expected: str | None
+    kind: str
+    source: str
+
+
+def load_corpus(directory: Path, known_ids: set[str]) -> tuple[list[Case], list[str]]:
+    """Every case of every .jsonl file in `directory`; problems (unknown ids, bad lines) are reported."""
+    cases: list[Case] = []
+    problems: list[str] = []
+    files = sorted(directory.glob("*.jsonl"))
+    if not files:
+        raise CorpusError(f"no .jsonl files in {directory}")
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as exc:
+                problems.append(f"{path.name}:{number}: not JSON ({exc.msg})")
+                continue
+            if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or not raw.get("source"):
+                problems.append(f"{path.name}:{number}: needs text and source")
+                continue
+            expected = raw.get("expected")
+            if expected is not None and expected not in known_ids:
+                problems.append(f"{path.name}:{number}: unknown entry {expected!r}")
+                continue
+            cases.append(Case(raw["text"], expected, str(raw.get("kind", "")), str(raw["source"])))
+    return cases, problems
+
+
+# -- measured once -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The corpus matched once: every candidate's raw evidence, flattened, with the case it belongs to."""
+
+    cases: list[Case]
+    evidence: Evidence
+    case_of: npt.NDArray[np.int64]  # row -> case
+    tier: npt.NDArray[np.int64]  # row -> tier order (curated first)
+    order: npt.NDArray[np.int64]  # row -> entry position in its tier (the tie-break)
+    right: npt.NDArray[np.bool_]  # row -> this candidate is the case's expected entry
+    assessments: list[Assessment]
+
+
+def measure(engine: Engine, cases: Sequence[Case]) -> Measured:
+    parts: list[Evidence] = []
+    case_of: list[npt.NDArray[np.int64]] = []
+    tier: list[npt.NDArray[np.int64]] = []
+    order: list[npt.NDArray[np.int64]] = []
+    right: list[npt.NDArray[np.bool_]] = []
+    assessments: list[Assessment] = []
+    for n, case in enumerate(cases):
+        a = engine.matcher.assess(case.text)
+        assessments.append(a)
+        rows = len(a.evidence)
+        parts.append(a.evidence)
+        case_of.append(np.full(rows, n, dtype=np.int64))
+        tier.append(a.tier)
+        order.append(a.position)
+        right.append(np.array([e.id == case.expected for e in a.entries], dtype=np.bool_))
+    return Measured(
+        cases=list(cases),
+        evidence=Evidence.concatenate(parts),
+        case_of=np.concatenate(case_of),
+        tier=np.concatenate(tier),
+        order=np.concatenate(order),
+        right=np.concatenate(right),
+        assessments=assessments,
+    )
+
+
+# -- ranking -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Per case: the rank of the expected entry (0 when absent) and what the calibration reads."""
+
+    rank: npt.NDArray[np.int64]
+    top_right: npt.NDArray[np.bool_]
+    features: FloatArray  # one row of calibration features per case
+    has_match: npt.NDArray[np.bool_]
+    gate: npt.NDArray[np.bool_]  # passive mode may speak at all (see Matcher._should_reply)
+    exact: npt.NDArray[np.bool_]  # a crisp paste: its own passive threshold
+
+
+def rank_all(m: Measured, w: Weights) -> Ranked:
+    scores = combine(m.evidence, w.scoring, w.selection)
+    rows = np.lexsort((m.order, m.tier, -scores.score, m.case_of))  # by case, then best first
+    n = len(m.cases)
+    starts = np.searchsorted(m.case_of[rows], np.arange(n))
+    ends = np.searchsorted(m.case_of[rows], np.arange(n), side="right")
+    rank = np.zeros(n, dtype=np.int64)
+    top_right = np.zeros(n, dtype=np.bool_)
+    has = np.zeros(n, dtype=np.bool_)
+    gate = np.zeros(n, dtype=np.bool_)
+    exact = np.zeros(n, dtype=np.bool_)
+    feats = np.zeros((n, len(CALIBRATION_FEATURES)), dtype=np.float64)
+    minimum = w.decisions.minimum_score
+    for c in range(n):
+        block = rows[starts[c] : ends[c]]
+        block = block[scores.score[block] >= minimum]
+        if not block.size:
+            continue
+        has[c] = True
+        hits = np.flatnonzero(m.right[block])
+        rank[c] = int(hits[0]) + 1 if hits.size else 0
+        top_right[c] = bool(m.right[block[0]])
+        best = block[0]
+        same_tier = block[m.tier[block] == m.tier[best]]
+        runner = float(scores.score[same_tier[1]]) if same_tier.size > 1 else 0.0
+        via = KINDS[int(scores.via[best])]
+        a = m.assessments[c]
+        top = TopEvidence(
+            score=float(scores.score[best]),
+            gap=float(scores.score[best]) - runner,
+            via=via,
+            pack=bool(m.evidence.pack[best]),
+            similarity=float(m.evidence.signature_similarity[best]),
+            coverage=float(m.evidence.signature_coverage[best]),
+            error_report=a.report.is_error_report,
+            traceback=a.report.has_traceback,
+            prose_words=prose_words(a.report.prose),
+            problem_cues=a.report.describes_problem,
+            cues=a.cues,
+        )
+        feats[c] = feature_vector(top)
+        gate[c] = a.report.describes_problem and via not in WEAK_EVIDENCE and not top.pack
+        exact[c] = is_exact(top)
+    return Ranked(rank=rank, top_right=top_right, features=feats, has_match=has, gate=gate, exact=exact)
+
+
+def ranking_objective(r: Ranked, labelled: npt.NDArray[np.bool_], subset: npt.NDArray[np.int64]) -> float:
+    ranks = r.rank[subset][labelled[subset]]
+    if not ranks.size:
+        return 0.0
+    top1 = float(np.mean(ranks == 1))
+    mrr = float(np.mean(np.where(ranks > 0, 1.0 / np.maximum(ranks, 1), 0.0)))
+    return top1 + mrr
+
+
+def fit_scoring(m: Measured, w: Weights, subset: npt.NDArray[np.int64]) -> Weights:
+    """Coordinate search over the [scoring] weights, on the cases in `subset` only."""
+    labelled = np.array([c.expected is not None for c in m.cases], dtype=np.bool_)
+    best = ranking_objective(rank_all(m, w), labelled, subset)
+    names = [f.name for f in fields(Scoring) if f.name not in FIXED]
+    for _ in range(PASSES):
+        improved = False
+        for name in names:
+            current = getattr(w.scoring, name)
+            for step in STEPS:
+                value = current * (1 + step) if current else step / 10
+                trial = replace(w, scoring=replace(w.scoring, **{name: value}))
+                got = ranking_objective(rank_all(m, trial), labelled, subset)
+                if got > best + 1e-9:
+                    best, w, improved = got, trial, True
+                    current = value
+        if not improved:
+            break
+    return w
+
+
+# -- calibration ---------------------------------------------------------------------------------------
+
+
+def fit_logistic(x: FloatArray, y: FloatArray, l2: float = L2, iterations: int = 50) -> tuple[float, FloatArray]:
+    """Ridge-penalised logistic regression by Newton's method (the intercept is not penalised)."""
+    design = np.hstack([np.ones((x.shape[0], 1)), x])
+    beta = np.zeros(design.shape[1])
+    penalty = np.full(design.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -30, 30)))
+        gradient = design.T @ (p - y) + penalty * beta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if float(np.max(np.abs(step))) < 1e-8:
+            break
+    return float(beta[0]), beta[1:]
+
+
+def predict(intercept: float, coef: FloatArray, x: FloatArray) -> FloatArray:
+    result: FloatArray = 1.0 / (1.0 + np.exp(-np.clip(intercept + x @ coef, -30, 30)))
+    return result
+
+
+# -- figures -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    cases: int
+    labelled: int
+    top1: float
+    top3: float
+    mrr: float
+    symptom_top1: float
+    passive_recall: float
+    passive_wrong: float
+    passive_fp: float
+    asked_precision: float
+    asked_recall: float
+    asked_fp: float
+    calibration_error: float
+
+
+def _share(mask: npt.NDArray[np.bool_], of: npt.NDArray[np.bool_]) -> float:
+    return float(np.sum(mask & of)) / max(1, int(np.sum(of)))
+
+
+def figures(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions) -> Figures:
+    labelled = np.array([c.expected is not None for c in cases], dtype=np.bool_)
+    symptom = np.array([c.kind == "symptom" for c in cases], dtype=np.bool_) & labelled
+    reply = passive_replies(r, prob, d.passive, d.passive_exact)
+    answer = r.has_match & (prob >= d.asked)
+    right = r.top_right & labelled
+    answered_labelled = answer & labelled
+    return Figures(
+        cases=len(cases),
+        labelled=int(labelled.sum()),
+        top1=_share(r.rank == 1, labelled),
+        top3=_share((r.rank >= 1) & (r.rank <= 3), labelled),
+        mrr=float(np.sum(np.where(r.rank > 0, 1.0 / np.maximum(r.rank, 1), 0.0)[labelled])) / max(1, labelled.sum()),
+        symptom_top1=_share(r.rank == 1, symptom),
+        passive_recall=_share(reply & right, labelled),
+        passive_wrong=_share(reply & ~right, labelled),
+        passive_fp=_share(reply, ~labelled),
+        asked_precision=_share(right, answered_labelled),
+        asked_recall=_share(answer & right, labelled),
+        asked_fp=_share(answer, ~labelled),
+        calibration_error=calibration_error(prob, right)[0],
+    )
+
+
+Reliability = list[tuple[str, int, float, float]]  # bin, cases, mean predicted, observed accuracy
+
+
+def calibration_error(prob: FloatArray, right: npt.NDArray[np.bool_]) -> tuple[float, Reliability]:
+    """Expected calibration error over tenths, and the reliability table (bin, cases, predicted, observed)."""
+    table: Reliability = []
+    total = 0.0
+    bins = np.minimum((prob * 10).astype(np.int64), 9)
+    for b in range(10):
+        inside = bins == b
+        count = int(inside.sum())
+        if not count:
+            table.append((f"{b / 10:.1f}-{(b + 1) / 10:.1f}", 0, math.nan, math.nan))
+            continue
+        predicted = float(prob[inside].mean())
+        observed = float(right[inside].mean())
+        total += count * abs(predicted - observed)
+        table.append((f"{b / 10:.1f}-{(b + 1) / 10:.1f}", count, predicted, observed))
+    return total / max(1, len(prob)), table
+
+
+# -- thresholds ----------------------------------------------------------------------------------------
+
+
+def _lowest(candidates: FloatArray, ok: object) -> float:
+    for t in np.sort(np.unique(candidates)):
+        if ok(float(t)):  # type: ignore[operator]
+            return float(t)
+    return 1.0
+
+
+def passive_replies(r: Ranked, prob: FloatArray, passive: float, passive_exact: float) -> npt.NDArray[np.bool_]:
+    threshold = np.where(r.exact, passive_exact, passive)
+    replies: npt.NDArray[np.bool_] = r.gate & r.has_match & (prob >= threshold)
+    return replies
+
+
+def _fit_passive(
+    r: Ranked, prob: FloatArray, labelled: npt.NDArray[np.bool_], right: npt.NDArray[np.bool_]
+) -> tuple[float, float]:
+    """The pair of passive thresholds (other messages, crisp pastes) with the most right replies while false
+    and wrong replies stay within their budgets; with no such pair, the surest one (both at 1.0)."""
+    grid = np.unique(np.round(np.concatenate([np.quantile(prob[r.has_match], np.linspace(0, 1, 41)), [1.0]]), 4))
+    best = (-1.0, 1.0, 1.0)
+    for t in grid:
+        for te in grid:
+            reply = passive_replies(r, prob, float(t), float(te))
+            if _share(reply, ~labelled) > PASSIVE_FALSE_MAX or _share(reply & ~right, labelled) > PASSIVE_WRONG_MAX:
+                continue
+            recall = _share(reply & right, labelled)
+            if recall > best[0]:
+                best = (recall, float(t), float(te))
+    return best[1], best[2]
+
+
+def fit_decisions(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions) -> Decisions:
+    labelled = np.array([c.expected is not None for c in cases], dtype=np.bool_)
+    right = r.top_right & labelled
+    grid = np.round(np.concatenate([prob[r.has_match], [0.5, 1.0]]), 4)
+
+    passive, passive_exact = _fit_passive(r, prob, labelled, right)
+
+    def asked_ok(t: float) -> bool:
+        answer = r.has_match & (prob >= t)
+        return _share(right, answer & labelled) >= ASKED_PRECISION_MIN and _share(answer, ~labelled) <= ASKED_FALSE_MAX
+
+    return replace(d, passive=passive, passive_exact=passive_exact, asked=_lowest(grid, asked_ok))
+
+
+# -- the whole procedure -------------------------------------------------------------------------------
+
+
+def folds(cases: Sequence[Case], k: int = FOLDS, seed: int = SEED) -> list[npt.NDArray[np.int64]]:
+    """k folds of case indices; every case of one source lands in the same fold."""
+    sources = sorted({c.source for c in cases})
+    rng = np.random.default_rng(seed)
+    rng.shuffle(sources)
+    fold_of = {s: i % k for i, s in enumerate(sources)}
+    return [np.array([n for n, c in enumerate(cases) if fold_of[c.source] == f], dtype=np.int64) for f in range(k)]
+
+
+@dataclass(frozen=True)
+class TuneResult:
+    weights: Weights
+    cross_validated: Figures
+    reliability: Reliability
+    problems: list[str]
+
+
+def _fit(m: Measured, w: Weights, subset: npt.NDArray[np.int64], scoring: bool) -> Weights:
+    if scoring:
+        w = fit_scoring(m, w, subset)
+    r = rank_all(m, w)
+    labelled = np.array([c.expected is not None for c in m.cases], dtype=np.bool_)
+    y = (r.top_right & labelled).astype(np.float64)
+    keep = subset[r.has_match[subset]]
+    intercept, coef = fit_logistic(r.features[keep], y[keep])
+    return replace(w, calibration=Calibration(intercept, tuple(float(c) for c in coef)))
+
+
+def tune(
+    engine: Engine, cases: list[Case], base: Weights, k: int = FOLDS, seed: int = SEED, scoring: bool = False
+) -> TuneResult:
+    """`scoring`: refit the [scoring] weights too (a coordinate search); otherwise only the calibration and
+    its thresholds are fitted and the scoring weights stay as they are in the table."""
+    m = measure(engine, cases)
+    n = len(cases)
+    oof = np.zeros(n)
+    oof_rank = np.zeros(n, dtype=np.int64)
+    oof_right = np.zeros(n, dtype=np.bool_)
+    oof_has = np.zeros(n, dtype=np.bool_)
+    oof_gate = np.zeros(n, dtype=np.bool_)
+    oof_exact = np.zeros(n, dtype=np.bool_)
+    oof_features = np.zeros((n, len(CALIBRATION_FEATURES)))
+    for test in folds(cases, k, seed):
+        train = np.setdiff1d(np.arange(n), test)
+        fitted = _fit(m, base, train, scoring)
+        r = rank_all(m, fitted)
+        c = fitted.calibration
+        oof[test] = predict(c.intercept, np.array(c.coefficients), r.features[test])
+        oof_rank[test], oof_right[test], oof_has[test] = r.rank[test], r.top_right[test], r.has_match[test]
+        oof_gate[test], oof_features[test], oof_exact[test] = r.gate[test], r.features[test], r.exact[test]
+    held_out = Ranked(oof_rank, oof_right, oof_features, oof_has, oof_gate, oof_exact)
+    oof = np.where(oof_has, oof, 0.0)
+    decisions = fit_decisions(cases, held_out, oof, base.decisions)
+    cv = figures(cases, held_out, oof, decisions)
+    labelled = np.array([c.expected is not None for c in cases], dtype=np.bool_)
+    _, reliability = calibration_error(oof[oof_has], (oof_right & labelled)[oof_has])
+    final = _fit(m, base, np.arange(n), scoring)
+    return TuneResult(replace(final, decisions=decisions), cv, reliability, [])
+
+
+def write(weights: Weights, path: Path = WEIGHTS_FILE, scoring: bool = False) -> None:
+    if scoring:
+        write_values(path, "scoring", {f.name: getattr(weights.scoring, f.name) for f in fields(Scoring)})
+    cal = weights.calibration
+    coefficients = dict(zip(CALIBRATION_FEATURES, cal.coefficients, strict=True))
+    write_values(path, "calibration", {"intercept": cal.intercept, **coefficients})
+    d = weights.decisions
+    names = ("passive", "passive_exact", "asked")
+    thresholds = {name: float(getattr(d, name)) for name in names}
+    write_values(path, "decisions", thresholds)
+
+
+def report(result: TuneResult, cases: int) -> str:
+    f = result.cross_validated
+    d = result.weights.decisions
+    lines = [
+        f"corpus: {cases} cases ({f.labelled} labelled), {FOLDS}-fold cross-validation grouped by source, seed {SEED}",
+        f"top1 {f.top1:.3f}  top3 {f.top3:.3f}  mrr {f.mrr:.3f}  symptom top1 {f.symptom_top1:.3f}",
+        f"passive_recall {f.passive_recall:.3f}  passive_wrong {f.passive_wrong:.3f}  passive_fp {f.passive_fp:.3f}",
+        f"asked_precision {f.asked_precision:.3f}  asked_recall {f.asked_recall:.3f}  asked_fp {f.asked_fp:.3f}",
+        f"calibration_error {f.calibration_error:.3f}",
+        f"thresholds: passive {d.passive:.3f}  passive (crisp paste) {d.passive_exact:.3f}",
+        f"            asked {d.asked:.3f}",
+        "",
+        "reliability (cross-validated): predicted probability against observed accuracy",
+        "  bin        cases  predicted  observed",
+    ]
+    for name, count, predicted, observed in result.reliability:
+        if count:
+            lines.append(f"  {name:<9} {count:>6}  {predicted:>9.3f}  {observed:>8.3f}")
+        else:
+            lines.append(f"  {name:<9} {count:>6}          -         -")
+    return "\n".join(lines) + "\n"
