@@ -1,0 +1,266 @@
+"""Matcher v2: each evidence function, the weights table, the talk cues, the calibration and the decisions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot import tune
+from bot.cli import main
+from bot.engine import Engine
+from bot.matching import evidence as ev
+from bot.matching.calibration import TopEvidence, feature_vector, is_exact, probability
+from bot.matching.matcher import Thresholds
+from bot.matching.talk import talk_cues
+from bot.matching.weights import (
+    CALIBRATION_FEATURES,
+    WEIGHTS_FILE,
+    Calibration,
+    WeightsError,
+    default_weights,
+    load,
+    write_values,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+W = default_weights()
+
+
+def _evidence(**overrides: object) -> ev.Evidence:
+    """One candidate with no evidence at all, except what the test sets."""
+    base: dict[str, object] = {
+        "signature_similarity": 0.0,
+        "signature_coverage": 0.0,
+        "symptom_coverage": 0.0,
+        "explained_share": 0.0,
+        "pattern_strength": -1,
+        "pattern_counts_as_proof": True,
+        "exception_agrees": False,
+        "exception_shared_by": 0,
+        "exception_disagrees": False,
+        "library_hint": False,
+        "symptom_entry": False,
+        "pack": False,
+    }
+    base.update(overrides)
+    return ev.Evidence(**{k: np.array([v]) for k, v in base.items()})  # type: ignore[arg-type]
+
+
+def _scored(**overrides: object) -> tuple[float, str]:
+    scores = ev.combine(_evidence(**overrides), W.scoring, W.selection)
+    return float(scores.score[0]), ev.KINDS[int(scores.via[0])]
+
+
+# -- evidence functions ---------------------------------------------------------------------------------
+
+
+def test_signature_evidence_is_discounted_by_missing_signature_words() -> None:
+    full = ev.signature(_evidence(signature_similarity=0.9, signature_coverage=1.0), W.scoring)[0]
+    half = ev.signature(_evidence(signature_similarity=0.9, signature_coverage=0.5), W.scoring)[0]
+    assert full == pytest.approx(0.9)
+    assert half == pytest.approx(0.9 * (1 - W.scoring.word_check / 2))
+
+
+def test_words_and_symptom_evidence_use_their_table_weights() -> None:
+    assert ev.words(_evidence(signature_coverage=1.0), W.scoring)[0] == pytest.approx(W.scoring.words)
+    symptom_entry = ev.symptom(_evidence(symptom_coverage=1.0, explained_share=1.0, symptom_entry=True), W.scoring)
+    error_entry = ev.symptom(_evidence(symptom_coverage=1.0, explained_share=1.0), W.scoring)
+    assert symptom_entry[0] == pytest.approx(W.scoring.symptom_entry)
+    assert error_entry[0] == pytest.approx(W.scoring.symptom_error_entry)
+
+
+def test_a_strong_pattern_is_proof_and_a_weak_one_only_a_hint() -> None:
+    strong = W.selection.strong_pattern
+    assert ev.pattern_proof(_evidence(pattern_strength=strong), W.scoring, W.selection)[0] >= W.scoring.pattern_base
+    assert ev.pattern_hint(_evidence(pattern_strength=strong), W.scoring, W.selection)[0] < 0
+    weak = _evidence(pattern_strength=strong - 1)
+    assert ev.pattern_proof(weak, W.scoring, W.selection)[0] < 0
+    assert ev.pattern_hint(weak, W.scoring, W.selection)[0] >= W.scoring.hint_base
+
+
+def test_a_pack_pattern_found_in_prose_is_only_a_hint() -> None:
+    prose_only = _evidence(pattern_strength=40, pattern_counts_as_proof=False)
+    assert ev.pattern_proof(prose_only, W.scoring, W.selection)[0] < 0
+    assert ev.pattern_hint(prose_only, W.scoring, W.selection)[0] > 0
+
+
+def test_an_exception_name_says_less_the_more_entries_share_it() -> None:
+    alone = ev.exception_name(_evidence(exception_agrees=True, exception_shared_by=1), W.scoring)[0]
+    shared = ev.exception_name(_evidence(exception_agrees=True, exception_shared_by=16), W.scoring)[0]
+    assert alone == pytest.approx(W.scoring.exception_only)
+    assert shared == pytest.approx(W.scoring.exception_only / 4)
+
+
+def test_combine_takes_the_strongest_evidence_and_adds_agreements() -> None:
+    score, via = _scored(signature_similarity=1.0, signature_coverage=1.0)
+    assert via == "signature" and score == pytest.approx(1.0)
+    agreed, _ = _scored(signature_similarity=1.0, signature_coverage=1.0, exception_agrees=True, exception_shared_by=4)
+    assert agreed == pytest.approx(1.0 + W.scoring.exception_agrees)
+    disagreed, _ = _scored(signature_similarity=1.0, signature_coverage=1.0, exception_disagrees=True)
+    assert disagreed == pytest.approx(W.scoring.exception_disagrees)
+    packed, _ = _scored(signature_similarity=1.0, signature_coverage=1.0, pack=True)
+    assert packed == pytest.approx(W.scoring.pack_trust)
+
+
+def test_a_pattern_proof_is_not_penalised_for_a_different_exception_name() -> None:
+    score, via = _scored(pattern_strength=40, exception_disagrees=True)
+    assert via == "pattern"
+    assert score >= W.scoring.pattern_base
+
+
+# -- the table ------------------------------------------------------------------------------------------
+
+
+def test_every_number_in_the_table_has_a_reason() -> None:
+    text = WEIGHTS_FILE.read_text(encoding="utf-8")
+    items = [line for line in text.splitlines() if "= { value" in line]
+    assert len(items) >= 50
+    assert all('why = "' in line and 'why = ""' not in line for line in items)
+
+
+def test_a_table_missing_a_number_is_refused(tmp_path: Path) -> None:
+    broken = tmp_path / "weights.toml"
+    broken.write_text(WEIGHTS_FILE.read_text(encoding="utf-8").replace("word_check = {", "word_chek = {"))
+    with pytest.raises(WeightsError, match="word_check"):
+        load(broken)
+
+
+def test_writing_values_keeps_the_reasons(tmp_path: Path) -> None:
+    copy = tmp_path / "weights.toml"
+    shutil.copy(WEIGHTS_FILE, copy)
+    write_values(copy, "decisions", {"asked": 0.5})
+    assert load(copy).decisions.asked == 0.5
+    assert 'asked = { value = 0.5, why = "calibrated decisions' in copy.read_text(encoding="utf-8")
+
+
+# -- report or talk --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("you should call model.eval() before you evaluate", "advice"),
+        ("have you tried setting num_workers=0?", "advice"),
+        ("this happens because dropout is still active", "explanation"),
+        ("what's the difference between eval() and no_grad()?", "concept"),
+        ("thanks, that fixed it!", "thanks"),
+        ("I get this error when I run my training script", "first_person"),
+    ],
+)
+def test_talk_cues_name_what_the_speaker_is_doing(text: str, kind: str) -> None:
+    cues = talk_cues(text)
+    assert getattr(cues, kind) >= 1
+    others = {"first_person", "advice", "explanation", "concept", "thanks"} - {kind}
+    assert all(getattr(cues, other) == 0 for other in others)
+
+
+# -- calibration and decisions ---------------------------------------------------------------------------
+
+
+def _top(**overrides: object) -> TopEvidence:
+    base: dict[str, object] = {
+        "score": 1.0,
+        "gap": 0.5,
+        "similarity": 1.0,
+        "coverage": 1.0,
+        "via": "signature",
+        "pack": False,
+        "error_report": True,
+        "traceback": True,
+        "prose_words": 0,
+        "problem_cues": True,
+        "cues": talk_cues(""),
+    }
+    base.update(overrides)
+    return TopEvidence(**base)  # type: ignore[arg-type]
+
+
+def test_probability_is_the_logistic_of_the_table_coefficients() -> None:
+    n = len(CALIBRATION_FEATURES)
+    coefficients = tuple(2.0 if f == "score" else 0.0 for f in CALIBRATION_FEATURES)
+    only_score = Calibration(intercept=-1.0, coefficients=coefficients)
+    assert len(feature_vector(_top())) == n
+    assert probability(_top(score=0.5), only_score) == pytest.approx(0.5)
+    assert probability(_top(score=1.0), only_score) == pytest.approx(1 / (1 + np.exp(-1.0)))
+
+
+def test_an_exact_paste_is_a_crisp_one_and_a_quoted_description_is_not() -> None:
+    assert is_exact(_top())
+    assert not is_exact(_top(similarity=0.7))
+    assert not is_exact(_top(error_report=False))
+
+
+def test_asked_mode_withholds_the_page_for_thanks_and_answers_a_real_traceback(demo_engine: Engine) -> None:
+    thanks = demo_engine.match("thanks that fixed it!!")
+    assert not thanks.answer and not thanks.reply
+    traceback = demo_engine.match("RuntimeError: mat1 and mat2 shapes cannot be multiplied (8x4096 and 512x3)")
+    assert traceback.answer and traceback.best is not None and traceback.best.probability > 0
+
+
+def test_calibrated_decisions_follow_the_fitted_thresholds() -> None:
+    kb_dir = FIXTURES / "kb"
+    text = "RuntimeError: mat1 and mat2 shapes cannot be multiplied (8x4096 and 512x3)"
+    base = Engine.load([kb_dir])
+    strict = replace(base.matcher.weights, decisions=replace(base.matcher.weights.decisions, passive=1.0,
+                                                             passive_exact=1.0, asked=1.0))  # fmt: skip
+    lenient = replace(strict, decisions=replace(strict.decisions, passive=0.0, passive_exact=0.0, asked=0.0))
+    from bot.matching.matcher import Matcher
+
+    said = Matcher(base.indexes, Thresholds(calibrated=True), lenient).rank(text)
+    silent = Matcher(base.indexes, Thresholds(calibrated=True), strict).rank(text)
+    assert said.reply and said.answer
+    assert not silent.reply and not silent.answer
+
+
+# -- tune ------------------------------------------------------------------------------------------------
+
+
+def _corpus(tmp_path: Path) -> Path:
+    """A small corpus of our own: the demo entries' own errors, and chat that must stay silent."""
+    cases = []
+    for n, width in enumerate(range(2, 14)):
+        cases.append({"text": f"RuntimeError: mat1 and mat2 shapes cannot be multiplied ({width}x4096 and 512x3)",
+                      "expected": "demo/shape-mismatch", "kind": "error-line", "source": f"own:shape/{n}"})  # fmt: skip
+        nan = f"my loss becomes nan after {width} epochs, what gives?"
+        cases.append({"text": nan, "expected": "demo/loss-nan", "kind": "symptom", "source": f"own:nan/{n}"})
+        chat = f"thanks, that worked! ({n})"
+        cases.append({"text": chat, "expected": None, "kind": "chat", "source": f"own:chat/{n}"})
+    path = tmp_path / "corpus"
+    path.mkdir()
+    (path / "own.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+    return path
+
+
+def test_tune_cross_validates_and_reports_the_figures(tmp_path: Path) -> None:
+    engine = Engine.load([FIXTURES / "kb"])
+    cases, problems = tune.load_corpus(_corpus(tmp_path), {e.id for e in engine.kb.entries})
+    assert len(cases) == 36 and not problems
+    result = tune.tune(engine, cases, default_weights(), k=3)
+    assert result.cross_validated.top1 == 1.0
+    assert result.cross_validated.passive_fp <= tune.PASSIVE_FALSE_MAX
+    assert sum(count for _, count, _, _ in result.reliability) >= 24  # every case with a match is binned
+    again = tune.tune(engine, cases, default_weights(), k=3)
+    assert again.weights == result.weights  # seeded: the same corpus gives the same table
+
+
+def test_tune_groups_cases_of_one_source_in_one_fold() -> None:
+    cases = [tune.Case("x", None, "chat", f"src{n % 7}") for n in range(70)]
+    folds = tune.folds(cases, k=5)
+    for fold in folds:
+        sources = {cases[i].source for i in fold}
+        assert all(cases[i].source not in sources for other in folds if other is not fold for i in other)
+
+
+def test_tune_command_writes_nothing_on_a_dry_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = WEIGHTS_FILE.read_bytes()
+    code = main(["--knowledge", str(FIXTURES / "kb"), "tune", "--corpus", str(_corpus(tmp_path)), "--folds", "3",
+                 "--dry-run"])  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "top1 1.000" in out and "reliability" in out
+    assert WEIGHTS_FILE.read_bytes() == before
