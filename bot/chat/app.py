@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import aiohttp
 import discord
@@ -17,6 +19,7 @@ from bot.engine import Engine
 from bot.matching.matcher import MatchResult
 from bot.settings import Settings
 from bot.store import DatabaseLock, Store
+from bot.store.store import StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,15 @@ class KnownfixBot(commands.Bot):
         )
 
     # -- the core, off the event loop -----------------------------------------------------------------
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """A store that lost its database refuses every write: one line per event says what was not recorded;
+        the traceback would repeat the same story for every vote."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, StoreUnavailableError):
+            log.error("%s: not recorded: %s", event_method, exc)
+            return
+        await super().on_error(event_method, *args, **kwargs)
 
     def require_engine(self) -> Engine:
         if self.engine is None:

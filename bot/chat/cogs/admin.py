@@ -31,6 +31,10 @@ class Admin(commands.Cog):
         feedback = await self.bot.store.all_feedback()
         changes = rate_changes(engine.kb, {k: v.tallies for k, v in feedback.items()})
         embed = discord.Embed(title="knownfix stats", colour=0x3498DB)
+        if not self.bot.store.healthy:
+            # Votes and replies are no longer recorded: the people running the bot must see it here first.
+            embed.description = clip(f"⚠️ Store problem: {self.bot.store.problem}", 1000)
+            embed.colour = discord.Colour.red()
         embed.add_field(name="Knowledge", value=f"{len(engine.kb)} entries", inline=True)
         embed.add_field(name="Replies", value=str(figures.replies), inline=True)
         embed.add_field(name="Votes", value=str(figures.votes), inline=True)
