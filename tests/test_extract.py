@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from bot.matching.extract import MAX_CHARS, extract
 
 
@@ -160,3 +162,155 @@ def test_problem_cues_separate_descriptions_from_chat() -> None:
     assert extract("why is training so slow on the gpu?").describes_problem
     assert not extract("trained for 10 epochs, loss went from 2.3 to 0.4, looks fine").describes_problem
     assert not extract("thanks everyone, see you tomorrow").describes_problem
+
+
+# Issue 9: a traceback's final line is its exception whatever the class is called. Python prints it less
+# indented than the frames, so any `dotted.Name: message` there (or a console error line) is the error.
+_RAISE_FROM_A_PACKAGE = """
+    import pathlib, sys
+    package = pathlib.Path("netlib")
+    package.mkdir()
+    (package / "__init__.py").write_text("class ConnectTimeout(Exception):\\n    pass\\n")
+    sys.path.insert(0, ".")
+    import netlib
+    def fetch(url):
+        raise netlib.ConnectTimeout("timed out while connecting to " + url)
+    fetch("https://example.invalid")
+"""
+
+
+def test_a_traceback_ending_in_any_qualified_class_has_that_exception(real_traceback: Callable[[str], str]) -> None:
+    report = extract(real_traceback(_RAISE_FROM_A_PACKAGE))
+    assert [line.exception for line in report.error_lines] == ["netlib.ConnectTimeout"]
+    assert report.error_lines[0].message == "timed out while connecting to https://example.invalid"
+    assert report.exceptions == {"ConnectTimeout"}
+
+
+def test_a_class_not_named_error_raised_in_a_script_is_the_exception(real_traceback: Callable[[str], str]) -> None:
+    text = real_traceback(
+        """
+        class Unsupported(Exception):
+            pass
+        def trace(node):
+            raise Unsupported("call_function UserDefinedObjectVariable")
+        trace(None)
+        """
+    )
+    line = extract(text).error_lines[-1]
+    assert (line.exception, line.message) == ("Unsupported", "call_function UserDefinedObjectVariable")
+
+
+_FRAMES = (
+    "Traceback (most recent call last):\n"
+    '  File "/srv/app/main.py", line 12, in <module>\n'
+    "    run(job)\n"
+    '  File "/srv/app/jobs.py", line 40, in run\n'
+    "    cursor.execute(query)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("last_line", "exception"),
+    [
+        ("httpx.ConnectTimeout: [Errno 110] timed out", "httpx.ConnectTimeout"),
+        ("torch._dynamo.exc.Unsupported: call_function in skip_files", "torch._dynamo.exc.Unsupported"),
+        ('psycopg2.errors.UndefinedTable: relation "jobs" does not exist', "psycopg2.errors.UndefinedTable"),
+        ("requests.exceptions.ReadTimeout", "requests.exceptions.ReadTimeout"),
+        ("CUDA error: an illegal memory access was encountered", None),
+        ("Error: Cannot find module 'left-pad'", None),
+        ("Compilation Error: model depends on a missing source", None),
+    ],
+)
+def test_the_line_after_the_frames_is_the_exception(last_line: str, exception: str | None) -> None:
+    for indent in ("", "    "):  # as printed, and pasted with every line indented
+        text = "".join(indent + line + "\n" for line in (_FRAMES + last_line).split("\n"))
+        report = extract(text + "\nany idea what is wrong?")
+        assert [(line.text, line.exception) for line in report.error_lines] == [(last_line, exception)]
+        assert report.error_lines[0].in_traceback
+        assert report.prose == "any idea what is wrong?"
+
+
+def test_code_lines_in_frames_stay_code() -> None:
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/app/main.py", line 3, in <module>\n'
+        "    config: dict = load()\n"
+        '  File "/srv/app/main.py", line 9, in load\n'
+        "    raise\n"
+        "httpx.ReadError: connection reset\n"
+    )
+    report = extract(text)
+    assert [line.text for line in report.error_lines] == ["httpx.ReadError: connection reset"]
+    assert report.code_lines == 2
+
+
+def test_prose_where_the_exception_would_be_is_prose() -> None:
+    # A paste cut before its last line, and the question typed straight under it.
+    text = _FRAMES + "why does this happen only on the server?\n"
+    report = extract(text)
+    assert report.error_lines == ()
+    assert report.prose == "why does this happen only on the server?"
+
+
+def test_ipython_names_any_class_up_front_and_at_the_end() -> None:
+    text = (
+        "Unsupported                               Traceback (most recent call last)\n"
+        "Cell In[4], line 2\n"
+        "----> 2 compiled(x)\n"
+        "\n"
+        "Unsupported: call_function BuiltinVariable(open)\n"
+    )
+    report = extract(text)
+    assert [line.text for line in report.error_lines] == [
+        "Unsupported",
+        "Unsupported: call_function BuiltinVariable(open)",
+    ]
+    assert report.error_lines[-1].message == "call_function BuiltinVariable(open)"
+
+
+def test_a_qualified_exception_opening_a_line_is_an_error_line() -> None:
+    report = extract("since the upgrade every second request fails:\nhttpx.ConnectTimeout: timed out\n")
+    assert report.error_lines[0].exception == "httpx.ConnectTimeout"
+    assert report.error_lines[0].message == "timed out"
+
+
+def test_a_type_quoted_in_code_or_prose_is_no_error() -> None:
+    report = extract("def forward(self, x) -> torch.Tensor:  # returns torch.Tensor: the logits\n")
+    assert not report.is_error_report
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "error[E0502]: cannot borrow `items` as mutable because it is also borrowed as immutable",
+        "panic: runtime error: index out of range [3] with length 2",
+        "thread 'main' panicked at src/main.rs:7:13:",
+        "PHP Fatal error:  Uncaught Error: Call to undefined function db_open() in /var/www/index.php:3",
+        "Fatal error: Uncaught Error: Class 'App\\Cart' not found",
+        "fatal error: 'cuda_runtime.h' file not found",
+        "npm ERR! code ERESOLVE",
+        "CONFLICT (content): Merge conflict in src/train.py",
+        "error TS2339: Property 'size' does not exist on type 'Batch'",
+        "ERROR 1045 (28000): Access denied for user 'app'@'localhost'",
+        "web-7f9c6d5b4-x2x8q   0/1     CrashLoopBackOff   6 (1m ago)   9m",
+        "worker-0   0/1     OOMKilled   2          4m",
+    ],
+)
+def test_non_python_one_line_errors_are_error_lines(line: str) -> None:
+    report = extract(f"this is what I get:\n{line}\n")
+    assert [error.text for error in report.error_lines] == [line.strip()]
+    assert report.error_lines[0].exception is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't panic: the fix is in the pinned thread",
+        "no conflict there, we merged it yesterday",
+        "we retry with an exponential backoff, works fine",
+        "i.e.Something: see the docs",
+        "Update: it works now, thanks!",
+    ],
+)
+def test_chat_with_those_words_is_not_an_error_report(text: str) -> None:
+    assert not extract(text).is_error_report

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.engine import Engine
+from bot.matching.extract import extract, may_hold_error
 
 from .conftest import FIXTURES
 
@@ -68,3 +69,37 @@ def test_prefilter_never_clears_what_the_matcher_answers(bundled_engine: Engine,
     text = " ".join(words)
     if bundled_engine.match(text).reply:
         assert bundled_engine.may_answer(text), text
+
+
+# Issue 9: extraction now reads any class in a traceback's exception line and other tools' error lines;
+# the pre-filter's quick check must let every one of them through.
+NEW_ERROR_SHAPES = [
+    "httpx.ConnectTimeout: timed out",
+    "  torch._dynamo.exc.Unsupported: call_function in skip_files",
+    "error[E0499]: cannot borrow `buf` as mutable more than once at a time",
+    "panic: runtime error: invalid memory address or nil pointer dereference",
+    "thread 'main' panicked at src/lib.rs:12:9:",
+    "PHP Parse error:  syntax error, unexpected '}' in /var/www/cart.php on line 8",
+    "CONFLICT (modify/delete): data.csv deleted in HEAD and modified in feature",
+    "api-6d4cf56db6-9zk2p   0/1   CrashLoopBackOff   3   2m",
+]
+
+
+def test_the_quick_check_passes_the_new_error_shapes() -> None:
+    for text in NEW_ERROR_SHAPES:
+        assert extract(text).is_error_report, text
+        assert may_hold_error(text), text
+
+
+_FRAME_LINES = ['  File "/srv/app/run.py", line 8, in <module>', "    main()", "Traceback (most recent call last):"]
+_LAST_LINES = ["RAG: retrieved context is empty", "psycopg2.errors.UndefinedTable: no table", "ANR in main", "ok"]
+_IPYTHON_HEADS = ["Unsupported    Traceback (most recent call last)", "Unsupported    Traceback (most"]
+_LINE_PIECES = [*NEW_ERROR_SHAPES, *_FRAME_LINES, *_LAST_LINES, *_IPYTHON_HEADS, *CHAT, "", "    "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.sampled_from(_LINE_PIECES), max_size=12), indent=st.sampled_from(["", "  ", "\t"]))
+def test_the_quick_check_never_clears_what_extraction_finds(lines: list[str], indent: str) -> None:
+    text = "\n".join(indent + line for line in lines)
+    if extract(text).is_error_report:
+        assert may_hold_error(text), text

@@ -40,8 +40,12 @@ _TRACEBACK_HEAD = re.compile(
 )
 # IPython and Jupyter print `NameError    Traceback (most recent call last)` and frames such as
 # `~/project/train.py in main(cfg)` or `File ~/project/train.py:12, in main(cfg)`.
+# Any class can head it (`Unsupported`, `ConnectTimeout`); one not named like an error needs IPython's
+# padding of two or more spaces, which a sentence ("This Traceback (most recent ...") does not have.
+_IPYTHON_TRACEBACK = r"Traceback \(most recent call last\)"
 _IPYTHON_HEAD = re.compile(
-    rf"^{_BLANK}*(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))\s+Traceback \(most"
+    rf"^{_BLANK}*(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))\s+{_IPYTHON_TRACEBACK}"
+    rf"|^{_BLANK}*(?P<any>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*){_BLANK}{{2,}}{_IPYTHON_TRACEBACK}"
 )
 _IPYTHON_FRAME = re.compile(rf"^{_BLANK}*(?:File\s+)?(?P<path>[~/\\A-Za-z][^\s]*\.py)(?::\d+)?,?\s+in\s+[\w<]")
 _IPYTHON_CODE = re.compile(rf"^{_BLANK}*-*>\s*\d+\s|^{_BLANK}+\d+\s")
@@ -57,8 +61,25 @@ _EXCEPTION = re.compile(
     r"|KeyError|StopIteration|error))"
     r"(?::(?P<msg>[^\n]*)|[ \t]*$)"
 )
+# `httpx.ConnectTimeout: ...`, `psycopg2.errors.UndefinedTable: ...` opening a line: a module path before a
+# class name says exception even when the class is not called an error. Only at a line's start, because
+# prose and code quote types (`-> torch.Tensor: ...`); module parts of two characters or more keep
+# "i.e.This: ..." out, and a message must follow.
+_QUALIFIED_EXCEPTION = re.compile(
+    rf"^{_BLANK}*(?P<exc>(?:[a-z_]\w+\.)+_?[A-Z]\w*):[ \t]*(?P<msg>\S[^\n]*)", re.MULTILINE
+)
+# The line where a traceback prints its exception, read as such whatever the class is called:
+# `dotted.Name: message`, a bare `dotted.Name`, or a short head such as `CUDA error:` / `Compilation Error:`.
+_SLOT_NAME = re.compile(r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::(?P<msg>[^\n]*)|[ \t]*$)")
+_SLOT_HEAD = re.compile(r"^\w[\w.-]*(?: [\w.-]+){1,2}:[ \t]*(?P<msg>\S[^\n]*)")
+# Console errors of other tools too, when they open a line: rustc `error[E0502]:`, tsc `error TS2339:`,
+# Go `panic:`, Rust `thread 'main' panicked at`, PHP `PHP Fatal error:`, C compilers `fatal error:`, MySQL
+# `ERROR 1045 (28000):`, git `CONFLICT (content):`; Kubernetes pod states anywhere in a `kubectl get` row.
 _CONSOLE_ERROR = re.compile(
-    rf"^{_BLANK}*(?:ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!|Segmentation fault|Killed\b)"
+    rf"^{_BLANK}*(?:ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!|Segmentation fault|Killed\b"
+    r"|error\[\w+\]:|error [A-Z]+\d+:|ERROR \d+ \(\w+\):|panic: |thread '[^'\n]{0,200}' panicked at"
+    r"|(?:PHP )?(?:Fatal|Parse) error: |fatal error: |CONFLICT \()"
+    r"|\bCrashLoopBackOff\b|\bImagePullBackOff\b|\bErrImagePull\b|\bOOMKilled\b"
     r"|command not found|is not recognized as an internal or external command|has failed because"
     r"|core dumped|cannot open shared object file|No such file or directory|not found \(required by"
     r"|The kernel appears to have died|Solving environment: failed|Could not find a version"
@@ -157,6 +178,7 @@ def may_hold_error(text: str) -> bool:
     """A quick superset of "extraction would find an error line or a traceback here"."""
     return bool(
         _EXCEPTION.search(text)
+        or _QUALIFIED_EXCEPTION.search(text)
         or _CONSOLE_ERROR_ANYWHERE.search(text)
         or _TRACEBACK_HEAD_ANYWHERE.search(text)
         or _FRAME_ANYWHERE.search(text)
@@ -168,6 +190,7 @@ _WORTH_A_LOOK = re.compile(
     r"Traceback|Stack trace|File |\.py|[Ee]rror|Exception|Warning|Exit|Interrupt|[Ff]ault|StopIteration|ERR|"
     r"fatal|FATAL|E:|×|Killed|command not found|not recognized|has failed|core dumped|shared object|"
     r"No such file|not found|kernel appears|Solving environment|Could not find|exit code|exit status|"
+    r"panic|CONFLICT|BackOff|ErrImagePull|\w\.\w+:|"
     rf"^{_BLANK}*-*>\s*\d|^{_BLANK}+\d+\s"
 )
 
@@ -212,6 +235,9 @@ def _detail_room(error_lines: list[ErrorLine]) -> int:
 
 
 def _exception_line(line: str) -> tuple[str, str, str] | None:
+    qualified = _QUALIFIED_EXCEPTION.match(line)
+    if qualified:
+        return qualified.group("exc"), qualified.group("msg").strip(), line[qualified.start("exc") :].strip()
     m = _EXCEPTION.search(line)
     if not m:
         return None
@@ -226,6 +252,33 @@ def _exception_line(line: str) -> tuple[str, str, str] | None:
     return exc, msg, line[m.start() :].strip()
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _slot_error(line: str) -> tuple[str | None, str, str] | None:
+    """The error in the line where a traceback prints its exception, when it is not named like one:
+    (exception or None for a console-style head, message, text), or None for a line that is no error."""
+    stripped = line.strip()
+    if _CONSOLE_ERROR.search(line):  # `Error: ...`, `CUDA error: ...`: a tool's wording, not a class
+        return None, stripped, stripped
+    name = _SLOT_NAME.match(stripped)
+    # A class is dotted or capitalised (`httpx.ReadTimeout`, `Unsupported`); `failed: ...` is a console head.
+    if name and ("." in name.group("exc") or name.group("exc")[0].isupper()):
+        return name.group("exc"), (name.group("msg") or "").strip(), stripped
+    if name or _SLOT_HEAD.match(stripped):
+        return None, stripped, stripped
+    return None
+
+
+def _announced_error(line: str, announced: set[str]) -> tuple[str, str, str] | None:
+    """IPython's last line for a class its header named (`Unsupported: ...`), when not named like an error."""
+    name = _SLOT_NAME.match(line)
+    if name and name.group("exc").rsplit(".", 1)[-1] in announced:
+        return name.group("exc"), (name.group("msg") or "").strip(), line.strip()
+    return None
+
+
 def extract(text: str) -> ErrorReport:
     bounded, truncated = bound_text(text)
     unfenced = _FENCE.sub("\n", bounded)
@@ -238,8 +291,31 @@ def extract(text: str) -> ErrorReport:
     in_traceback = False
     code_lines = 0
     seen: set[str] = set()
+    # Python prints a traceback's exception left of its frames, so the first line after the frames that
+    # starts further left is the exception, whatever its class is called. None outside frames.
+    frame_indent: int | None = None
+    announced: set[str] = set()  # classes an IPython header named: their line at the end is the exception
+
+    def add_error(found: tuple[str | None, str, str], i: int, inside: bool) -> None:
+        exc, msg, from_exc = found
+        room = _detail_room(error_lines)
+        if from_exc not in seen and room:
+            seen.add(from_exc)
+            error_lines.append(ErrorLine(from_exc, exc, msg, _continuation(lines, i)[:room], inside))
 
     for i, line in enumerate(lines):
+        if frame_indent is not None and (not line.strip() or _indent(line) < frame_indent):
+            frame_indent = None
+            if line.strip() and not _exception_line(line):
+                in_traceback = False  # whatever the line is, the traceback ends here
+                slot = _slot_error(line)
+                if slot:
+                    add_error(slot, i, True)
+                    continue
+        if announced and not _exception_line(line) and (named := _announced_error(line, announced)):
+            add_error(named, i, in_traceback)
+            in_traceback = False
+            continue
         if not _WORTH_A_LOOK.search(line):
             # Most lines of a long log are neither errors nor frames: one search settles them, with the
             # same outcome the full sequence below gives a line none of its patterns match.
@@ -253,7 +329,8 @@ def extract(text: str) -> ErrorReport:
         ipython = _IPYTHON_HEAD.match(line)
         if ipython:
             # The exception is named up front; its message comes at the end, if the paste got that far.
-            exc = ipython.group("exc")
+            exc = ipython.group("exc") or ipython.group("any")
+            announced.add(exc.rsplit(".", 1)[-1])
             if exc not in seen:
                 seen.add(exc)
                 error_lines.append(ErrorLine(exc, exc, "", exc, True))
@@ -277,14 +354,13 @@ def extract(text: str) -> ErrorReport:
         if frame:
             frames.append(frame.group("path"))
             has_traceback = has_traceback or bool(_FRAME.match(line))
+            if _FRAME.match(line):
+                frame_indent = _indent(line)
         found = _exception_line(line)
         if found:
-            exc, msg, from_exc = found
-            room = _detail_room(error_lines)
-            if from_exc not in seen and room:
-                seen.add(from_exc)
-                error_lines.append(ErrorLine(from_exc, exc, msg, _continuation(lines, i)[:room], in_traceback))
+            add_error(found, i, in_traceback)
             in_traceback = False
+            frame_indent = None
             continue
         if _FRAME.match(line):
             continue
@@ -296,10 +372,7 @@ def extract(text: str) -> ErrorReport:
             in_traceback = False
         if _CONSOLE_ERROR.search(line):
             stripped = line.strip()
-            room = _detail_room(error_lines)
-            if stripped not in seen and room:
-                seen.add(stripped)
-                error_lines.append(ErrorLine(stripped, None, stripped, _continuation(lines, i)[:room], False))
+            add_error((None, stripped, stripped), i, False)
             continue
         prose.append(line)
 
