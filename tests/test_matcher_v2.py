@@ -40,6 +40,8 @@ def _evidence(**overrides: object) -> ev.Evidence:
         "explained_share": 0.0,
         "pattern_strength": -1,
         "pattern_counts_as_proof": True,
+        "words_count_as_proof": True,
+        "exact_signature": False,
         "exception_agrees": False,
         "exception_shared_by": 0,
         "exception_disagrees": False,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.engine import Engine
+from bot.matching import evidence
 from bot.matching.matcher import Thresholds
+from bot.matching.weights import default_weights
 
 from .conftest import FIXTURES
 
@@ -65,3 +68,88 @@ def test_pack_entries_rank_but_answer_unprompted_only_when_allowed(pack: Path) -
     assert not quiet.reply
     allowed = Engine.load([FIXTURES / "kb", pack], Thresholds(packs_answer=True)).match(text)
     assert allowed.reply
+
+
+def _pack_entry(slug: str, signature: str, exception: str | None = None) -> str:
+    """An imported entry as the deadends.dev importer writes one: a single signature, nothing curated."""
+    head = f'id: pack/{slug}\ntitle: "{signature}"\ndomain: pack\ncategory: runtime_error\n'
+    if exception:
+        head += f"exception: {exception}\n"
+    return head + (
+        f'signatures: ["{signature}"]\n'
+        "verification: ai_generated\nfix_rate: 0.9\nroot_cause: An imported entry.\n"
+        "workarounds: [{title: Fix it, success_rate: 0.9, code: fix()}]\n"
+        "dead_ends: [{action: Nothing, why: No., fail_rate: 0.9}]\n"
+    )
+
+
+@pytest.fixture
+def imported(tmp_path: Path) -> Path:
+    """A pack with an exact-signature error the curated tier knows only by its exception name, a console line
+    with no exception at all, and a short signature of common words."""
+    entries = {
+        "cudnn-not-initialized": _pack_entry(
+            "cudnn-not-initialized", "RuntimeError: cuDNN error: CUDNN_STATUS_NOT_INITIALIZED", "RuntimeError"
+        ),
+        "disk-full": _pack_entry("disk-full", "no space left on device"),
+        "already-on-branch": _pack_entry("already-on-branch", "Already on 'main'"),
+        "timeout": _pack_entry("timeout", "Training step timed out"),
+    }
+    (tmp_path / "pack").mkdir()
+    for slug, text in entries.items():
+        (tmp_path / "pack" / f"{slug}.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_an_exact_pack_signature_beats_a_curated_exception_name_alone(imported: Path) -> None:
+    # The curated tier has one RuntimeError entry (a shape mismatch): the name alone says little.
+    result = Engine.load([FIXTURES / "kb", imported]).match("RuntimeError: cuDNN error: CUDNN_STATUS_NOT_INITIALIZED")
+    assert [m.entry.id for m in result.matches[:2]] == ["pack/cudnn-not-initialized", "demo/shape-mismatch"]
+    assert result.matches[0].via == "signature" and result.matches[0].trust < 1.0
+
+
+def test_a_pasted_line_that_is_a_pack_signature_counts_without_an_exception_name(imported: Path) -> None:
+    # No exception name, so extraction finds no error line: the whole one-line message is the paste.
+    result = Engine.load([FIXTURES / "kb", imported]).match("No space left on device")
+    assert result.best is not None and result.best.entry.id == "pack/disk-full"
+    assert result.best.via == "signature"
+    assert result.answer  # /fix shows the entry, not "no confident match"
+
+
+def test_pack_signature_words_in_prose_are_a_hint(imported: Path) -> None:
+    # "main" is nearly all of the short pack signature "Already on 'main'"; a sentence that mentions main.py is
+    # not a paste of it, and neither is one that shares most words with "Training step timed out".
+    engine = Engine.load([FIXTURES / "kb", imported])
+    for text in ("I changed main and now the training step is slow", "my training step always times out"):
+        result = engine.match(text)
+        packs = [m for m in result.matches if m.trust < 1.0]
+        assert packs and all(m.via == "hint" for m in packs), text
+        assert not result.answer, text
+
+
+def _candidates(n: int, **columns: list[object]) -> evidence.Evidence:
+    """`n` candidates with no evidence at all, except the columns given."""
+    empty: dict[str, object] = {
+        "signature_similarity": 0.0, "signature_coverage": 0.0, "symptom_coverage": 0.0, "explained_share": 0.0,
+        "pattern_strength": -1, "pattern_counts_as_proof": True, "words_count_as_proof": True,
+        "exact_signature": False, "exception_agrees": False, "exception_shared_by": 0, "exception_disagrees": False,
+        "library_hint": False, "symptom_entry": False, "pack": False,
+    }  # fmt: skip
+    return evidence.Evidence(**{k: np.array(columns.get(k, [v] * n)) for k, v in empty.items()})  # type: ignore[arg-type]
+
+
+def test_pack_prose_words_rank_below_a_loose_curated_symptom() -> None:
+    # Every word of a pack signature in prose, against a curated symptom phrasing half covered: the curated
+    # entry is what the message is about (six corpus regressions had this shape).
+    w = default_weights()
+    rows = {
+        "signature_coverage": [1.0, 0.0],
+        "symptom_coverage": [0.0, 0.5],
+        "explained_share": [1.0, 0.5],
+        "words_count_as_proof": [False, True],
+        "symptom_entry": [False, True],
+        "pack": [True, False],
+    }
+    scores = evidence.combine(_candidates(2, **rows), w.scoring, w.selection)
+    assert scores.score[1] > scores.score[0] > 0
+    assert evidence.KINDS[int(scores.via[0])] == "hint"

@@ -36,6 +36,8 @@ class Evidence:
     explained_share: FloatArray  # share of the message's known words the entry uses anywhere
     pattern_strength: IntArray  # literal characters of the strongest pattern that matched, -1 for none
     pattern_counts_as_proof: BoolArray  # False where a pack pattern matched only prose (no error line)
+    words_count_as_proof: BoolArray  # False where a pack's signature words were found only in prose (no error line)
+    exact_signature: BoolArray  # a pasted line is one of a pack entry's signatures near word for word (packs only)
     exception_agrees: BoolArray  # the pasted exception type is the entry's
     exception_shared_by: IntArray  # how many entries of the tier share the entry's exception type
     exception_disagrees: BoolArray  # the paste names exceptions, the entry has one, and it is not among them
@@ -62,8 +64,15 @@ def signature(ev: Evidence, w: Scoring) -> FloatArray:
 
 
 def words(ev: Evidence, w: Scoring) -> FloatArray:
-    """A signature's words are all there, in any order or spread over a message."""
-    return ev.signature_coverage * w.words
+    """A signature's words are all there, in any order or spread over a message. A pack's short signatures of
+    common words ("Already on 'main'") are covered by people talking about something else: found in prose
+    alone they are a hint (`prose_words`), not this."""
+    return np.where(ev.words_count_as_proof, ev.signature_coverage * w.words, _ABSENT)
+
+
+def prose_words(ev: Evidence, w: Scoring) -> FloatArray:
+    """A pack signature's words found in prose alone: a hint that ranks, never a verdict."""
+    return np.where(ev.words_count_as_proof, _ABSENT, ev.signature_coverage * w.pack_prose_words)
 
 
 def symptom(ev: Evidence, w: Scoring) -> FloatArray:
@@ -102,10 +111,10 @@ class Scores:
 
 
 def combine(ev: Evidence, w: Scoring, s: Selection) -> Scores:
+    hint = np.maximum(pattern_hint(ev, w, s), prose_words(ev, w))
     kinds = np.vstack(
-        [signature(ev, w), words(ev, w), symptom(ev, w), pattern_proof(ev, w, s), pattern_hint(ev, w, s),
-         exception_name(ev, w)]
-    )  # fmt: skip
+        [signature(ev, w), words(ev, w), symptom(ev, w), pattern_proof(ev, w, s), hint, exception_name(ev, w)]
+    )
     via = np.argmax(kinds, axis=0).astype(np.int64)
     score = kinds.max(axis=0)
     won_by_proof = via == KINDS.index("pattern")
@@ -115,4 +124,12 @@ def combine(ev: Evidence, w: Scoring, s: Selection) -> Scores:
     score = np.where(ev.exception_disagrees & ~won_by_proof, score * w.exception_disagrees, score)
     score = np.where(ev.library_hint, score + w.library_hint, score)
     score = np.where(has_proof, score + w.pattern_bonus, score)
-    return Scores(score=np.maximum(score, 0.0) * np.where(ev.pack, w.pack_trust, 1.0), via=via)
+    return Scores(score=np.maximum(score, 0.0) * trust(ev, w), via=via)
+
+
+def trust(ev: Evidence, w: Scoring) -> FloatArray:
+    """How far an entry's score is believed: fully for curated entries, `pack_trust` for an imported one, and
+    more (`pack_exact_trust`) when the paste is one of its signatures word for word, which is evidence no
+    looser curated match (an exception name alone, some of a signature's words) can outweigh."""
+    pack = np.where(ev.exact_signature, w.pack_exact_trust, w.pack_trust)
+    return np.where(ev.pack, pack, 1.0)

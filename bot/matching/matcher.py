@@ -124,9 +124,7 @@ class Matcher:
                 acc[post.phrasings] += post.weights
         return acc / known if known > 0 else acc
 
-    def _coverage(
-        self, ix: MatchIndex, feats: frozenset[str]
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    def _coverage(self, ix: MatchIndex, feats: frozenset[str]) -> Coverage:
         """Per entry: the best coverage of one of its signatures, and of one of its symptoms."""
         acc = np.zeros(len(ix.phrasing_total), dtype=np.float64)
         for feat in feats:
@@ -134,23 +132,32 @@ class Matcher:
             if post is not None:
                 acc[post.phrasings] += post.weights  # a phrasing appears once per posting list
         with np.errstate(invalid="ignore", divide="ignore"):
-            cov = np.where(ix.phrasing_total > 0, acc / ix.phrasing_total, 0.0)
+            whole = np.where(ix.phrasing_total > 0, acc / ix.phrasing_total, 0.0)
         # A phrasing of two common words is covered by almost anything; its coverage counts for less.
-        cov *= np.minimum(1.0, ix.phrasing_total / self.weights.selection.short_phrasing_words) ** 0.5
-        sig = np.zeros(ix.size, dtype=np.float64)
-        sym = np.zeros(ix.size, dtype=np.float64)
+        cov = whole * np.minimum(1.0, ix.phrasing_total / self.weights.selection.short_phrasing_words) ** 0.5
         is_sig = ix.phrasing_kind == SIGNATURE
-        np.maximum.at(sig, ix.phrasing_entry[is_sig], cov[is_sig])
         is_sym = ix.phrasing_kind == SYMPTOM
-        np.maximum.at(sym, ix.phrasing_entry[is_sym], cov[is_sym])
-        return sig, sym
+        return Coverage(
+            signature=_best_per_entry(ix, cov, is_sig),
+            symptom=_best_per_entry(ix, cov, is_sym),
+            signature_words=_best_per_entry(ix, whole, is_sig),
+        )
 
     # -- fuzzy stage ---------------------------------------------------------------------------------
 
-    def _signature_similarity(self, ix: MatchIndex, report: ErrorReport, candidates: list[int]) -> dict[int, float]:
-        sel = self.weights.selection
+    def _compared_lines(self, ix: MatchIndex, report: ErrorReport) -> list[str]:
+        """The pasted lines compared with signatures: the last error lines. A message that is one line and holds
+        no error line (no exception name: `no space left on device`) is compared with a pack's signatures too,
+        but only to see whether it holds one of them whole (see `_tier_evidence`)."""
         lines = report.error_lines[-self.weights.limits.max_query_error_lines :]
         texts = list(dict.fromkeys(t for line in lines for t in (line.text, line.detail)))
+        bare = report.text.strip()
+        if not texts and ix.trust < 1.0 and bare and "\n" not in bare:
+            return [bare]
+        return texts
+
+    def _signature_similarity(self, ix: MatchIndex, texts: list[str], candidates: list[int]) -> dict[int, float]:
+        sel = self.weights.selection
         sig_ids = [s for c in candidates for s in ix.signatures_of[c]]
         if not texts or not sig_ids:
             return {}
@@ -239,17 +246,31 @@ class Matcher:
     def _tier_evidence(self, ix: MatchIndex, report: ErrorReport, feats: frozenset[str]) -> tuple[list[int], Evidence]:
         """Raw evidence for one tier's candidates."""
         w = self.weights
-        lex_sig, lex_sym = self._coverage(ix, feats)
+        coverage = self._coverage(ix, feats)
+        lex_sig, lex_sym = coverage.signature, coverage.symptom
         explained = self._explained(ix, feats)
         blended = w.scoring.phrasing_share * lex_sym + (1 - w.scoring.phrasing_share) * explained
         ordered = self._candidates(ix, report, np.maximum(lex_sig, blended))
         # String comparison costs the most: only the candidates whose signatures share most words with
         # the message get it.
         closest = sorted(ordered, key=lambda c: -lex_sig[c])[: w.selection.fuzzy_candidates]
-        fuzzy = self._signature_similarity(ix, report, sorted(closest)) if report.error_lines else {}
+        texts = self._compared_lines(ix, report)
+        fuzzy = self._signature_similarity(ix, texts, sorted(closest)) if texts else {}
         hits = self._pattern_hits(ix, report, ordered)
         query_exceptions = {n.lower() for n in report.exceptions}
         pack = ix.trust < 1.0
+        # Word for word: the whole string (quoted names too) and every word of the signature, counted without
+        # the discount for short phrasings (`OOMKilled` pasted alone is all of that signature).
+        word_for_word = w.selection.exact_signature
+        exact = {
+            c for c, value in fuzzy.items()
+            if pack and value >= word_for_word and coverage.signature_words[c] >= word_for_word
+        }  # fmt: skip
+        if not report.error_lines:
+            # A one-line message without an error line is prose, unless it holds one of a pack's signatures
+            # whole (a perfect partial match: the signature is at least half the line), as a pasted
+            # `UNAVAILABLE: DNS resolution failed for api.internal:443` does.
+            fuzzy = {c: value for c, value in fuzzy.items() if value >= w.selection.partial_ceiling}
         rows = np.asarray(ordered, dtype=np.int64)
         names = [(ix.entries[c].exception_name or "").lower() for c in ordered]
         agrees = [bool(n) and n in query_exceptions for n in names]
@@ -262,6 +283,12 @@ class Matcher:
             # A pack's pattern found in prose (no error line was pasted) is a hint: imported patterns are
             # written loosely (`CUDA.*out of memory`) and match people talking about an error.
             pattern_counts_as_proof=np.full(len(ordered), not (pack and not report.error_lines), dtype=np.bool_),
+            # The same for a pack's signature words: short imported signatures of common words ("Already on
+            # 'main'") are covered by sentences about something else. A pasted signature still counts.
+            words_count_as_proof=np.array(
+                [not (pack and not report.error_lines) or c in fuzzy for c in ordered], dtype=np.bool_
+            ),
+            exact_signature=np.array([c in exact for c in ordered], dtype=np.bool_),
             exception_agrees=np.array(agrees, dtype=np.bool_),
             exception_shared_by=np.array([len(ix.exception_entries.get(n, ())) for n in names], dtype=np.int64),
             exception_disagrees=np.array(
@@ -381,4 +408,21 @@ def _no_evidence() -> Evidence:
     f = np.zeros(0, dtype=np.float64)
     i = np.zeros(0, dtype=np.int64)
     b = np.zeros(0, dtype=np.bool_)
-    return Evidence(f, f, f, f, i, b, b, i, b, b, b, b)
+    return Evidence(f, f, f, f, i, b, b, b, b, i, b, b, b, b)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Per entry of a tier: how much of its best phrasings the message's words cover."""
+
+    signature: npt.NDArray[np.float64]  # best signature, short phrasings discounted
+    symptom: npt.NDArray[np.float64]  # best symptom phrasing, short phrasings discounted
+    signature_words: npt.NDArray[np.float64]  # best signature, undiscounted: are all of its words there?
+
+
+def _best_per_entry(
+    ix: MatchIndex, per_phrasing: npt.NDArray[np.float64], chosen: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.float64]:
+    best = np.zeros(ix.size, dtype=np.float64)
+    np.maximum.at(best, ix.phrasing_entry[chosen], per_phrasing[chosen])
+    return best

@@ -60,6 +60,7 @@ class Selection:
     close_signature: float
     short_phrasing_words: float
     strong_pattern: int
+    exact_signature: float
     specific_pattern: int
     partial_overlap: float
     partial_ceiling: float
@@ -84,6 +85,8 @@ class Scoring:
     library_hint: float
     pattern_bonus: float
     pack_trust: float
+    pack_exact_trust: float
+    pack_prose_words: float
 
 
 @dataclass(frozen=True, slots=True)
