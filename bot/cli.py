@@ -17,6 +17,7 @@ from typing import IO, Any, NoReturn, TextIO
 
 from bot import __version__
 from bot.engine import Engine, default_knowledge_dirs
+from bot.gaps import DEFAULT_SHOWN as DEFAULT_GAPS_SHOWN
 from bot.knowledge.loader import KnowledgeBase, dump_entry, load_knowledge
 from bot.knowledge.markdown import MarkdownError, parse_markdown, render_markdown
 from bot.knowledge.model import Entry
@@ -465,6 +466,46 @@ def cmd_kb_apply_feedback(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_kb_gaps(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.gaps import FINGERPRINT_SCHEME, gaps_text
+    from bot.store.store import TOP_GAPS_SQL, gap_from_row
+
+    path = Path(args.database)
+    _check_database(path)
+    # Read-only: a listing never migrates or locks the database a running bot is writing to.
+    with contextlib.closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as db:
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'gaps'").fetchone() is None:
+            out.write("No unanswered errors recorded yet (the bot adds the table at its next start).\n")
+            return 0
+        rows = db.execute(TOP_GAPS_SQL, (FINGERPRINT_SCHEME, args.top)).fetchall()
+    out.write(gaps_text([gap_from_row(row) for row in rows]))
+    return 0
+
+
+def cmd_kb_drafts(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.drafts import DraftError, list_drafts, promote
+
+    drafts_dir = Path(args.drafts)
+    if drafts_dir.exists() and not drafts_dir.is_dir():
+        raise UserMistake(drafts_dir, "not a directory; drafts live in a folder (--drafts or KNOWNFIX_DRAFTS_DIR)")
+    dirs = _knowledge_dirs(args)
+    kb = load_knowledge(dirs)
+    if args.promote:
+        try:
+            target = promote(drafts_dir, args.promote, dirs[0], kb)
+        except DraftError as exc:
+            raise UserMistake(args.promote, str(exc)) from None
+        out.write(f"promoted {args.promote} to {target}; run knownfix kb lint, then commit it\n")
+        return 0
+    drafts = list_drafts(drafts_dir, kb)
+    for draft in drafts:
+        state = "ready to promote" if not draft.problems else f"{len(draft.problems)} problem(s)"
+        out.write(f"{draft.id}: {_one_line(draft.title)[:100]} ({state})\n")
+        out.write("".join(f"  - {_one_line(problem)}\n" for problem in draft.problems))
+    out.write(f"{len(drafts)} draft(s) in {drafts_dir}\n")
+    return 1 if any(d.problems for d in drafts) else 0
+
+
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from bot.evaluate import CasesError, check_expected_ids, evaluate, figures_text, read_cases
 
@@ -595,6 +636,19 @@ def build_parser() -> argparse.ArgumentParser:
     apply = kb.add_parser("apply-feedback", help="write observed fix rates back into the entry files")
     apply.add_argument("--database", default=default_db, help="the bot's SQLite file (default: %(default)s)")
     apply.set_defaults(func=cmd_kb_apply_feedback)
+    gaps = kb.add_parser("gaps", help="the most frequent errors the bot could not answer")
+    gaps.add_argument("--database", default=default_db, help="the bot's SQLite file (default: %(default)s)")
+    gaps.add_argument("--top", type=_positive_int, default=DEFAULT_GAPS_SHOWN, help="how many to list")
+    gaps.set_defaults(func=cmd_kb_gaps)
+    drafts = kb.add_parser("drafts", help='list the drafts "Save as fix" wrote, or promote one into knowledge')
+    drafts.add_argument(
+        "--drafts",
+        default=os.environ.get("KNOWNFIX_DRAFTS_DIR", "data/drafts"),
+        help="the drafts folder (default: %(default)s)",
+    )
+    drafts.add_argument("--promote", metavar="ID", help="move this draft into the first knowledge directory")
+    drafts.set_defaults(func=cmd_kb_drafts)
+
 
     tune = sub.add_parser("tune", help="fit the calibration (and optionally the scoring weights) on the corpus")
     tune.add_argument("--corpus", metavar="DIR", help="labelled JSONL cases (default: evaluation/corpus)")

@@ -38,6 +38,10 @@ class Settings:
     reaction_prompts: int = 3  # workaround number reactions the bot adds itself (0 turns prompts off)
     packs_answer: bool = False  # may entries from imported packs (knowledge dirs after the first) answer unprompted
     max_attachment_bytes: int = 1_000_000
+    # Count error reports the bot could not answer (masked error line and counts only; see bot.gaps).
+    record_gaps: bool = True
+    curator_roles: frozenset[int] = frozenset()  # besides Manage Server: roles that may use /kb gaps and Save as fix
+    drafts_dir: Path = Path("data/drafts")  # where "Save as fix" writes draft entries; never loaded
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -64,7 +68,11 @@ ENV = {
     "KNOWNFIX_MAX_ATTACHMENT_BYTES": "max_attachment_bytes",
     "KNOWNFIX_LOG_LEVEL": "log_level",
     "KNOWNFIX_PACKS_ANSWER": "packs_answer",
+    "KNOWNFIX_RECORD_GAPS": "record_gaps",
+    "KNOWNFIX_CURATOR_ROLES": "curator_roles",
+    "KNOWNFIX_DRAFTS_DIR": "drafts_dir",
 }
+BOOLEAN_SETTINGS = ("packs_answer", "record_gaps")
 
 
 def _ids(name: str, value: Any) -> frozenset[int]:
@@ -79,12 +87,12 @@ def _convert(name: str, value: Any) -> Any:
     try:
         if name == "token":
             return str(value).strip()
-        if name == "database":
+        if name in ("database", "drafts_dir"):
             return Path(str(value))
         if name == "knowledge":
             items = value if isinstance(value, list) else str(value).split(os.pathsep)
             return tuple(Path(str(v)) for v in items if str(v))
-        if name in ("watch_channels", "owner_ids"):
+        if name in ("watch_channels", "owner_ids", "curator_roles"):
             return _ids(name, value)
         if name == "dev_guild":
             return int(value) if str(value).strip() else None
@@ -103,12 +111,12 @@ def _convert(name: str, value: Any) -> Any:
             if number < 0 or (name == "reaction_prompts" and number > 5):
                 raise SettingsError(f"{name}: out of range, got {value!r}")
             return number
-        if name == "packs_answer":
+        if name in BOOLEAN_SETTINGS:
             if isinstance(value, bool):
                 return value
             text = str(value).strip().lower()
             if text not in {"true", "false", "1", "0", "yes", "no"}:
-                raise SettingsError(f"packs_answer: must be true or false, got {value!r}")
+                raise SettingsError(f"{name}: must be true or false, got {value!r}")
             return text in {"true", "1", "yes"}
         if name == "log_level":
             level = str(value).upper()

@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.chat.answer import NO_MENTIONS, Answer, answer_from
 from bot.chat.errors import ReportingTree
 from bot.engine import Engine
+from bot.gaps import unanswered_gap
 from bot.matching.matcher import MatchResult
 from bot.settings import Settings
 from bot.store import DatabaseLock, Store
@@ -39,6 +40,7 @@ EXTENSIONS = (
     "bot.chat.cogs.feedback",
     "bot.chat.cogs.watch",
     "bot.chat.cogs.admin",
+    "bot.chat.cogs.curation",  # after admin: adds `gaps` to its /kb group
 )
 
 
@@ -160,6 +162,12 @@ class KnownfixBot(commands.Bot):
             return None
         feedback = await self.store.feedback(result.best.entry.id)
         return answer_from(result, feedback)
+
+    async def note_gap(self, result: MatchResult) -> None:
+        """Count an error report the bot could not answer (bot.gaps), unless recording is off."""
+        gap = unanswered_gap(result) if self.settings.record_gaps else None
+        if gap is not None:
+            await self.store.record_gap(gap)
 
     async def reload_knowledge(self) -> Engine:
         engine = await asyncio.to_thread(Engine.load, self.settings.knowledge, self.settings.thresholds)

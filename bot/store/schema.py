@@ -48,6 +48,22 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX replies_by_source ON replies (source_message_id)
         WHERE source_message_id IS NOT NULL AND deleted = 0;
     """,
+    # 3: the gaps loop (bot.gaps): error reports the bot could not answer, one row per fingerprint. Only the
+    # masked error line and counts: no message text, no user or channel ids.
+    """
+    CREATE TABLE gaps (
+        scheme      INTEGER NOT NULL,            -- bot.gaps.FINGERPRINT_SCHEME that computed it
+        fingerprint TEXT    NOT NULL,            -- sha256 prefix of the masked line
+        error_line  TEXT    NOT NULL,            -- the normalised, masked error line
+        exception   TEXT,
+        count       INTEGER NOT NULL,
+        first_seen  TEXT    NOT NULL,
+        last_seen   TEXT    NOT NULL,
+        candidate   TEXT,                        -- the closest entry id at the last sighting
+        PRIMARY KEY (scheme, fingerprint)
+    );
+    CREATE INDEX gaps_by_count ON gaps (scheme, count DESC, last_seen DESC);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,6 +21,7 @@ from typing import Any
 import aiosqlite
 
 from bot.feedback.rates import Tally
+from bot.gaps import Fingerprint, Gap
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ REMOVED_BY_PEOPLE = "people"  # the asker or a moderator deleted the reply
 REMOVED_BY_EDIT = "edit"  # the message was edited and no longer matches
 REMOVED_GONE = "gone"  # the reply message disappeared some other way
 WRONG_MATCH = "wrong"
+# Fingerprints kept at most: past this the least seen, longest quiet ones go, so a flood of distinct
+# made-up errors cannot grow the database without bound while the frequent gaps stay.
+MAX_GAPS = 5000
 
 
 def workaround_option(number: int) -> str:
@@ -81,6 +85,17 @@ def database_error(path: str, exc: sqlite3.Error) -> StoreError:
     """SQLite's own message names no file: add the path, and what to check when it is read-only."""
     hint = " (read-only: check the permissions of the file and its folder)" if "readonly" in str(exc) else ""
     return StoreError(f"database {path}: {exc}{hint}")
+
+
+# Shared with `knownfix kb gaps`, which reads the database read-only rather than through the store.
+TOP_GAPS_SQL = (
+    "SELECT fingerprint, scheme, error_line, exception, count, first_seen, last_seen, candidate FROM gaps"
+    " WHERE scheme = ? ORDER BY count DESC, last_seen DESC, fingerprint LIMIT ?"
+)
+
+
+def gap_from_row(row: Any) -> Gap:
+    return Gap(str(row[0]), int(row[1]), str(row[2]), row[3], int(row[4]), str(row[5]), str(row[6]), row[7])
 
 
 def _now() -> str:
@@ -388,6 +403,28 @@ class Store:
             params = (guild_id,)
         async with self.db.execute(sql, params) as cur:
             return {int(row[0]) async for row in cur}
+
+    # -- gaps: errors the bot could not answer (bot.gaps) ---------------------------------------------
+
+    async def record_gap(self, gap: Fingerprint) -> None:
+        """Count one more sighting of an unanswered error, pruning the table back to MAX_GAPS rows."""
+        now = _now()
+        await self._write(
+            "INSERT INTO gaps (scheme, fingerprint, error_line, exception, count, first_seen, last_seen, candidate)"
+            " VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (scheme, fingerprint) DO UPDATE SET count = count + 1,"
+            " last_seen = excluded.last_seen, candidate = excluded.candidate",
+            (gap.scheme, gap.hash, gap.line, gap.exception, now, now, gap.candidate),
+            (
+                "DELETE FROM gaps WHERE rowid IN (SELECT rowid FROM gaps ORDER BY count, last_seen, rowid"
+                " LIMIT max(0, (SELECT COUNT(*) FROM gaps) - ?))",
+                (MAX_GAPS,),
+            ),
+        )
+
+    async def top_gaps(self, scheme: int, limit: int) -> list[Gap]:
+        """The most frequent unanswered errors of one fingerprint scheme, most recent first among equals."""
+        async with self.db.execute(TOP_GAPS_SQL, (scheme, limit)) as cur:
+            return [gap_from_row(row) async for row in cur]
 
     # -- figures --------------------------------------------------------------------------------------
 

@@ -72,6 +72,7 @@ ALLOWED_CALLBACKS = {
     AUTOCOMPLETE: {AUTOCOMPLETE_RESULT},
     MODAL_SUBMIT: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE},
 }
+HISTORY_PAGE_MAX = 100  # messages in one page of GET /channels/{id}/messages
 INITIAL_RESPONSE_S = 3.0  # an interaction must be answered within 3 s
 TOKEN_LIFETIME_S = 15 * 60  # follow-ups work for 15 minutes
 MODAL_FILL_S = 0.3
@@ -928,6 +929,7 @@ class FakeDiscord:
             ),
             ("GET", "/channels/{channel_id}", "get_channel", self._get_channel, True),
             ("POST", "/channels/{channel_id}/messages", "create_message", self._create_message, True),
+            ("GET", "/channels/{channel_id}/messages", "get_messages", self._get_messages, True),
             ("GET", "/channels/{channel_id}/messages/{message_id}", "get_message", self._get_message, True),
             ("PATCH", "/channels/{channel_id}/messages/{message_id}", "edit_message", self._edit_message, True),
             ("DELETE", "/channels/{channel_id}/messages/{message_id}", "delete_message", self._delete_message, True),
@@ -1316,6 +1318,28 @@ class FakeDiscord:
         )
         await self._announce(stored)
         return Reply(200, stored.payload)
+
+    async def _get_messages(self, request: Request) -> Reply:
+        """A channel's history, as Discord pages it: `limit` (1-100, default 50) messages, newest first,
+        the latest before `before`, the earliest after `after`, or the latest of all."""
+        channel_id = int(self._rest_channel(request.params["channel_id"])["id"])
+        query = request.call.query
+        try:
+            limit = int(query.get("limit", "50"))
+            before, after = (int(query[k]) if query.get(k) else None for k in ("before", "after"))
+        except ValueError:
+            raise invalid([limits.Problem(("limit",), "NUMBER_TYPE_COERCE", "Value is not int.")]) from None
+        if not 1 <= limit <= HISTORY_PAGE_MAX:
+            raise invalid([limits.Problem(("limit",), "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")])
+        visible = sorted(
+            (m for m in self.messages.values() if m.channel_id == channel_id and not m.deleted and not m.ephemeral),
+            key=lambda m: m.id,
+        )
+        if after is not None:
+            page = [m for m in visible if m.id > after][:limit]
+        else:
+            page = [m for m in visible if before is None or m.id < before][-limit:]
+        return Reply(200, [m.payload for m in reversed(page)])
 
     async def _get_message(self, request: Request) -> Reply:
         return Reply(200, self._rest_message(request.params["channel_id"], request.params["message_id"]).payload)

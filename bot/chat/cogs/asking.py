@@ -96,6 +96,7 @@ class Asking(commands.Cog):
 
     async def _answer_for(self, text: str) -> Answer | None:
         result = await self.bot.match(text)
+        await self.bot.note_gap(result)  # asked and not confidently answered: a gap for curators
         return await self.bot.answer(result) if result.matches else None
 
     async def _record(self, interaction: discord.Interaction, sent: discord.Message, answer: Answer) -> None:

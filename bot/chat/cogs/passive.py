@@ -61,7 +61,9 @@ class Passive(commands.Cog):
         channel_id = watched_channel_id(message.channel)
         return channel_id in self.bot.watched or message.channel.id in self.bot.watched
 
-    async def _passive_answer(self, message: discord.Message) -> Answer | None:
+    async def _passive_answer(self, message: discord.Message, note_gap: bool = False) -> Answer | None:
+        """The reply the message deserves unprompted, if any; `note_gap` counts it among the unanswered
+        errors when it is one (a new message only: an edit is the same report again)."""
         assert self.bot.http_session is not None
         # Most watched-channel traffic is chat: the pre-filter clears it without matching or downloads.
         if not any(is_text_attachment(a) for a in message.attachments) and not self.bot.may_answer(message.content):
@@ -70,6 +72,8 @@ class Passive(commands.Cog):
         if not gathered.text.strip():
             return None
         result = await self.bot.match(gathered.text)
+        if note_gap:
+            await self.bot.note_gap(result)
         if not result.reply:
             return None
         return await self.bot.answer(result)
@@ -101,7 +105,7 @@ class Passive(commands.Cog):
         if not self.cooldowns.ready(message.channel.id, message.author.id):
             return  # cheap early exit; the slot is claimed for real below
         async with self._lock_for(message.id):
-            answer = await self._passive_answer(message)
+            answer = await self._passive_answer(message, note_gap=True)
             if answer is None or await self.bot.store.reply_to(message.id) is not None:  # one reply a message
                 return
             if self._claim_cooldown(message):
