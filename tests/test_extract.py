@@ -244,6 +244,32 @@ def test_code_lines_in_frames_stay_code() -> None:
     assert report.code_lines == 2
 
 
+def test_a_frame_printed_further_left_keeps_the_traceback_going() -> None:
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/app/main.py", line 3, in <module>\n'
+        "    score(rows)\n"
+        'File "/opt/venv/lib/site-packages/sklearn/metrics/pairwise.py", line 9, in cosine_similarity\n'
+        "    X, Y = check_pairwise_arrays(X, Y)\n"
+        "ValueError: Expected 2D array, got 1D array instead:\n"
+    )
+    report = extract(text)
+    assert len(report.frames) == 2 and report.code_lines == 2
+    assert [line.exception for line in report.error_lines] == ["ValueError"]
+    assert report.prose == ""
+
+
+def test_a_code_line_that_lost_its_indent_is_not_an_error() -> None:
+    for code in ("if ready: start(job)", "self.size: int = 3", "config: dict = load()"):
+        text = 'Traceback (most recent call last):\n  File "/srv/app/main.py", line 3, in <module>\n' + code
+        assert extract(text).error_lines == (), code
+
+
+def test_pytest_prints_a_qualified_exception_after_its_e() -> None:
+    report = extract("    def test_fetch():\n>       client.get(url)\nE       httpx.ConnectTimeout: timed out\n")
+    assert [(line.exception, line.message) for line in report.error_lines] == [("httpx.ConnectTimeout", "timed out")]
+
+
 def test_prose_where_the_exception_would_be_is_prose() -> None:
     # A paste cut before its last line, and the question typed straight under it.
     text = _FRAMES + "why does this happen only on the server?\n"

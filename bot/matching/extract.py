@@ -61,17 +61,21 @@ _EXCEPTION = re.compile(
     r"|KeyError|StopIteration|error))"
     r"(?::(?P<msg>[^\n]*)|[ \t]*$)"
 )
-# `httpx.ConnectTimeout: ...`, `psycopg2.errors.UndefinedTable: ...` opening a line: a module path before a
-# class name says exception even when the class is not called an error. Only at a line's start, because
-# prose and code quote types (`-> torch.Tensor: ...`); module parts of two characters or more keep
-# "i.e.This: ..." out, and a message must follow.
+# `httpx.ConnectTimeout: ...`, `psycopg2.errors.UndefinedTable: ...` opening a line (after pytest's `E` too):
+# a module path before a class name says exception even when the class is not called an error. Only at a
+# line's start, because prose and code quote types (`-> torch.Tensor: ...`); module parts of two characters
+# or more keep "i.e.This: ..." out, and a message must follow.
 _QUALIFIED_EXCEPTION = re.compile(
-    rf"^{_BLANK}*(?P<exc>(?:[a-z_]\w+\.)+_?[A-Z]\w*):[ \t]*(?P<msg>\S[^\n]*)", re.MULTILINE
+    rf"^{_BLANK}*(?:E{_BLANK}+)?(?P<exc>(?:[a-z_]\w+\.)+_?[A-Z]\w*):[ \t]*(?P<msg>\S[^\n]*)", re.MULTILINE
 )
-# The line where a traceback prints its exception, read as such whatever the class is called:
-# `dotted.Name: message`, a bare `dotted.Name`, or a short head such as `CUDA error:` / `Compilation Error:`.
-_SLOT_NAME = re.compile(r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::(?P<msg>[^\n]*)|[ \t]*$)")
-_SLOT_HEAD = re.compile(r"^\w[\w.-]*(?: [\w.-]+){1,2}:[ \t]*(?P<msg>\S[^\n]*)")
+# The line where a traceback prints its exception, read as such whatever the class is called: a class
+# (`Unsupported`, `httpx.ReadTimeout`, with or without a message) or a short capitalised head such as
+# `Compilation Error: ...`. Capitals, as class names have, keep a code line that lost its indent
+# (`if x: return`, `self.size: int = 3`) from reading as an error.
+_SLOT_NAME = re.compile(r"^(?P<exc>(?:[A-Za-z_]\w*\.)*_?[A-Z]\w*)(?::(?P<msg>[^\n]*)|[ \t]*$)")
+_SLOT_HEAD = re.compile(r"^[A-Z][\w.-]*(?: [\w.-]+){1,2}:[ \t]*(?P<msg>\S[^\n]*)")
+# A line opening with a name, any case: IPython's last line for the class its header named (`error: ...`).
+_NAME_LINE = re.compile(r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::(?P<msg>[^\n]*)|[ \t]*$)")
 # Console errors of other tools too, when they open a line: rustc `error[E0502]:`, tsc `error TS2339:`,
 # Go `panic:`, Rust `thread 'main' panicked at`, PHP `PHP Fatal error:`, C compilers `fatal error:`, MySQL
 # `ERROR 1045 (28000):`, git `CONFLICT (content):`; Kubernetes pod states anywhere in a `kubectl get` row.
@@ -263,17 +267,16 @@ def _slot_error(line: str) -> tuple[str | None, str, str] | None:
     if _CONSOLE_ERROR.search(line):  # `Error: ...`, `CUDA error: ...`: a tool's wording, not a class
         return None, stripped, stripped
     name = _SLOT_NAME.match(stripped)
-    # A class is dotted or capitalised (`httpx.ReadTimeout`, `Unsupported`); `failed: ...` is a console head.
-    if name and ("." in name.group("exc") or name.group("exc")[0].isupper()):
+    if name:
         return name.group("exc"), (name.group("msg") or "").strip(), stripped
-    if name or _SLOT_HEAD.match(stripped):
+    if _SLOT_HEAD.match(stripped):
         return None, stripped, stripped
     return None
 
 
 def _announced_error(line: str, announced: set[str]) -> tuple[str, str, str] | None:
     """IPython's last line for a class its header named (`Unsupported: ...`), when not named like an error."""
-    name = _SLOT_NAME.match(line)
+    name = _NAME_LINE.match(line)
     if name and name.group("exc").rsplit(".", 1)[-1] in announced:
         return name.group("exc"), (name.group("msg") or "").strip(), line.strip()
     return None
@@ -304,15 +307,15 @@ def extract(text: str) -> ErrorReport:
             error_lines.append(ErrorLine(from_exc, exc, msg, _continuation(lines, i)[:room], inside))
 
     for i, line in enumerate(lines):
-        if frame_indent is not None and (not line.strip() or _indent(line) < frame_indent):
+        left_of_frames = frame_indent is not None and (not line.strip() or _indent(line) < frame_indent)
+        if left_of_frames and not _FRAME.match(line):  # a frame printed further left is still a frame
             frame_indent = None
-            if line.strip() and not _exception_line(line):
+            if line.strip() and not _exception_line(line):  # an exception named as usual is read below
                 in_traceback = False  # whatever the line is, the traceback ends here
-                slot = _slot_error(line)
-                if slot:
+                if slot := _slot_error(line):
                     add_error(slot, i, True)
                     continue
-        if announced and not _exception_line(line) and (named := _announced_error(line, announced)):
+        if announced and (named := _announced_error(line, announced)) and not _exception_line(line):
             add_error(named, i, in_traceback)
             in_traceback = False
             continue
