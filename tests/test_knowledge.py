@@ -22,7 +22,7 @@ verification: ai_generated
 fix_rate: 0.8
 root_cause: Something bad.
 workarounds:
-  - {title: Do the good thing, success_rate: 0.8, code: good()}
+  - {id: good-thing, title: Do the good thing, success_rate: 0.8, code: good()}
 dead_ends:
   - {action: Do the bad thing, why: It is bad., fail_rate: 0.9}
 """

@@ -4,6 +4,8 @@
 mapping (which `validate.entry_from_mapping` then checks like any YAML file). The seed format has no
 place for matching fields (signatures, symptoms, ...), so those get sections of their own that are
 written only when the entry has them: a page in the plain seed format round-trips to the same text.
+Workaround ids follow the same rule: a page lists them (`*Id:*`) only when they differ from the ids
+derived from the titles, which is what a page without them gets when it is read.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.knowledge.ids import assign_ids
 from bot.knowledge.model import Entry, EntryKind
 
 DASH = "—"
@@ -76,8 +79,12 @@ def render_markdown(entry: Entry) -> str:
             out.append(f"| {v.version} | {v.status} | {v.introduced or DASH} | {v.deprecated or DASH} |")
 
     out += ["", "## Workarounds", ""]
+    derived = assign_ids((w.title for w in entry.workarounds), (None for _ in entry.workarounds))
+    ids_implicit = derived == [w.id for w in entry.workarounds]
     for i, w in enumerate(entry.workarounds, 1):
         out.append(f"{i}. **{w.title}** ({percent(w.success_rate)}% success)")
+        if not ids_implicit:
+            out.append(f"   *Id:* {w.id}")
         if w.condition:
             out.append(f"   *When:* {w.condition}")
         if w.applied_fixed or w.applied_failed:
@@ -116,6 +123,7 @@ _HEADER_RE = re.compile(r"^- \*\*(.+?):\*\* (.*)$")
 _WORKAROUND_RE = re.compile(r"^(\d+)\. \*\*(.+)\*\* \((\d+(?:\.\d+)?)% success\)\s*$")
 _DEAD_END_RE = re.compile(r"^- \*\*(.+?)\*\* — (.+) \((\d+(?:\.\d+)?)% fail\)\s*$")
 _FENCE_RE = re.compile(r"^(\s*)(`{3,})(\S*)\s*$")
+_ID_PREFIX = "*Id:* "
 _APPLIED_RE = re.compile(r"^\*Votes applied:\* (\d+) fixed, (\d+) failed$")
 
 
@@ -256,6 +264,8 @@ def _parse_workarounds(body: list[str]) -> list[dict[str, Any]]:
         m = _WORKAROUND_RE.match(line)
         if m:
             out.append({"title": m.group(2), "success_rate": _rate(m.group(3))})
+        elif line.strip().startswith(_ID_PREFIX) and out:
+            out[-1]["id"] = line.strip()[len(_ID_PREFIX) :].strip()
         elif line.strip().startswith("*When:* ") and out:
             out[-1]["condition"] = line.strip()[len("*When:* ") :]
         elif (applied := _APPLIED_RE.match(line.strip())) and out:
@@ -269,4 +279,8 @@ def _parse_workarounds(body: list[str]) -> list[dict[str, Any]]:
         elif line.strip():
             raise MarkdownError(f"workaround line {line!r} is not '1. **title** (N% success)' or a code block")
         i += 1
+    # A page without ids gets the ones derived from the titles (see render_markdown).
+    ids = assign_ids((str(w["title"]) for w in out), (w.get("id") for w in out))
+    for w, workaround_id in zip(out, ids, strict=True):
+        w.setdefault("id", workaround_id)  # a bad id given on the page is left for validation to report
     return out

@@ -43,6 +43,9 @@ class Workaround:
     # so no report is counted twice.
     applied_fixed: int = 0
     applied_failed: int = 0
+    # The stable name votes are stored under (unique within the entry): reordering or retitling the
+    # workarounds keeps their history. The loader always sets it (see bot.knowledge.ids).
+    id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from bot.knowledge.ids import WORKAROUND_ID_MAX, WORKAROUND_ID_RE, assign_ids
 from bot.knowledge.model import (
     Context,
     DeadEnd,
@@ -28,7 +29,7 @@ ENTRY_KEYS = {
     "dead_ends", "sources", "related", "reproducer", "source_note",
 }  # fmt: skip
 REQUIRED_KEYS = ("id", "title", "domain", "category", "verification", "fix_rate", "root_cause")
-WORKAROUND_KEYS = {"title", "success_rate", "condition", "code", "lang", "applied_votes"}
+WORKAROUND_KEYS = {"id", "title", "success_rate", "condition", "code", "lang", "applied_votes"}
 APPLIED_KEYS = {"fixed", "failed"}
 DEAD_END_KEYS = {"action", "why", "fail_rate"}
 VERSION_KEYS = {"version", "status", "introduced", "deprecated"}
@@ -173,6 +174,29 @@ def _choice(c: _Collector, data: Mapping[str, Any], key: str, choices: type[E], 
     return default
 
 
+def _with_ids(c: _Collector, workarounds: tuple[Workaround, ...]) -> tuple[Workaround, ...]:
+    """Check the workaround ids (present, unique) and fill any gap with the id the add-ids script would
+    write, so an entry that is not yet fixed still loads with the ids it will have."""
+    seen: dict[str, int] = {}
+    for i, w in enumerate(workarounds):
+        if not w.id:
+            continue
+        if w.id in seen:
+            c.add(f"workarounds[{i}].id", f"{quoted(w.id)} is already the id of workarounds[{seen[w.id]}]")
+        else:
+            seen[w.id] = i
+    missing = sum(1 for w in workarounds if not w.id)
+    if missing:
+        c.add(
+            "workarounds",
+            f"{missing} workaround(s) have no id (votes are stored under it): add them with "
+            f"`python scripts/add-workaround-ids.py {c.path}`",
+        )
+    own = (w.id if seen.get(w.id) == i else None for i, w in enumerate(workarounds))  # a duplicate gets a new one
+    ids = assign_ids((w.title for w in workarounds), own)
+    return tuple(replace(w, id=new) for w, new in zip(workarounds, ids, strict=True))
+
+
 def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> tuple[Entry | None, list[Problem]]:
     """Validate one YAML document. Returns the entry (None when it is unusable) and every problem found."""
     c = _Collector(path)
@@ -243,9 +267,18 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
                     c.add(f"{where}applied_votes.{key}", "must be a whole number, 0 or more")
                 else:
                     counts[key] = value
+        w_id = c.text(item, "id", where, required=False)
+        if w_id is not None and (len(w_id) > WORKAROUND_ID_MAX or not WORKAROUND_ID_RE.match(w_id)):
+            c.add(
+                f"{where}id",
+                f"{quoted(w_id)} must be a short slug: lowercase letters and digits joined by hyphens, "
+                f"at most {WORKAROUND_ID_MAX} characters",
+            )
+            w_id = None
         if w_title is None:
             return None
         return Workaround(
+            id=w_id or "",
             title=w_title,
             success_rate=rate,
             code=(code or "").rstrip("\n"),
@@ -279,7 +312,7 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
             deprecated=c.text(item, "deprecated", where, required=False),
         )
 
-    workarounds = _records(c, data, "workarounds", workaround)
+    workarounds = _with_ids(c, _records(c, data, "workarounds", workaround))
     dead_ends = _records(c, data, "dead_ends", dead_end)
     versions = _records(c, data, "versions", version)
 
@@ -372,6 +405,7 @@ def entry_to_mapping(entry: Entry) -> dict[str, Any]:
         {
             k: v
             for k, v in (
+                ("id", w.id or None),
                 ("title", w.title),
                 ("success_rate", w.success_rate),
                 ("condition", w.condition),
