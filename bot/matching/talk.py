@@ -33,7 +33,11 @@ _ADVICE = re.compile(
     r"passing|missing)|your (?:code|model|tensor|input|data|error|issue|problem|loss|gpu)|try (?:to|using|adding|"
     r"setting|calling|running|installing|upgrading|downgrading)|make sure|just (?:use|add|call|set|run|install|"
     r"pass|move|wrap|change)|have you tried|did you (?:try|call|set|install|check)|instead of|"
-    r"the (?:fix|solution|workaround) (?:is|was)|(?:you|one) can (?:check|use|set|fix))\b",
+    r"the (?:fix|solution|workaround) (?:is|was)|(?:you|one) can (?:check|use|set|fix)|"
+    r"fix(?:es|ed)? (?:for|the error|this error|error)|this (?:patch|pr|pull request|commit|change) |"
+    r"if you (?:encounter|get|see|run into|hit|have)|change (?:it )?to|replace (?:it )?with)\b"
+    # The same in Chinese, common in ML repositories' threads: "this is because", "change it to", "if you meet".
+    r"|这是因为|原因是|一般是|改成|改为|如果你遇到|如果遇到|可以通过",
     re.IGNORECASE,
 )
 # Explanation shape: a statement of how something works, not of what went wrong.
@@ -42,7 +46,8 @@ _EXPLANATION = re.compile(
     r"is caused by|it(?:'s| is) because|which means|this error (?:means|occurs|happens|is raised)|"
     r"(?:switches|means|refers to|is used (?:to|for)|is equivalent to|stands for|works by)|"
     r"in other words|for example|by default|(?:will|would|should|might|can) (?:throw|raise|give you|cause)|"
-    r"(?:throws|raises) (?:an? |the )?(?:error|exception)?|usually|typically|in general|generally)\b",
+    r"(?:throws|raises) (?:an? |the )?(?:error|exception)?|usually|typically|in general|generally|"
+    r"(?:has|have) (?:now )?been (?:replaced|renamed|removed|deprecated)|(?:occurs|is raised|appears) when)\b",
     re.IGNORECASE,
 )
 # A question about a concept or a how-to: a tutorial request, not a failure.
