@@ -30,7 +30,7 @@ async def _run(
     async with Store(path) as store:
         for m in range(replies):
             e = usable[m % len(usable)]
-            shown = tuple(range(1, min(3, len(e.workarounds)) + 1))
+            shown = tuple(w.id for w in e.workarounds[:3])
             await store.record_reply(StoredReply(10_000 + m, 1, 1, 50_000 + m, 90_000 + m, e.id, shown, 0.9, "high"))
 
         cast: set[tuple[int, int, str]] = set()  # distinct votes sent: what the database must hold
@@ -48,7 +48,7 @@ async def _run(
                 # What the store must hold: "none fixed it" replaces this person's "N fixed it" votes on
                 # the reply, and the other way round (see Store.add_vote).
                 if option == NONE_FIXED:
-                    cast.difference_update({v for v in cast if v[:2] == (message_id, user) and v[2][1:].isdigit()})
+                    cast.difference_update({v for v in cast if v[:2] == (message_id, user) and v[2].startswith("w:")})
                 elif option != WRONG_MATCH:
                     cast.discard((message_id, user, NONE_FIXED))
                 cast.add((message_id, user, option))

@@ -200,6 +200,7 @@ def reply_json(result: MatchResult) -> dict[str, Any]:
             "workarounds": [
                 {
                     "number": r.number,
+                    "id": r.workaround.id,
                     "title": r.workaround.title,
                     "fix_rate": round(r.rate.observed, 4),
                     "reports": r.rate.reports,
@@ -389,11 +390,11 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 async def _feedback_changes(database: str, dirs: list[Path]) -> tuple[Any, Any, Any]:
-    from bot.feedback.report import rate_changes
+    from bot.feedback.report import rate_changes, workaround_ids
     from bot.store import Store
 
     kb = load_knowledge(dirs)
-    async with Store(database) as store:
+    async with Store(database, workaround_ids(kb)) as store:
         feedback = await store.all_feedback()
         figures = await store.stats()
     return kb, rate_changes(kb, {k: v.tallies for k, v in feedback.items()}), figures
@@ -443,11 +444,17 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"\n{'workaround':<60} {'curated':>8} {'observed':>9} {'reports':>8}\n")
         for c in changes:
             out.write(
-                f"{c.entry_id + ' #' + str(c.number):<60} {percent(c.curated):>7}% {percent(c.observed):>8}% "
+                f"{c.entry_id + ' ' + c.workaround_id:<60} {percent(c.curated):>7}% {percent(c.observed):>8}% "
                 f"{c.reports:>8}\n"
             )
     if figures.wrong_matches:
         out.write("\nreported as wrong matches\n" + "".join(f"  {e:<55} {n}\n" for e, n in figures.wrong_matches))
+        out.write("  (votes on a reply marked a wrong match do not count toward fix rates)\n")
+    if figures.unattached_votes:
+        out.write(
+            f"\nunattached votes {figures.unattached_votes}: cast for a workaround position their entry no longer"
+            " has when votes moved to workaround ids; kept in the database, counted nowhere\n"
+        )
     return 0
 
 
@@ -648,7 +655,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     drafts.add_argument("--promote", metavar="ID", help="move this draft into the first knowledge directory")
     drafts.set_defaults(func=cmd_kb_drafts)
-
 
     tune = sub.add_parser("tune", help="fit the calibration (and optionally the scoring weights) on the corpus")
     tune.add_argument("--corpus", metavar="DIR", help="labelled JSONL cases (default: evaluation/corpus)")

@@ -16,7 +16,7 @@ ALTERNATIVES_MARGIN = 0.15
 @dataclass(frozen=True, slots=True)
 class RankedWorkaround:
     workaround: Workaround
-    number: int  # 1-based position in the entry's own list: the stable key feedback is stored under
+    number: int  # 1-based position in the entry's own list (votes are keyed by workaround.id, not this)
     rate: FixRate
 
 
@@ -35,11 +35,12 @@ def live_tally(workaround: Workaround, tally: Tally) -> Tally:
     return unapplied(tally, workaround.applied_fixed, workaround.applied_failed)
 
 
-def rank_workarounds(entry: Entry, tallies: Mapping[int, Tally] | None = None) -> tuple[RankedWorkaround, ...]:
-    """The entry's workarounds ordered by their live fix rate; ties keep the curated order."""
+def rank_workarounds(entry: Entry, tallies: Mapping[str, Tally] | None = None) -> tuple[RankedWorkaround, ...]:
+    """The entry's workarounds ordered by their live fix rate; ties keep the curated order.
+    `tallies` maps workaround ids to the votes that count for them."""
     tallies = tallies or {}
     ranked = [
-        RankedWorkaround(w, n, fix_rate(w.success_rate, entry.verification, live_tally(w, tallies.get(n, Tally()))))
+        RankedWorkaround(w, n, fix_rate(w.success_rate, entry.verification, live_tally(w, tallies.get(w.id, Tally()))))
         for n, w in enumerate(entry.workarounds, 1)
     ]
     ranked.sort(key=lambda r: (-round(r.rate.observed, 6), r.number))
@@ -49,7 +50,7 @@ def rank_workarounds(entry: Entry, tallies: Mapping[int, Tally] | None = None) -
 def build_reply(
     match: Match,
     others: tuple[Match, ...] = (),
-    tallies: Mapping[int, Tally] | None = None,
+    tallies: Mapping[str, Tally] | None = None,
     wrong_match_votes: int = 0,
 ) -> Reply:
     alternatives = tuple(m for m in others if match.score - m.score < ALTERNATIVES_MARGIN)
@@ -66,7 +67,7 @@ def build_reply(
     )
 
 
-def reply_for(result: MatchResult, tallies: Mapping[int, Tally] | None = None) -> Reply | None:
+def reply_for(result: MatchResult, tallies: Mapping[str, Tally] | None = None) -> Reply | None:
     if not result.matches:
         return None
     return build_reply(result.matches[0], result.matches[1:], tallies)

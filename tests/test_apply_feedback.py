@@ -16,9 +16,11 @@ async def test_apply_feedback_rewrites_only_the_rates(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "kb", kb_dir)
     db = tmp_path / "k.sqlite3"
     async with Store(db) as store:
-        await store.record_reply(StoredReply(1, 2, 3, 4, 5, "demo/loss-nan", (2, 1), 0.9, "high"))
+        await store.record_reply(
+            StoredReply(1, 2, 3, 4, 5, "demo/loss-nan", ("clip-gradients", "lower-learning-rate"), 0.9, "high")
+        )
         for user in range(10):
-            await store.add_vote(1, user, workaround_option(1))
+            await store.add_vote(1, user, workaround_option("lower-learning-rate"))
         await store.add_vote(1, 99, NONE_FIXED)
     before = (kb_dir / "demo/loss-nan.yaml").read_text(encoding="utf-8")
 
@@ -32,7 +34,7 @@ async def test_apply_feedback_rewrites_only_the_rates(tmp_path: Path) -> None:
         )
 
     stats = knownfix("stats")
-    assert "demo/loss-nan #1" in stats.stdout and "60%" in stats.stdout
+    assert "demo/loss-nan lower-learning-rate" in stats.stdout and "60%" in stats.stdout
     applied = knownfix("kb", "apply-feedback")
     assert applied.returncode == 0 and "1 file(s) updated" in applied.stdout
     after = (kb_dir / "demo/loss-nan.yaml").read_text(encoding="utf-8")
@@ -50,7 +52,7 @@ async def test_apply_feedback_rewrites_only_the_rates(tmp_path: Path) -> None:
     assert entry.workarounds[1].success_rate < 0.7  # one said neither did
 
     # The votes now live in the curated rates: neither the report nor a second run counts them again.
-    assert "demo/loss-nan #1" not in knownfix("stats").stdout
+    assert "demo/loss-nan lower-learning-rate" not in knownfix("stats").stdout
     again = knownfix("kb", "apply-feedback")
     assert "0 file(s) updated" in again.stdout
     assert (kb_dir / "demo/loss-nan.yaml").read_text(encoding="utf-8") == after

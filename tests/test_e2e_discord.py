@@ -179,7 +179,7 @@ async def prompted_reply(fake: FakeDiscord, source: Mapping[str, Any]) -> dict[s
     return reply
 
 
-async def stored_feedback(database: Path, entry_id: str) -> dict[int, Tally]:
+async def stored_feedback(database: Path, entry_id: str) -> dict[str, Tally]:
     async with Store(database) as store:
         return (await store.feedback(entry_id)).tallies
 
@@ -195,11 +195,13 @@ async def wait_stored(database: Path, message_id: int, entry_id: str, timeout: f
             await asyncio.sleep(0.05)
 
 
-async def wait_votes(database: Path, entry_id: str, number: int, fixed: int, timeout: float = 10.0) -> dict[int, Tally]:
+async def wait_votes(
+    database: Path, entry_id: str, workaround_id: str, fixed: int, timeout: float = 10.0
+) -> dict[str, Tally]:
     async with asyncio.timeout(timeout):
         while True:
             tallies = await stored_feedback(database, entry_id)
-            if tallies.get(number, Tally()).fixed == fixed:
+            if tallies.get(workaround_id, Tally()).fixed == fixed:
                 return tallies
             await asyncio.sleep(0.05)
 
@@ -272,14 +274,15 @@ async def test_votes_move_the_fix_rate_and_the_ranking_and_can_be_retracted(env:
     assert reply is not None
     await wait_prompts(fake, reply["id"])
     before = await stored_feedback(env.database, ENTRY)
-    shown = [r.number for r in rank_workarounds(entry, before)][: len(field_names(first))]
+    shown = [r.workaround.id for r in rank_workarounds(entry, before)][: len(field_names(first))]
     position = min(len(shown), len(NUMBER_EMOJI), len([n for n in field_names(first) if n[:1] in "12345"]))
     voted = shown[position - 1]
     # Enough "it fixed it" votes for the workaround shown last to rank first.
     votes = next(
         k
         for k in range(1, 60)
-        if rank_workarounds(entry, {**before, voted: Tally(before.get(voted, Tally()).fixed + k, 0)})[0].number == voted
+        if rank_workarounds(entry, {**before, voted: Tally(before.get(voted, Tally()).fixed + k, 0)})[0].workaround.id
+        == voted
     )
     voters = [fake.user(f"voter{i}") for i in range(votes)]
     for voter in voters:
@@ -287,16 +290,48 @@ async def test_votes_move_the_fix_rate_and_the_ranking_and_can_be_retracted(env:
     await fake.add_reaction(reply, "🎉", voters[0])  # not a vote: ignored
     tallies = await wait_votes(env.database, ENTRY, voted, before.get(voted, Tally()).fixed + votes)
     ranked = rank_workarounds(entry, tallies)
-    assert ranked[0].number == voted and ranked[0].rate.observed > ranked[0].rate.curated
+    assert ranked[0].workaround.id == voted and ranked[0].rate.observed > ranked[0].rate.curated
 
     second = await fake.wait_for_reply(await fake.post_message(fake.help_channel, pasted(), asker))
     top = field_names(second)[0]
-    assert top.startswith(NUMBER_EMOJI[0]) and entry.workarounds[voted - 1].title[:40] in top
-    assert f"{tallies[voted].reports} reports" in top
+    title = next(w.title for w in entry.workarounds if w.id == voted)
+    assert top.startswith(NUMBER_EMOJI[0]) and title[:40] in top
+    assert f"observed: 100% of {tallies[voted].reports} reports" in top
 
     await fake.remove_reaction(reply, NUMBER_EMOJI[position - 1], voters[0])
     await fake.remove_reaction(reply, NUMBER_EMOJI[0], voters[1])  # never added: nothing to retract
     await wait_votes(env.database, ENTRY, voted, tallies[voted].fixed - 1)
+
+
+async def test_a_wrong_match_mark_keeps_the_replys_votes_out_of_later_rates(env: Env) -> None:
+    fake = env.fake
+    asker, doubter = fake.user("wendy"), fake.user("xavier")
+    voters = [fake.user(f"wrong-voter{i}") for i in range(3)]
+    first = await fake.wait_for_reply(await fake.post_message(fake.help_channel, pasted(DEVICE_TRACEBACK), asker))
+    reply = first.message
+    assert reply is not None
+    await wait_prompts(fake, reply["id"])
+    entry_id = first.embeds[0]["footer"]["text"].split(" ·")[0]
+    voted = (await wait_stored(env.database, int(reply["id"]), entry_id)).shown_workarounds[0]
+    assert not (await stored_feedback(env.database, entry_id)), "another test voted on this entry"
+    for voter in voters:
+        await fake.add_reaction(reply, NUMBER_EMOJI[0], voter)
+    await wait_votes(env.database, entry_id, voted, len(voters))
+    counted = await fake.wait_for_reply(await fake.post_message(fake.help_channel, pasted(DEVICE_TRACEBACK), asker))
+    assert f"observed: 100% of {len(voters)} reports" in field_names(counted)[0]  # the votes count, for now
+
+    await fake.add_reaction(reply, "🤷", doubter)  # this reply answered the wrong question
+    async with asyncio.timeout(10):
+        while True:
+            async with Store(env.database) as store:
+                feedback = await store.feedback(entry_id)
+            if feedback.wrong_match:
+                break
+            await asyncio.sleep(0.05)
+    assert feedback.tallies == {} and feedback.excluded == len(voters)  # kept in the database, not counted
+    later = await fake.wait_for_reply(await fake.post_message(fake.help_channel, pasted(DEVICE_TRACEBACK), asker))
+    workarounds = [n for n in field_names(later) if n[:1] in "12345"]
+    assert workarounds and all("(curated estimate)" in n and "reports" not in n for n in workarounds)
 
 
 async def test_trash_reaction_from_the_asker_deletes_the_reply(env: Env) -> None:

@@ -43,7 +43,9 @@ def monster(base: Entry) -> Entry:
         title="RuntimeError: " + "very long message " * 60,
         root_cause="because " * 1500,
         workarounds=tuple(
-            Workaround(f"Workaround {i} " + "with a long title " * 20, 0.5 + i / 100, code, "when " * 200, "python")
+            Workaround(
+                f"Workaround {i} " + "with a long title " * 20, 0.5 + i / 100, code, "when " * 200, "python", id=f"w{i}"
+            )
             for i in range(12)
         ),
         dead_ends=tuple(DeadEnd("try " * 100, "fails " * 200, 0.9) for _ in range(20)),
@@ -80,11 +82,11 @@ def test_long_ids_and_many_alternatives_still_fit(demo_engine: Engine) -> None:
 
 def test_small_entry_needs_no_attachment_and_shows_rates_in_live_order(demo_engine: Engine) -> None:
     entry = demo_engine.kb.by_id["demo/loss-nan"]  # curated: #1 0.6, #2 0.7
-    reply = build_reply(Match(entry, 0.9, Confidence.HIGH, "symptom"), tallies={1: Tally(fixed=20)})
+    reply = build_reply(Match(entry, 0.9, Confidence.HIGH, "symptom"), tallies={"lower-learning-rate": Tally(fixed=20)})
     rendered = render_embed(reply, "full")
     assert rendered.overflow is None
-    assert rendered.shown == (1, 2)  # twenty reports of #1 working lift it above #2
-    assert "20 reports" in rendered.embed.fields[0].name
+    assert rendered.shown == ("lower-learning-rate", "clip-gradients")  # twenty reports lift it above #2
+    assert "observed: 100% of 20 reports" in rendered.embed.fields[0].name
 
 
 def test_code_blocks_are_trimmed_at_line_boundaries_and_closed() -> None:

@@ -26,8 +26,10 @@ from bot.store.schema import SCHEMA_VERSION
 
 from .conftest import REPO
 
+LOWER, CLIP = "lower-learning-rate", "clip-gradients"  # demo/loss-nan's workarounds, in file order
 
-def reply(message_id: int = 100, entry: str = "demo/loss-nan", shown: tuple[int, ...] = (2, 1)) -> StoredReply:
+
+def reply(message_id: int = 100, entry: str = "demo/loss-nan", shown: tuple[str, ...] = (CLIP, LOWER)) -> StoredReply:
     return StoredReply(message_id, 10, 1, message_id + 1, 7, entry, shown, 0.9, "high")
 
 
@@ -46,19 +48,17 @@ async def test_a_database_from_a_newer_knownfix_is_refused(tmp_path: Path) -> No
             pass
 
 
-async def test_votes_become_tallies_per_workaround_number(tmp_path: Path) -> None:
+async def test_votes_become_tallies_per_workaround_id(tmp_path: Path) -> None:
     async with Store(tmp_path / "k.sqlite3") as store:
         await store.record_reply(reply())
-        assert await store.add_vote(100, 1, workaround_option(2))
-        assert not await store.add_vote(100, 1, workaround_option(2))  # one vote per user per option
-        assert await store.add_vote(100, 2, workaround_option(2))
+        assert await store.add_vote(100, 1, workaround_option(CLIP))
+        assert not await store.add_vote(100, 1, workaround_option(CLIP))  # one vote per user per option
+        assert await store.add_vote(100, 2, workaround_option(CLIP))
         assert await store.add_vote(100, 3, NONE_FIXED)
-        assert await store.add_vote(100, 4, WRONG_MATCH)
         feedback = await store.feedback("demo/loss-nan")
-        assert feedback.tallies == {2: Tally(fixed=2, failed=1), 1: Tally(fixed=0, failed=1)}
-        assert feedback.wrong_match == 1
-        assert await store.remove_vote(100, 2, workaround_option(2))
-        assert (await store.feedback("demo/loss-nan")).tallies[2] == Tally(fixed=1, failed=1)
+        assert feedback.tallies == {CLIP: Tally(fixed=2, failed=1), LOWER: Tally(fixed=0, failed=1)}
+        assert await store.remove_vote(100, 2, workaround_option(CLIP))
+        assert (await store.feedback("demo/loss-nan")).tallies[CLIP] == Tally(fixed=1, failed=1)
 
 
 async def test_votes_on_unknown_or_deleted_replies_are_ignored(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ async def test_votes_on_unknown_or_deleted_replies_are_ignored(tmp_path: Path) -
 async def test_an_edit_that_changes_the_entry_drops_the_old_votes(tmp_path: Path) -> None:
     async with Store(tmp_path / "k.sqlite3") as store:
         await store.record_reply(reply())
-        await store.add_vote(100, 1, workaround_option(1))
+        await store.add_vote(100, 1, workaround_option(LOWER))
         await store.record_reply(reply())  # same entry: votes stay
         assert await store.vote_count() == 1
         await store.record_reply(reply(entry="demo/shape-mismatch"))
@@ -135,10 +135,10 @@ async def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path: Pat
     )
     db.commit()
     db.close()
-    async with Store(path) as store:
+    async with Store(path, {"demo/x": ("only-one",)}) as store:
         assert await store.schema_version() == SCHEMA_VERSION
         stored = await store.reply(5)
-        assert stored is not None and stored.entry_id == "demo/x"
+        assert stored is not None and stored.entry_id == "demo/x" and stored.shown_workarounds == ("only-one",)
 
 
 async def test_a_message_may_be_answered_again_after_an_edit_removed_the_reply(tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ async def test_a_message_may_be_answered_again_after_an_edit_removed_the_reply(t
         await store.record_reply(reply(100))  # answers message 101
         await store.mark_deleted(100, REMOVED_BY_EDIT)
         assert not await store.removed_by_people(101)
-        await store.record_reply(StoredReply(200, 10, 1, 101, 7, "demo/loss-nan", (1,), 0.9, "high"))
+        await store.record_reply(StoredReply(200, 10, 1, 101, 7, "demo/loss-nan", (LOWER,), 0.9, "high"))
         live = await store.reply_to(101)
         assert live is not None and live.message_id == 200
         await store.mark_deleted(200, REMOVED_BY_PEOPLE)
@@ -158,14 +158,14 @@ async def test_a_message_may_be_answered_again_after_an_edit_removed_the_reply(t
 async def test_fixed_and_none_fixed_from_one_person_replace_each_other(tmp_path: Path) -> None:
     async with Store(tmp_path / "k.sqlite3") as store:
         await store.record_reply(reply())  # shows workarounds 2 then 1
-        assert await store.add_vote(100, 1, workaround_option(2))
-        assert await store.add_vote(100, 1, workaround_option(1))  # two workarounds may both have helped
+        assert await store.add_vote(100, 1, workaround_option(CLIP))
+        assert await store.add_vote(100, 1, workaround_option(LOWER))  # two workarounds may both have helped
         assert await store.add_vote(100, 1, NONE_FIXED)  # ... until the same person says none did
-        assert (await store.feedback("demo/loss-nan")).tallies == {2: Tally(0, 1), 1: Tally(0, 1)}
-        assert await store.add_vote(100, 1, workaround_option(2))
+        assert (await store.feedback("demo/loss-nan")).tallies == {CLIP: Tally(0, 1), LOWER: Tally(0, 1)}
+        assert await store.add_vote(100, 1, workaround_option(CLIP))
         assert await store.add_vote(100, 1, WRONG_MATCH)  # a different question: kept alongside
         feedback = await store.feedback("demo/loss-nan")
-        assert feedback.tallies == {2: Tally(1, 0)} and feedback.wrong_match == 1
+        assert feedback.wrong_match == 1 and feedback.excluded == 1  # stored, but not counted (see below)
         assert await store.add_vote(100, 1, NONE_FIXED)
         assert (await store.feedback("demo/loss-nan")).wrong_match == 1  # "none fixed" leaves 🤷 alone
 

@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.chat.answer import NO_MENTIONS, Answer, answer_from
 from bot.chat.errors import ReportingTree
 from bot.engine import Engine
+from bot.feedback.report import workaround_ids
 from bot.gaps import unanswered_gap
 from bot.matching.matcher import MatchResult
 from bot.settings import Settings
@@ -69,10 +70,12 @@ class KnownfixBot(commands.Bot):
         self._matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knownfix-match")
 
     async def setup_hook(self) -> None:
-        await self.store.open()
-        await self.store.ensure_writable()  # a read-only database fails now, not at the first vote
         self.engine = await asyncio.to_thread(Engine.load, self.settings.knowledge, self.settings.thresholds)
         log.info("knowledge: %d entries, %d problems", len(self.engine.kb), len(self.engine.kb.problems))
+        # The knowledge first: an old database's position-keyed votes are moved to workaround ids by it.
+        self.store.workaround_ids = workaround_ids(self.engine.kb)
+        await self.store.open()
+        await self.store.ensure_writable()  # a read-only database fails now, not at the first vote
         self.watched |= await self.store.watched_channels()
         self.http_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
         for extension in EXTENSIONS:

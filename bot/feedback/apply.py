@@ -1,6 +1,7 @@
 """`knownfix kb apply-feedback`: write observed fix rates back into the entry files for curators to review.
 
-Only each voted workaround's `success_rate` and `applied_votes` change, edited in place at their exact
+Workarounds are found by their `id`, the key votes are stored under, never by position. Only each voted
+workaround's `success_rate` and `applied_votes` change, edited in place at their exact
 position in the file (found through YAML's node marks), so the diff a curator reviews shows the rates and
 the votes behind them, and nothing else. `applied_votes` keeps a later run, and the bot, from counting
 the same votes twice.
@@ -47,18 +48,24 @@ def _edits_for(workaround: yaml.Node, rate: float, total: Tally) -> list[tuple[i
     return edits
 
 
-def apply_rates(path: Path, changes: dict[int, tuple[float, Tally]]) -> bool:
-    """Set workaround N's success_rate and applied_votes from changes[N]; True when the file changed."""
+def _workaround_id(node: yaml.Node) -> str | None:
+    item = _mapping_item(node, "id")
+    return str(item[1].value).strip() if item is not None and isinstance(item[1], yaml.ScalarNode) else None
+
+
+def apply_rates(path: Path, changes: dict[str, tuple[float, Tally]]) -> bool:
+    """Set the success_rate and applied_votes of the workaround with id X from changes[X]; True when the
+    file changed. A workaround without an id in the file is left alone (`kb lint` reports it)."""
     text = path.read_text(encoding="utf-8")
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     item = _mapping_item(root, "workarounds") if root is not None else None
     if item is None or not isinstance(item[1], yaml.SequenceNode):
         return False
-    workarounds = item[1].value
     edits: list[tuple[int, int, str]] = []
-    for number, (rate, total) in changes.items():
-        if 1 <= number <= len(workarounds):
-            edits += _edits_for(workarounds[number - 1], rate, total)
+    for workaround in item[1].value:
+        change = changes.get(_workaround_id(workaround) or "")
+        if change is not None:
+            edits += _edits_for(workaround, *change)
     for start, end, value in sorted(edits, reverse=True):  # from the end, so earlier offsets stay valid
         text = text[:start] + value + text[end:]
     if not edits:
@@ -70,9 +77,9 @@ def apply_rates(path: Path, changes: dict[int, tuple[float, Tally]]) -> bool:
 def apply_feedback(changes: Iterable[RateChange], paths: dict[str, Path]) -> list[Path]:
     """Fold the votes behind each change into its entry file: the observed rate becomes the curated one,
     and `applied_votes` records how many votes it already includes, so they are not counted again."""
-    by_entry: dict[str, dict[int, tuple[float, Tally]]] = {}
+    by_entry: dict[str, dict[str, tuple[float, Tally]]] = {}
     for change in changes:
-        by_entry.setdefault(change.entry_id, {})[change.number] = (change.observed, change.total)
+        by_entry.setdefault(change.entry_id, {})[change.workaround_id] = (change.observed, change.total)
     written = []
     for entry_id, rates in sorted(by_entry.items()):
         path = paths.get(entry_id)

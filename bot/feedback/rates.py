@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.knowledge.markdown import percent
 from bot.knowledge.model import Verification
 
 PRIOR_WEIGHT = {
@@ -34,8 +35,14 @@ class Tally:
 @dataclass(frozen=True, slots=True)
 class FixRate:
     curated: float
-    observed: float  # the posterior estimate shown to people
-    reports: int
+    observed: float  # the posterior estimate the workarounds are ranked by
+    reports: int  # votes that count (not yet folded into the curated rate)
+    fixed: int = 0  # of those, the ones that said it worked
+
+    @property
+    def share_fixed(self) -> float:
+        """What the reports alone say: the fraction of them that said it worked (0 with no reports)."""
+        return self.fixed / self.reports if self.reports else 0.0
 
 
 def unapplied(tally: Tally, applied_fixed: int, applied_failed: int) -> Tally:
@@ -46,4 +53,12 @@ def unapplied(tally: Tally, applied_fixed: int, applied_failed: int) -> Tally:
 def fix_rate(curated: float, verification: Verification, tally: Tally) -> FixRate:
     weight = PRIOR_WEIGHT[verification]
     posterior = (curated * weight + tally.fixed) / (weight + tally.reports)
-    return FixRate(curated=curated, observed=posterior, reports=tally.reports)
+    return FixRate(curated=curated, observed=posterior, reports=tally.reports, fixed=tally.fixed)
+
+
+def rate_basis(rate: FixRate) -> str:
+    """Where a shown rate comes from, in plain words: the curated estimate alone, or what N reports said."""
+    if not rate.reports:
+        return "curated estimate"
+    reports = f"{rate.reports} report{'s' if rate.reports != 1 else ''}"
+    return f"observed: {rate.share_fixed:.0%} of {reports}, curated {percent(rate.curated)}%"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.feedback.rates import rate_basis
 from bot.knowledge.markdown import percent
 from bot.matching.matcher import Confidence
 from bot.reply import RankedWorkaround, Reply
@@ -41,7 +42,7 @@ BADGES = {"reproduced": "✅ reproduced", "expert": "🎓 expert-checked", "comm
 @dataclass(frozen=True)
 class RenderedReply:
     embed: discord.Embed
-    shown: tuple[int, ...]  # workaround numbers in the order shown: position N is reaction N
+    shown: tuple[str, ...]  # workaround ids in the order shown: position N is reaction N
     overflow: str | None  # the full reply as Markdown when something had to be trimmed
 
 
@@ -77,11 +78,10 @@ def code_block(code: str, lang: str | None, budget: int) -> tuple[str, bool]:
 
 
 def _workaround_field(position: int, r: RankedWorkaround) -> tuple[str, str, bool]:
-    reports = f" · {r.rate.reports} report{'s' if r.rate.reports != 1 else ''}" if r.rate.reports else ""
-    name = clip(
-        f"{NUMBER_EMOJI[position - 1]} {r.workaround.title} — fixes {percent(r.rate.observed)}%{reports}",
-        FIELD_NAME_MAX,
-    )
+    # The rate and what it rests on always fit: a long title is clipped to leave room for them.
+    rate = f"fixes {percent(r.rate.observed)}% ({rate_basis(r.rate)})"
+    title = clip(r.workaround.title, FIELD_NAME_MAX - len(rate) - len(" — ") - len(NUMBER_EMOJI[0]) - 1)
+    name = clip(f"{NUMBER_EMOJI[position - 1]} {title} — {rate}", FIELD_NAME_MAX)
     parts: list[str] = []
     if r.workaround.condition:
         parts.append(clip(f"*When:* {r.workaround.condition}", 250))
@@ -109,14 +109,14 @@ def render_embed(reply: Reply, full_markdown: str | None = None) -> RenderedRepl
         description=clip(description, DESCRIPTION_BUDGET),
         colour=COLOURS[reply.confidence],
     )
-    shown: list[int] = []
+    shown: list[str] = []
     for position, ranked in enumerate(reply.workarounds[:MAX_WORKAROUNDS_SHOWN], 1):
         name, value, cut = _workaround_field(position, ranked)
         if _embed_size(embed) + len(name) + len(value) > EMBED_TOTAL_MAX - 900:
             trimmed = True
             break
         embed.add_field(name=name, value=value, inline=False)
-        shown.append(ranked.number)
+        shown.append(ranked.workaround.id)
         trimmed = trimmed or cut
     trimmed = trimmed or len(reply.workarounds) > len(shown)
 

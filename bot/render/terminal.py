@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from bot.feedback.rates import rate_basis
 from bot.knowledge.markdown import percent
 from bot.reply import Reply
 
@@ -27,8 +28,8 @@ def render_reply(reply: Reply) -> str:
     if reply.workarounds:
         out += ["", "Workarounds (ranked by fix rate)"]
         for rank, r in enumerate(reply.workarounds, 1):
-            reports = f", {r.rate.reports} reports" if r.rate.reports else ""
-            out.append(f"  {rank}. {r.workaround.title}  — fixes {percent(r.rate.observed)}%{reports}")
+            basis = rate_basis(r.rate)
+            out.append(f"  {rank}. {r.workaround.title}  — fixes {percent(r.rate.observed)}% ({basis})")
             if r.workaround.condition:
                 out.append(_wrap(f"when: {r.workaround.condition}", "     "))
             if r.workaround.code:

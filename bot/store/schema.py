@@ -6,6 +6,11 @@ the version bump, so a crash leaves the database at one version or the next, nev
 
 from __future__ import annotations
 
+# Not SQL: the store rewrites 'w<N>' votes as 'w:<id>' and shown positions as ids, reading each entry's
+# workaround ids from the knowledge files at migration time (Store.migrate). A vote whose position no
+# longer exists in its entry is kept as it was, unattached: counted nowhere, reported by `knownfix stats`.
+WORKAROUND_IDS_MIGRATION = "-- data migration: votes keyed by workaround id"
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: replies the bot made, votes on them, watched channels.
     """
@@ -64,6 +69,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX gaps_by_count ON gaps (scheme, count DESC, last_seen DESC);
     """,
+    # 4: votes and shown workarounds keyed by the workaround's id, not its position (see above).
+    WORKAROUND_IDS_MIGRATION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,6 +12,7 @@ import logging
 import os
 import sqlite3
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ import aiosqlite
 
 from bot.feedback.rates import Tally
 from bot.gaps import Fingerprint, Gap
-from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+from bot.store.schema import MIGRATIONS, SCHEMA_VERSION, WORKAROUND_IDS_MIGRATION
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,24 @@ REMOVED_BY_PEOPLE = "people"  # the asker or a moderator deleted the reply
 REMOVED_BY_EDIT = "edit"  # the message was edited and no longer matches
 REMOVED_GONE = "gone"  # the reply message disappeared some other way
 WRONG_MATCH = "wrong"
+# The rule for honest fix rates: once this many people mark a reply 🤷 "wrong match", none of the votes on
+# that reply count toward the entry's fix rates (they stay stored, and count again if the marks are taken
+# back). The reply may have answered a different error, so its "fixed"/"none fixed" votes describe that
+# error, not this entry's workarounds. One mark is enough: leaving votes out can only fall back to the
+# curated estimate, never inflate a rate, so a mistaken or spiteful mark costs little.
+WRONG_MATCH_EXCLUDES_AT = 1
+WORKAROUND_PREFIX = "w:"  # 'w:<workaround id>': that workaround fixed it
+# Votes from before schema 4 were 'w<N>', a position; the ones the migration could not attach stay so.
+UNATTACHED_GLOB = "w[0-9]*"
 # Fingerprints kept at most: past this the least seen, longest quiet ones go, so a flood of distinct
 # made-up errors cannot grow the database without bound while the frequent gaps stay.
 MAX_GAPS = 5000
 
 
-def workaround_option(number: int) -> str:
-    """The vote option for 'workaround number N of the entry fixed it' (its number, not where it was shown)."""
-    return f"w{number}"
+def workaround_option(workaround_id: str) -> str:
+    """The vote option for 'this workaround fixed it', keyed by the workaround's id: reordering an entry's
+    workarounds does not move their votes."""
+    return f"{WORKAROUND_PREFIX}{workaround_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +60,16 @@ class StoredReply:
     source_message_id: int | None
     asker_id: int | None
     entry_id: str
-    shown_workarounds: tuple[int, ...]
+    shown_workarounds: tuple[str, ...]  # workaround ids in the order shown ("" for an unattached old position)
     score: float
     confidence: str
 
 
 @dataclass(frozen=True, slots=True)
 class EntryFeedback:
-    tallies: dict[int, Tally]  # workaround number -> votes
+    tallies: dict[str, Tally]  # workaround id -> the votes that count toward its fix rate
     wrong_match: int
+    excluded: int = 0  # votes left out because their reply was marked a wrong match (still stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,7 @@ class StoreStats:
     watched_channels: int
     top_entries: tuple[tuple[str, int], ...]
     wrong_matches: tuple[tuple[str, int], ...]
+    unattached_votes: int = 0  # old position-keyed votes whose position no longer exists (see schema 4)
 
 
 class SchemaTooNewError(RuntimeError):
@@ -75,6 +88,10 @@ class SchemaTooNewError(RuntimeError):
 
 class StoreError(RuntimeError):
     """The database cannot be used (read-only, unreadable, full); the message names its path."""
+
+
+class NeedsKnowledgeError(StoreError):
+    """The database holds votes keyed by position; moving them to workaround ids needs the entry files."""
 
 
 class StoreUnavailableError(StoreError):
@@ -103,8 +120,11 @@ def _now() -> str:
 
 
 class Store:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, workaround_ids: Mapping[str, Sequence[str]] | None = None) -> None:
         self.path = str(path)
+        # entry id -> its workaround ids in file order: what a position-keyed vote from before schema 4
+        # means now. Needed only to migrate such a database (see _attach_workaround_ids).
+        self.workaround_ids = workaround_ids
         self._db: aiosqlite.Connection | None = None
         # One connection serves every task; its transactions must not interleave.
         self._write_lock = asyncio.Lock()
@@ -204,6 +224,8 @@ class Store:
         for version in range(current + 1, SCHEMA_VERSION + 1):
             await self.db.execute("BEGIN IMMEDIATE")
             try:
+                if MIGRATIONS[version - 1] == WORKAROUND_IDS_MIGRATION:
+                    await self._attach_workaround_ids()
                 for statement in MIGRATIONS[version - 1].split(";"):
                     if statement.strip():
                         await self.db.execute(statement)
@@ -213,6 +235,49 @@ class Store:
                 await self.db.execute("ROLLBACK")
                 raise
             log.info("store %s migrated to schema version %d", self.path, version)
+
+    async def _attach_workaround_ids(self) -> None:
+        """Schema 4: rewrite position-keyed votes ('w<N>') and shown positions as workaround ids, by the
+        entry files as they are now. A position the entry no longer has keeps its old form, unattached:
+        never dropped, counted nowhere, reported here and by `knownfix stats`."""
+        async with self.db.execute("SELECT message_id, entry_id, shown_workarounds FROM replies") as cur:
+            replies = [(int(r[0]), str(r[1]), json.loads(str(r[2]))) async for r in cur]
+        if not replies:
+            return
+        if self.workaround_ids is None:
+            raise NeedsKnowledgeError(
+                f"database {self.path} stores votes by workaround position; open it with the knowledge base "
+                "(start the bot, or run `knownfix stats`) to move them to workaround ids"
+            )
+        ids = self.workaround_ids
+        unattached: Counter[str] = Counter()
+        for message_id, entry_id, shown in replies:
+            known = ids.get(entry_id, ())
+            attached = [known[n - 1] if isinstance(n, int) and 1 <= n <= len(known) else n for n in shown]
+            await self.db.execute(
+                "UPDATE replies SET shown_workarounds = ? WHERE message_id = ?", (json.dumps(attached), message_id)
+            )
+            async with self.db.execute(
+                "SELECT user_id, option FROM votes WHERE reply_message_id = ? AND option GLOB ?",
+                (message_id, UNATTACHED_GLOB),
+            ) as cur:
+                votes = [(int(r[0]), str(r[1])) async for r in cur]
+            for user_id, option in votes:
+                number = int(option[1:])
+                if not 1 <= number <= len(known):
+                    unattached[f"{entry_id} #{number}"] += 1
+                    continue
+                await self.db.execute(
+                    "UPDATE votes SET option = ? WHERE reply_message_id = ? AND user_id = ? AND option = ?",
+                    (workaround_option(known[number - 1]), message_id, user_id, option),
+                )
+        if unattached:
+            log.warning(
+                "store %s: %d vote(s) name a workaround position their entry no longer has; kept unattached: %s",
+                self.path,
+                sum(unattached.values()),
+                ", ".join(f"{where} ({n})" for where, n in sorted(unattached.items())),
+            )
 
     async def _write(self, sql: str, params: tuple[object, ...], *more: tuple[str, tuple[object, ...]]) -> int:
         """Statements in one transaction; returns the number of rows the first one changed."""
@@ -278,7 +343,8 @@ class Store:
             source_message_id=None if row[3] is None else int(row[3]),
             asker_id=None if row[4] is None else int(row[4]),
             entry_id=str(row[5]),
-            shown_workarounds=tuple(json.loads(str(row[6]))),
+            # An int is an old position the schema 4 migration could not attach: shown, but not votable.
+            shown_workarounds=tuple(w if isinstance(w, str) else "" for w in json.loads(str(row[6]))),
             score=float(row[7]),
             confidence=str(row[8]),
         )
@@ -323,7 +389,7 @@ class Store:
 
         "Workaround N fixed it" and "none of these fixed it" contradict each other: the newer one replaces
         the older, so one person's report never counts both for and against a workaround."""
-        contradicted = ("w[0-9]*", "") if option == NONE_FIXED else (NONE_FIXED, NONE_FIXED)
+        contradicted = (f"{WORKAROUND_PREFIX}*", "") if option == NONE_FIXED else (NONE_FIXED, NONE_FIXED)
         if option == WRONG_MATCH:
             contradicted = ("", "")
         changed = await self._write(
@@ -356,27 +422,30 @@ class Store:
     async def feedback(self, entry_id: str) -> EntryFeedback:
         """Votes on every reply that showed this entry, turned into per-workaround tallies.
 
-        'Workaround N fixed it' counts for workaround N; 'none of these fixed it' counts against every
-        workaround that reply showed.
+        'Workaround X fixed it' counts for workaround X; 'none of these fixed it' counts against every
+        workaround that reply showed. Votes on a reply marked a wrong match (WRONG_MATCH_EXCLUDES_AT) count
+        for nothing, and neither do unattached old votes.
         """
-        fixed: Counter[int] = Counter()
-        failed: Counter[int] = Counter()
-        wrong = 0
+        fixed: Counter[str] = Counter()
+        failed: Counter[str] = Counter()
+        wrong = excluded = 0
         async with self.db.execute(
-            "SELECT r.shown_workarounds, v.option FROM votes v JOIN replies r ON r.message_id = v.reply_message_id"
-            " WHERE r.entry_id = ?",
-            (entry_id,),
+            "SELECT r.shown_workarounds, v.option, (SELECT COUNT(*) FROM votes w"
+            "  WHERE w.reply_message_id = r.message_id AND w.option = ?)"
+            " FROM votes v JOIN replies r ON r.message_id = v.reply_message_id WHERE r.entry_id = ?",
+            (WRONG_MATCH, entry_id),
         ) as cur:
-            async for shown_json, option in cur:
-                shown = json.loads(shown_json)
+            async for shown_json, option, wrong_marks in cur:
                 if option == WRONG_MATCH:
                     wrong += 1
+                elif wrong_marks >= WRONG_MATCH_EXCLUDES_AT:
+                    excluded += 1
                 elif option == NONE_FIXED:
-                    failed.update(shown)
-                elif option.startswith("w") and option[1:].isdigit():
-                    fixed[int(option[1:])] += 1
-        numbers = set(fixed) | set(failed)
-        return EntryFeedback({n: Tally(fixed[n], failed[n]) for n in numbers}, wrong)
+                    failed.update(w for w in json.loads(shown_json) if isinstance(w, str))
+                elif option.startswith(WORKAROUND_PREFIX):
+                    fixed[option[len(WORKAROUND_PREFIX) :]] += 1
+        ids = set(fixed) | set(failed)
+        return EntryFeedback({w: Tally(fixed[w], failed[w]) for w in ids}, wrong, excluded)
 
     async def all_feedback(self) -> dict[str, EntryFeedback]:
         async with self.db.execute("SELECT DISTINCT entry_id FROM replies") as cur:
@@ -445,4 +514,5 @@ class Store:
             watched_channels=await self._scalar("SELECT COUNT(*) FROM watched_channels"),
             top_entries=top_entries,
             wrong_matches=wrong,
+            unattached_votes=await self._scalar(f"SELECT COUNT(*) FROM votes WHERE option GLOB '{UNATTACHED_GLOB}'"),
         )

@@ -46,7 +46,7 @@ class Admin(commands.Cog):
             )
         if changes:
             lines = [
-                f"`{c.entry_id}` #{c.number}: curated {percent(c.curated)}% → observed {percent(c.observed)}% "
+                f"`{c.entry_id}` `{c.workaround_id}`: curated {percent(c.curated)}% → observed {percent(c.observed)}% "
                 f"({c.reports} reports)"
                 for c in changes[:5]
             ]

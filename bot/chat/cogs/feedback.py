@@ -34,9 +34,8 @@ def vote_option(emoji: str, reply: StoredReply) -> str | None:
     emoji = plain(emoji)
     if emoji in _NUMBERS:
         position = _NUMBERS.index(emoji) + 1
-        if position <= len(reply.shown_workarounds):
-            return workaround_option(reply.shown_workarounds[position - 1])
-        return None
+        shown = reply.shown_workarounds[position - 1] if position <= len(reply.shown_workarounds) else ""
+        return workaround_option(shown) if shown else None  # "": an old position no workaround has now
     if emoji == plain(NONE_FIXED_EMOJI):
         return NONE_FIXED
     if emoji in _WRONG:
