@@ -46,6 +46,23 @@ WORDINGS = [
     ('OSError: [WinError 1455] 页面文件太小，无法完成操作。 Error loading "F:\\anaconda3\\envs\\pytorch\\lib\\'
      'site-packages\\torch\\lib\\caffe2_detectron_ops_gpu.dll" or one of its dependencies.',
      "pytorch/windows-paging-file-too-small"),
+    ("pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', port=443): "
+     "Read timed out.", "pip/read-timeout"),
+    ("    raise ReadTimeoutError(self._pool, None, \"Read timed out.\")\n"
+     "pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', "
+     "port=443): Read timed out.", "pip/read-timeout"),
+    ("error: incomplete-download\n\n× Download failed because not enough bytes were received (0 bytes/10.0 MB)",
+     "pip/read-timeout"),
+    ("INFO: pip is looking at multiple versions of zipp to determine which version is compatible with other "
+     "requirements. This could take a while.", "pip/resolver-backtracking"),
+    ("pip._vendor.resolvelib.resolvers.ResolutionTooDeep: 200000", "pip/resolver-backtracking"),
+    ("CondaHTTPError: HTTP 000 CONNECTION FAILED for url <https://repo.anaconda.com/pkgs/main/linux-64/"
+     "current_repodata.json>\nElapsed: -\n\nAn HTTP error occurred when trying to retrieve this URL.",
+     "conda/http-000-connection-failed"),
+    ("ModuleNotFoundError: No module named 'pkg_resources'", "python/pkg-resources-missing"),
+    ("ModuleNotFoundError: No module named 'distutils'", "python/distutils-removed"),
+    ("from distutils.version import LooseVersion\nModuleNotFoundError: No module named 'distutils'",
+     "python/distutils-removed"),
 ]
 
 
