@@ -33,6 +33,8 @@ WORDINGS = [
     ("ValueError: could not convert string '1,5' to float64 at row 0, column 2.",
      "python/could-not-convert-string-to-float"),
     ("AttributeError: module 'collections' has no attribute 'MutableMapping'", "python/collections-abc-removed"),
+    ("ImportError: cannot import name 'Mapping' from 'collections' (/usr/lib/python3.10/collections/__init__.py)",
+     "python/collections-abc-removed"),
     ("TypeError: Object of type float32 is not JSON serializable", "python/json-not-serializable"),
     ("ValueError: x and y must have same first dimension, but have shapes (1000,) and (1, 1000)",
      "matplotlib/x-y-shape-mismatch"),
