@@ -15,6 +15,8 @@ from bot.knowledge.patterns import compile_pattern
 WORDINGS = [
     ("AttributeError: module 'PIL.Image' has no attribute 'ANTIALIAS'", "pillow/antialias-removed"),
     ("AttributeError: module 'PIL.Image' has no attribute 'LINEAR'", "pillow/antialias-removed"),
+    ("AttributeError: 'FreeTypeFont' object has no attribute 'getsize'", "pillow/textsize-getsize-removed"),
+    ("AttributeError: 'ImageDraw' object has no attribute 'textsize'", "pillow/textsize-getsize-removed"),
     ("from torch._six import inf\nModuleNotFoundError: No module named 'torch._six'", "pytorch/torch-six-removed"),
     ("ModuleNotFoundError: No module named 'torch._six'", "pytorch/torch-six-removed"),
     ("  from torch._six import container_abcs\n  ImportError: cannot import name 'container_abcs' from 'torch._six' "
