@@ -23,7 +23,7 @@ from bot.knowledge.markdown import MarkdownError, parse_markdown, render_markdow
 from bot.knowledge.model import Entry
 from bot.knowledge.validate import entry_from_mapping
 from bot.matching.extract import HEAD_CHARS, MAX_CHARS
-from bot.matching.matcher import MatchResult, Thresholds
+from bot.matching.matcher import DECISION_MODES, PASSIVE_LEVELS, MatchResult, Thresholds
 from bot.render.terminal import NO_MATCH, render_reply
 from bot.reply import reply_for
 
@@ -152,7 +152,10 @@ def _read_input(source: str | None) -> str:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    thresholds = Thresholds(calibrated=True) if getattr(args, "calibrated", False) else None
+    thresholds = Thresholds(
+        decisions=getattr(args, "decisions", None) or Thresholds.decisions,
+        passive_level=getattr(args, "passive_level", None) or Thresholds.passive_level,
+    )
     return Engine.load(_knowledge_dirs(args), thresholds)
 
 
@@ -598,8 +601,9 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("file", nargs="?", help="a file to read, or - for stdin (the default)")
     match.add_argument("--top", type=_positive_int, default=5, help="how many candidates to rank")
     match.add_argument(
-        "--calibrated", action="store_true", help="decide by the calibrated probability (see weights.toml)"
+        "--decisions", choices=DECISION_MODES, help="calibrated probability (default) or the hand-set score rules"
     )
+    match.add_argument("--passive-level", choices=PASSIVE_LEVELS, help="how sure the passive decision must be")
     mode = match.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the reply as JSON")
     mode.add_argument("--jsonl", action="store_true", help='batch: one {"text": ...} a line in FILE or stdin')

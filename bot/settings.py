@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine import default_knowledge_dirs
-from bot.matching.matcher import Thresholds
+from bot.matching.matcher import DECISION_MODES, PASSIVE_LEVELS, Thresholds
 from bot.matching.weights import default_weights
 
 
@@ -29,6 +29,11 @@ class Settings:
     watch_channels: frozenset[int] = frozenset()  # watched from the start, besides those added with /watch
     owner_ids: frozenset[int] = frozenset()
     dev_guild: int | None = None  # slash commands sync here instantly; globally otherwise
+    # "calibrated" (the fitted probability and thresholds) or "score" (the hand-set score rules).
+    decisions: str = Thresholds.decisions
+    # Passive mode's operating point: "strict" (at most 1% false unprompted replies in cross-validation) or
+    # "normal" (3%, for channels that want more answers).
+    passive_level: str = Thresholds.passive_level
     reply_threshold: float = default_weights().decisions.reply
     reply_margin: float = default_weights().decisions.reply_margin
     channel_cooldown: float = 10.0  # seconds between passive replies in one channel
@@ -47,7 +52,13 @@ class Settings:
 
     @property
     def thresholds(self) -> Thresholds:
-        return Thresholds(reply=self.reply_threshold, reply_margin=self.reply_margin, packs_answer=self.packs_answer)
+        return Thresholds(
+            reply=self.reply_threshold,
+            reply_margin=self.reply_margin,
+            packs_answer=self.packs_answer,
+            decisions=self.decisions,
+            passive_level=self.passive_level,
+        )
 
 
 # Environment variable -> setting name. DISCORD_TOKEN is the name most hosting guides use.
@@ -59,6 +70,8 @@ ENV = {
     "KNOWNFIX_WATCH_CHANNELS": "watch_channels",
     "KNOWNFIX_OWNER_IDS": "owner_ids",
     "KNOWNFIX_DEV_GUILD": "dev_guild",
+    "KNOWNFIX_DECISIONS": "decisions",
+    "KNOWNFIX_PASSIVE_LEVEL": "passive_level",
     "KNOWNFIX_REPLY_THRESHOLD": "reply_threshold",
     "KNOWNFIX_REPLY_MARGIN": "reply_margin",
     "KNOWNFIX_CHANNEL_COOLDOWN": "channel_cooldown",
@@ -96,6 +109,12 @@ def _convert(name: str, value: Any) -> Any:
             return _ids(name, value)
         if name == "dev_guild":
             return int(value) if str(value).strip() else None
+        if name in ("decisions", "passive_level"):
+            choices = DECISION_MODES if name == "decisions" else PASSIVE_LEVELS
+            text = str(value).strip().lower()
+            if text not in choices:
+                raise SettingsError(f"{name}: must be one of {', '.join(choices)}, got {value!r}")
+            return text
         if name in ("reply_threshold", "reply_margin"):
             number = float(value)
             if not 0.0 <= number <= 1.0:

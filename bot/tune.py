@@ -49,6 +49,8 @@ PASSES = 2
 FIXED = frozenset({"pack_trust"})
 # What the decisions promise (the issue's targets), and the smallest share of cases a band may rest on.
 PASSIVE_FALSE_MAX = 0.01
+PASSIVE_FALSE_MAX_NORMAL = 0.03
+HIGH_ACCURACY = 0.95
 PASSIVE_WRONG_MAX = 0.01
 ASKED_PRECISION_MIN = 0.97
 ASKED_FALSE_MAX = 0.10
@@ -268,6 +270,9 @@ class Figures:
     passive_recall: float
     passive_wrong: float
     passive_fp: float
+    normal_recall: float  # the same three at the normal passive level
+    normal_wrong: float
+    normal_fp: float
     asked_precision: float
     asked_recall: float
     asked_fp: float
@@ -282,6 +287,7 @@ def figures(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions) ->
     labelled = np.array([c.expected is not None for c in cases], dtype=np.bool_)
     symptom = np.array([c.kind == "symptom" for c in cases], dtype=np.bool_) & labelled
     reply = passive_replies(r, prob, d.passive, d.passive_exact)
+    normal = passive_replies(r, prob, d.passive_normal, d.passive_exact_normal)
     answer = r.has_match & (prob >= d.asked)
     right = r.top_right & labelled
     answered_labelled = answer & labelled
@@ -295,6 +301,9 @@ def figures(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions) ->
         passive_recall=_share(reply & right, labelled),
         passive_wrong=_share(reply & ~right, labelled),
         passive_fp=_share(reply, ~labelled),
+        normal_recall=_share(normal & right, labelled),
+        normal_wrong=_share(normal & ~right, labelled),
+        normal_fp=_share(normal, ~labelled),
         asked_precision=_share(right, answered_labelled),
         asked_recall=_share(answer & right, labelled),
         asked_fp=_share(answer, ~labelled),
@@ -340,7 +349,11 @@ def passive_replies(r: Ranked, prob: FloatArray, passive: float, passive_exact: 
 
 
 def _fit_passive(
-    r: Ranked, prob: FloatArray, labelled: npt.NDArray[np.bool_], right: npt.NDArray[np.bool_]
+    r: Ranked,
+    prob: FloatArray,
+    labelled: npt.NDArray[np.bool_],
+    right: npt.NDArray[np.bool_],
+    false_max: float = PASSIVE_FALSE_MAX,
 ) -> tuple[float, float]:
     """The pair of passive thresholds (other messages, crisp pastes) with the most right replies while false
     and wrong replies stay within their budgets; with no such pair, the surest one (both at 1.0)."""
@@ -349,7 +362,7 @@ def _fit_passive(
     for t in grid:
         for te in grid:
             reply = passive_replies(r, prob, float(t), float(te))
-            if _share(reply, ~labelled) > PASSIVE_FALSE_MAX or _share(reply & ~right, labelled) > PASSIVE_WRONG_MAX:
+            if _share(reply, ~labelled) > false_max or _share(reply & ~right, labelled) > PASSIVE_WRONG_MAX:
                 continue
             recall = _share(reply & right, labelled)
             if recall > best[0]:
@@ -368,7 +381,21 @@ def fit_decisions(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisio
         answer = r.has_match & (prob >= t)
         return _share(right, answer & labelled) >= ASKED_PRECISION_MIN and _share(answer, ~labelled) <= ASKED_FALSE_MAX
 
-    return replace(d, passive=passive, passive_exact=passive_exact, asked=_lowest(grid, asked_ok))
+    passive_normal, passive_exact_normal = _fit_passive(r, prob, labelled, right, PASSIVE_FALSE_MAX_NORMAL)
+
+    def high_ok(t: float) -> bool:
+        shown = r.has_match & (prob >= t)
+        return bool(shown.any()) and float(right[shown].mean()) >= HIGH_ACCURACY
+
+    return replace(
+        d,
+        passive=passive,
+        passive_exact=passive_exact,
+        passive_normal=passive_normal,
+        passive_exact_normal=passive_exact_normal,
+        asked=_lowest(grid, asked_ok),
+        band_high_probability=_lowest(grid, high_ok),
+    )
 
 
 # -- the whole procedure -------------------------------------------------------------------------------
@@ -441,7 +468,7 @@ def write(weights: Weights, path: Path = WEIGHTS_FILE, scoring: bool = False) ->
     coefficients = dict(zip(CALIBRATION_FEATURES, cal.coefficients, strict=True))
     write_values(path, "calibration", {"intercept": cal.intercept, **coefficients})
     d = weights.decisions
-    names = ("passive", "passive_exact", "asked")
+    names = ("passive", "passive_exact", "passive_normal", "passive_exact_normal", "asked", "band_high_probability")
     thresholds = {name: float(getattr(d, name)) for name in names}
     write_values(path, "decisions", thresholds)
 
@@ -452,11 +479,15 @@ def report(result: TuneResult, cases: int) -> str:
     lines = [
         f"corpus: {cases} cases ({f.labelled} labelled), {FOLDS}-fold cross-validation grouped by source, seed {SEED}",
         f"top1 {f.top1:.3f}  top3 {f.top3:.3f}  mrr {f.mrr:.3f}  symptom top1 {f.symptom_top1:.3f}",
-        f"passive_recall {f.passive_recall:.3f}  passive_wrong {f.passive_wrong:.3f}  passive_fp {f.passive_fp:.3f}",
+        f"passive_recall {f.passive_recall:.3f}  passive_wrong {f.passive_wrong:.3f}  passive_fp {f.passive_fp:.3f}"
+        "  (strict level)",
+        f"passive_recall {f.normal_recall:.3f}  passive_wrong {f.normal_wrong:.3f}  passive_fp {f.normal_fp:.3f}"
+        "  (normal level)",
         f"asked_precision {f.asked_precision:.3f}  asked_recall {f.asked_recall:.3f}  asked_fp {f.asked_fp:.3f}",
         f"calibration_error {f.calibration_error:.3f}",
-        f"thresholds: passive {d.passive:.3f}  passive (crisp paste) {d.passive_exact:.3f}",
-        f"            asked {d.asked:.3f}",
+        f"thresholds: passive strict {d.passive:.3f} (crisp paste {d.passive_exact:.3f}), "
+        f"normal {d.passive_normal:.3f} (crisp paste {d.passive_exact_normal:.3f})",
+        f"            asked {d.asked:.3f}  high confidence from {d.band_high_probability:.3f}",
         "",
         "reliability (cross-validated): predicted probability against observed accuracy",
         "  bin        cases  predicted  observed",

@@ -15,12 +15,13 @@ from bot.cli import main
 from bot.engine import Engine
 from bot.matching import evidence as ev
 from bot.matching.calibration import TopEvidence, feature_vector, is_exact, probability
-from bot.matching.matcher import Thresholds
+from bot.matching.matcher import Matcher, Thresholds
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
     CALIBRATION_FEATURES,
     WEIGHTS_FILE,
     Calibration,
+    Weights,
     WeightsError,
     default_weights,
     load,
@@ -137,7 +138,7 @@ def test_writing_values_keeps_the_reasons(tmp_path: Path) -> None:
     shutil.copy(WEIGHTS_FILE, copy)
     write_values(copy, "decisions", {"asked": 0.5})
     assert load(copy).decisions.asked == 0.5
-    assert 'asked = { value = 0.5, why = "calibrated decisions' in copy.read_text(encoding="utf-8")
+    assert 'asked = { value = 0.5, why = "/fix, \'Find a fix\'' in copy.read_text(encoding="utf-8")
 
 
 # -- report or talk --------------------------------------------------------------------------------------
@@ -204,19 +205,40 @@ def test_asked_mode_withholds_the_page_for_thanks_and_answers_a_real_traceback(d
     assert traceback.answer and traceback.best is not None and traceback.best.probability > 0
 
 
-def test_calibrated_decisions_follow_the_fitted_thresholds() -> None:
-    kb_dir = FIXTURES / "kb"
-    text = "RuntimeError: mat1 and mat2 shapes cannot be multiplied (8x4096 and 512x3)"
-    base = Engine.load([kb_dir])
-    strict = replace(base.matcher.weights, decisions=replace(base.matcher.weights.decisions, passive=1.0,
-                                                             passive_exact=1.0, asked=1.0))  # fmt: skip
-    lenient = replace(strict, decisions=replace(strict.decisions, passive=0.0, passive_exact=0.0, asked=0.0))
-    from bot.matching.matcher import Matcher
+def _with_decisions(weights: Weights, **values: float) -> Weights:
+    return replace(weights, decisions=replace(weights.decisions, **values))
 
-    said = Matcher(base.indexes, Thresholds(calibrated=True), lenient).rank(text)
-    silent = Matcher(base.indexes, Thresholds(calibrated=True), strict).rank(text)
+
+@pytest.mark.parametrize("level", ["strict", "normal"])
+def test_calibrated_decisions_follow_the_fitted_thresholds(level: str) -> None:
+    text = "RuntimeError: mat1 and mat2 shapes cannot be multiplied (8x4096 and 512x3)"
+    base = Engine.load([FIXTURES / "kb"])
+    suffix = "" if level == "strict" else "_normal"
+    closed = {f"passive{suffix}": 1.0, f"passive_exact{suffix}": 1.0, "asked": 1.0}
+    opened = {name: 0.0 for name in closed}
+    thresholds = Thresholds(decisions="calibrated", passive_level=level)
+    said = Matcher(base.indexes, thresholds, _with_decisions(base.matcher.weights, **opened)).rank(text)
+    silent = Matcher(base.indexes, thresholds, _with_decisions(base.matcher.weights, **closed)).rank(text)
     assert said.reply and said.answer
     assert not silent.reply and not silent.answer
+
+
+def test_the_other_level_s_thresholds_do_not_apply() -> None:
+    text = "RuntimeError: mat1 and mat2 shapes cannot be multiplied (8x4096 and 512x3)"
+    base = Engine.load([FIXTURES / "kb"])
+    weights = _with_decisions(
+        base.matcher.weights, passive=1.0, passive_exact=1.0, passive_normal=0.0, passive_exact_normal=0.0
+    )
+    strict = Matcher(base.indexes, Thresholds(decisions="calibrated", passive_level="strict"), weights).rank(text)
+    normal = Matcher(base.indexes, Thresholds(decisions="calibrated", passive_level="normal"), weights).rank(text)
+    assert not strict.reply and normal.reply
+
+
+def test_an_unknown_decision_mode_or_level_is_refused() -> None:
+    with pytest.raises(ValueError, match="decisions"):
+        Thresholds(decisions="vibes")
+    with pytest.raises(ValueError, match="passive level"):
+        Thresholds(passive_level="chatty")
 
 
 # -- tune ------------------------------------------------------------------------------------------------

@@ -19,9 +19,12 @@ def test_environment_gives_every_setting(tmp_path: Path) -> None:
             "KNOWNFIX_USER_COOLDOWN": "5",
             "KNOWNFIX_REACTION_PROMPTS": "0",
             "KNOWNFIX_PACKS_ANSWER": "yes",
+            "KNOWNFIX_DECISIONS": "score",
+            "KNOWNFIX_PASSIVE_LEVEL": "Normal",
         }
     )
     assert settings.thresholds.packs_answer
+    assert settings.thresholds.decisions == "score" and settings.thresholds.passive_level == "normal"
     assert settings.token == "abc"
     assert settings.watch_channels == {1, 2, 3}
     assert settings.owner_ids == {9} and settings.dev_guild == 77
@@ -45,6 +48,8 @@ def test_file_then_environment(tmp_path: Path) -> None:
         ({"DISCORD_TOKEN": "x", "KNOWNFIX_WATCH_CHANNELS": "general"}, "watch_channels: must be Discord ids"),
         ({"DISCORD_TOKEN": "x", "KNOWNFIX_USER_COOLDOWN": "soon"}, "user_cooldown"),
         ({"DISCORD_TOKEN": "x", "KNOWNFIX_LOG_LEVEL": "LOUD"}, "log_level"),
+        ({"DISCORD_TOKEN": "x", "KNOWNFIX_PASSIVE_LEVEL": "chatty"}, "passive_level: must be one of strict, normal"),
+        ({"DISCORD_TOKEN": "x", "KNOWNFIX_DECISIONS": "vibes"}, "decisions: must be one of calibrated, score"),
     ],
 )
 def test_a_bad_setting_is_one_clear_line(environ: dict[str, str], says: str) -> None:

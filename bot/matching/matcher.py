@@ -51,8 +51,21 @@ class Thresholds:
     # Imported packs (every knowledge directory after the first) are mostly machine-written: by default
     # they answer /fix and /search but never speak up unprompted.
     packs_answer: bool = False
-    # Decide by the calibrated probability and the fitted thresholds instead of the score rules.
-    calibrated: bool = False
+    # "calibrated": decide by the calibrated probability and the fitted thresholds; "score": the hand-set
+    # score rules of the weights table.
+    decisions: str = "score"
+    # How sure passive mode must be: "strict" (fitted for at most 1% false unprompted replies) or "normal" (3%).
+    passive_level: str = "normal"
+
+    def __post_init__(self) -> None:
+        if self.decisions not in DECISION_MODES:
+            raise ValueError(f"decisions must be one of {', '.join(DECISION_MODES)}, not {self.decisions!r}")
+        if self.passive_level not in PASSIVE_LEVELS:
+            raise ValueError(f"passive level must be one of {', '.join(PASSIVE_LEVELS)}, not {self.passive_level!r}")
+
+
+DECISION_MODES = ("calibrated", "score")
+PASSIVE_LEVELS = ("strict", "normal")
 
 
 @dataclass(frozen=True)
@@ -96,8 +109,10 @@ class Assessment:
 def _confidence(score: float, p: float, w: Weights, calibrated: bool) -> Confidence:
     d = w.decisions
     if calibrated:
-        return Confidence.HIGH if p >= d.passive else Confidence.MEDIUM if p >= d.asked else Confidence.LOW
-    return Confidence.HIGH if score >= d.band_high else Confidence.MEDIUM if score >= d.band_medium else Confidence.LOW
+        high, medium, value = d.band_high_probability, d.asked, p
+    else:
+        high, medium, value = d.band_high, d.band_medium, score
+    return Confidence.HIGH if value >= high else Confidence.MEDIUM if value >= medium else Confidence.LOW
 
 
 class Matcher:
@@ -146,13 +161,14 @@ class Matcher:
     # -- fuzzy stage ---------------------------------------------------------------------------------
 
     def _compared_lines(self, ix: MatchIndex, report: ErrorReport) -> list[str]:
-        """The pasted lines compared with signatures: the last error lines. A message that is one line and holds
-        no error line (no exception name: `no space left on device`) is compared with a pack's signatures too,
-        but only to see whether it holds one of them whole (see `_tier_evidence`)."""
+        """The pasted lines compared with signatures: the last error lines. A message that holds no error line
+        (no exception name: `no space left on device`, `WARNING: DATA RACE` and the lines after it) is compared
+        with a pack's signatures too, by its start as error lines are, but only to see whether it holds one of
+        them whole (see `_tier_evidence`)."""
         lines = report.error_lines[-self.weights.limits.max_query_error_lines :]
         texts = list(dict.fromkeys(t for line in lines for t in (line.text, line.detail)))
         bare = report.text.strip()
-        if not texts and ix.trust < 1.0 and bare and "\n" not in bare:
+        if not texts and ix.trust < 1.0 and bare:
             return [bare]
         return texts
 
@@ -267,8 +283,8 @@ class Matcher:
             if pack and value >= word_for_word and coverage.signature_words[c] >= word_for_word
         }  # fmt: skip
         if not report.error_lines:
-            # A one-line message without an error line is prose, unless it holds one of a pack's signatures
-            # whole (a perfect partial match: the signature is at least half the line), as a pasted
+            # A message without an error line is prose, unless it holds one of a pack's signatures whole (a
+            # perfect partial match: the signature is at least half of what is compared), as a pasted
             # `UNAVAILABLE: DNS resolution failed for api.internal:443` does.
             fuzzy = {c: value for c, value in fuzzy.items() if value >= w.selection.partial_ceiling}
         rows = np.asarray(ordered, dtype=np.int64)
@@ -364,7 +380,7 @@ class Matcher:
             cues=a.cues,
         )
         p = round(probability(evidence, w.calibration), 4)
-        calibrated = self.thresholds.calibrated
+        calibrated = self.thresholds.decisions == "calibrated"
         matches = tuple(
             Match(
                 entry=a.entries[r],
@@ -377,10 +393,13 @@ class Matcher:
             for r in order[:top].tolist()
         )
         if calibrated:
-            reply = self._gate(a.report, evidence) and p >= (
-                w.decisions.passive_exact if is_exact(evidence) else w.decisions.passive
-            )
-            return MatchResult(a.report, matches, reply=reply, answer=p >= w.decisions.asked)
+            d = w.decisions
+            if self.thresholds.passive_level == "strict":
+                passive, passive_exact = d.passive, d.passive_exact
+            else:
+                passive, passive_exact = d.passive_normal, d.passive_exact_normal
+            reply = self._gate(a.report, evidence) and p >= (passive_exact if is_exact(evidence) else passive)
+            return MatchResult(a.report, matches, reply=reply, answer=p >= d.asked)
         reply = self._gate(a.report, evidence) and self._score_rule(evidence)
         answer = matches[0].confidence is not Confidence.LOW and via not in WEAK_EVIDENCE
         return MatchResult(a.report, matches, reply=reply, answer=answer)

@@ -106,7 +106,10 @@ class Decisions:
     minimum_score: float
     passive: float
     passive_exact: float
+    passive_normal: float
+    passive_exact_normal: float
     asked: float
+    band_high_probability: float
 
 
 @dataclass(frozen=True, slots=True)
