@@ -116,14 +116,17 @@ def test_convert_maps_every_field_with_a_home() -> None:
     assert [w["title"] for w in m["workarounds"]] == ["Start the server", "Check the port"]
     assert m["workarounds"][0] == {
         "title": "Start the server", "success_rate": 0.95, "condition": "on systemd hosts",
-        "code": "systemctl start thing",
+        "code": "systemctl start thing", "id": "start-server",
     }  # fmt: skip
     assert m["workarounds"][1]["code"] == "Check the port" and "condition" not in m["workarounds"][1]
     assert m["dead_ends"] == [
         {"action": "Restart the laptop", "why": "The server still is not running", "fail_rate": 0.9}
     ]
     assert m["sources"] == ["https://deadends.dev/net/refused/linux", "https://example.org/why"]
-    assert m["source_note"] == "Imported from deadends.dev (MIT): https://deadends.dev/net/refused/linux"
+    assert m["source_note"] == (
+        "Adapted from deadends.dev, CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/): "
+        "https://deadends.dev/net/refused/linux"
+    )
     assert m["context"] == {"libraries": ["torch"]}
     assert 1 <= len(m["symptoms"]) <= 4 and "The server is not listening" in m["symptoms"]
 
@@ -209,3 +212,82 @@ def test_cli_exits_1_when_nothing_converts(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 1
     assert "converted 0 canons" in proc.stdout
+
+
+def test_their_code_licence_is_not_taken_for_the_data(canons: Path, tmp_path: Path) -> None:
+    # The folder's LICENSE is MIT: deadends.dev's code. The canons are their data, under CC BY 4.0.
+    import_deadends(canons, tmp_path / "out")
+    entry = yaml.safe_load((tmp_path / "out/net/timeout--linux.yaml").read_text(encoding="utf-8"))
+    assert entry["source_note"].startswith("Adapted from deadends.dev, CC BY 4.0 ")
+    assert "MIT" not in entry["source_note"]
+
+
+@pytest.fixture
+def variants(tmp_path: Path) -> Path:
+    """One canon in two environments (their id's last part), a third canon that links to one of them, and a
+    canon alone in its slug."""
+    src = tmp_path / "canons"
+    linux = canon("node/eaddrinuse/node20-linux", "Error: listen EADDRINUSE: address already in use :::3000")
+    macos = canon(
+        "node/eaddrinuse/node20-macos",
+        "Error: listen EADDRINUSE: address already in use :::3000",
+        verdict={"fix_success_rate": 0.9, "summary": "Another process holds the port. On macOS, AirPlay does."},
+        metadata={"review_status": "human_reviewed"},
+    )
+    macos["workarounds"] = [
+        {"action": "Start the server", "success_rate": 0.9, "how": "systemctl start thing"},
+        {"action": "Turn off the AirPlay receiver", "success_rate": 0.8, "how": "System Settings > AirDrop"},
+    ]
+    macos["dead_ends"].append({"action": "Rebooting", "why_fails": "It comes back.", "fail_rate": 0.5})
+    write(src, "node/eaddrinuse/node20-linux.json", linux)
+    write(src, "node/eaddrinuse_node20-macos.json", macos)
+    write(
+        src,
+        "node/kill/node20-linux.json",
+        canon(
+            "node/kill/node20-linux",
+            "Error: kill ESRCH",
+            transition_graph={"leads_to": [{"error_id": "node/eaddrinuse/node20-macos"}]},
+        ),
+    )
+    return src
+
+
+def test_per_environment_copies_become_one_entry_with_variants(variants: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report = import_deadends(variants, out)
+    assert sorted(report.converted) == ["node/eaddrinuse", "node/kill--node20-linux"]
+    assert report.merged == [("node/eaddrinuse", ("node/eaddrinuse/node20-linux", "node/eaddrinuse/node20-macos"))]
+    merged = yaml.safe_load((out / "node/eaddrinuse.yaml").read_text(encoding="utf-8"))
+    assert merged["signatures"] == ["Error: listen EADDRINUSE: address already in use :::3000"]
+    assert merged["verification"] == "ai_generated"  # only as reviewed as its least reviewed variant
+    assert merged["fix_rate"] == 0.9
+    # A workaround every variant has keeps no condition; one variant's own says which environment it is for.
+    by_title = {w["title"]: w for w in merged["workarounds"]}
+    assert list(by_title) == ["Start the server", "Turn off the AirPlay receiver", "Check the port"]
+    assert by_title["Start the server"]["success_rate"] == 0.95
+    assert by_title["Start the server"]["condition"] == "on systemd hosts"
+    assert by_title["Turn off the AirPlay receiver"]["condition"] == "on node20-macos"
+    assert by_title["Check the port"]["condition"] == "on node20-linux"
+    assert [d["action"] for d in merged["dead_ends"]] == ["Restart the laptop", "Rebooting"]
+    assert merged["sources"][:2] == [
+        "https://deadends.dev/node/eaddrinuse/node20-linux", "https://deadends.dev/node/eaddrinuse/node20-macos"
+    ]  # fmt: skip
+    assert "node20-linux, node20-macos" in merged["source_note"]
+    assert merged["source_note"].startswith("Adapted from deadends.dev, CC BY 4.0 ")
+    # A link to one variant is a link to the merged entry.
+    kill = yaml.safe_load((out / "node/kill--node20-linux.yaml").read_text(encoding="utf-8"))
+    assert kill["related"] == ["node/eaddrinuse"]
+    assert load_knowledge([out]).problems == ()
+    assert "2 per-environment copies merged into 1 entry" in report.summary()
+
+
+def test_canons_under_different_slugs_with_one_signature_become_one_entry(tmp_path: Path) -> None:
+    src = tmp_path / "canons"
+    for slug in ("noauth-required", "auth-required"):
+        write(src, f"redis/{slug}/redis7-linux.json", canon(f"redis/{slug}/redis7-linux", "NOAUTH required"))
+    write(src, "redis/other/redis7-linux.json", canon("redis/other/redis7-linux", "NOAUTH required for MIGRATE"))
+    report = import_deadends(src, tmp_path / "out")
+    assert sorted(report.converted) == ["redis/auth-required", "redis/other--redis7-linux"]
+    merged = yaml.safe_load((tmp_path / "out/redis/auth-required.yaml").read_text(encoding="utf-8"))
+    assert "auth-required/redis7-linux, noauth-required/redis7-linux" in merged["source_note"]

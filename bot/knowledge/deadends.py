@@ -1,9 +1,11 @@
 """Import deadends.dev canons (their JSON format) as knowledge entries in our YAML schema.
 
 `convert_canon` is pure: one parsed canon in, an entry mapping (or the reason it cannot be converted)
-out. `import_deadends` walks a directory of canons, validates every mapping with the same code the
-loader uses, resolves `related` ids against the set that converted, and writes one YAML file per entry.
-Their data stays theirs: every entry carries its source link and licence in `source_note`.
+out. `import_deadends` walks a directory of canons, merges the per-environment copies of one canon
+(`python/modulenotfounderror/py310-macos` and `.../py311-linux`) into one entry with variants, validates
+every mapping with the same code the loader uses, resolves `related` ids against the set that converted,
+and writes one YAML file per entry. Their data stays theirs: every entry names its source, its licence
+(CC BY 4.0) and its links in `source_note`.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bot.knowledge.ids import assign_ids
 from bot.knowledge.loader import dump_entry
 from bot.knowledge.model import Entry, Verification
 from bot.knowledge.patterns import pattern_problem
@@ -23,9 +26,11 @@ from bot.knowledge.validate import ID_RE, entry_from_mapping
 from bot.matching.extract import LIBRARY_ALIASES
 
 SOURCE_NAME = "deadends.dev"
-# deadends.dev publishes its canons under MIT; a canon's own `license` field or the directory's
-# LICENSE file overrides this.
-DEFAULT_LICENCE = "MIT"
+# deadends.dev's code is MIT (the LICENSE file beside the canons), but the canons are their data, published
+# under CC BY 4.0: whatever is built from them credits deadends.dev and names that licence. A canon's own
+# `license` field, or --licence, overrides it.
+DEFAULT_LICENCE = "CC BY 4.0"
+LICENCE_LINKS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}
 MAX_CANON_BYTES = 1024 * 1024
 MAX_TITLE_CHARS = 300
 MAX_SOURCES = 8
@@ -62,6 +67,8 @@ class Converted:
     mapping: dict[str, Any]  # our schema; `related` still holds every mapped id, resolved later
     dropped_pattern: str | None = None  # why error.regex was left out, if it was
     warnings: tuple[str, ...] = ()
+    licence: str = DEFAULT_LICENCE  # of the canon's data, named in source_note
+    variants: tuple[str, ...] = ()  # their ids of the per-environment copies merged into this entry, if any
 
 
 def _slug_part(text: str) -> str:
@@ -144,8 +151,10 @@ def _workarounds(canon: Mapping[str, Any], warnings: list[str]) -> list[dict[str
             w["condition"] = condition
         w["code"] = _text(item.get("how")) or action
         out.append(w)
-    # Our schema ranks workarounds best first, and feedback is keyed on that position.
-    out.sort(key=lambda w: -float(w["success_rate"]))
+    out.sort(key=lambda w: -float(w["success_rate"]))  # our schema ranks workarounds best first
+    # Feedback is keyed on a workaround's id: the same one scripts/add-workaround-ids.py would give it.
+    for w, workaround_id in zip(out, assign_ids((w["title"] for w in out), (None for _ in out)), strict=True):
+        w["id"] = workaround_id
     return out
 
 
@@ -293,8 +302,170 @@ def convert_canon(
         mapping["sources"] = sources
     if related := [r for r in _related(canon, domain) if r != entry_id]:
         mapping["related"] = related
-    mapping["source_note"] = f"Imported from {SOURCE_NAME} ({own_licence}): {url or their_id}"
-    return Converted(entry_id, their_id, mapping, dropped_pattern, tuple(warnings))
+    mapping["source_note"] = attribution(own_licence, url or their_id)
+    return Converted(entry_id, their_id, mapping, dropped_pattern, tuple(warnings), own_licence)
+
+
+def attribution(licence: str, where: str) -> str:
+    """The credit CC BY asks for: the source, the licence with its link, and that we changed the text."""
+    link = LICENCE_LINKS.get(licence)
+    return f"Adapted from {SOURCE_NAME}, {licence}{f' ({link})' if link else ''}: {where}"
+
+
+# -- per-environment copies -----------------------------------------------------------------------------
+
+
+def variant_of(their_id: str) -> tuple[str, str] | None:
+    """`python/modulenotfounderror/py311-linux` -> (`python/modulenotfounderror`, `py311-linux`): the canon
+    in our id scheme and the environment this copy is for; None for an id without an environment part."""
+    parts = [p for p in their_id.split("/") if p.strip()]
+    if len(parts) < 3:
+        return None
+    canon_id = our_id("/".join(parts[:-1]))
+    return (canon_id, parts[-1].strip()) if canon_id else None
+
+
+def _union(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _merged_workarounds(mappings: Sequence[Mapping[str, Any]], environments: Sequence[str]) -> list[dict[str, Any]]:
+    """Every variant's workarounds, one per title, best first. One that only some environments list says
+    which in its condition; where two variants rate the same workaround, the better rate stands."""
+    found: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    for mapping, env in zip(mappings, environments, strict=True):
+        for w in mapping.get("workarounds", ()):
+            key = str(w["title"]).casefold()
+            if key not in found:
+                found[key] = (dict(w), [env])
+                continue
+            best, envs = found[key]
+            envs.append(env)
+            if float(w["success_rate"]) > float(best["success_rate"]):
+                found[key] = ({**w, "id": best.get("id", w.get("id"))}, envs)
+    out: list[dict[str, Any]] = []
+    for w, envs in found.values():
+        if len(set(envs)) < len(set(environments)):
+            where = "on " + ", ".join(dict.fromkeys(envs))
+            w["condition"] = f"{where}: {w['condition']}" if w.get("condition") else where
+        out.append(w)
+    out.sort(key=lambda w: -float(w["success_rate"]))  # stable: the first variant's order breaks ties
+    # Titles differ, but two can still slug to one id; every id must be unique within the entry.
+    for w, workaround_id in zip(out, assign_ids((w["title"] for w in out), (w.get("id") for w in out)), strict=True):
+        w["id"] = workaround_id
+    return out
+
+
+def _merged_dead_ends(mappings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for mapping in mappings:
+        for d in mapping.get("dead_ends", ()):
+            found.setdefault(str(d["action"]).casefold(), dict(d))
+    return list(found.values())
+
+
+def _variant_names(their_ids: Sequence[str]) -> list[str]:
+    """What tells the copies apart: `node20-macos` among environments of one canon, `noauth-required/redis7-linux`
+    among canons of one error under different slugs."""
+    parts = [their_id.split("/") for their_id in their_ids]
+    shared = 0
+    while all(len(p) > shared + 1 and p[shared] == parts[0][shared] for p in parts):
+        shared += 1
+    return ["/".join(p[shared:]) for p in parts]
+
+
+def merge_variants(entry_id: str, variants: Sequence[Converted]) -> Converted:
+    """The per-environment copies of one canon as one entry. They share an error and mostly a signature: as
+    separate entries they tie on every paste of it, and a tie never answers. The entry keeps every variant's
+    signatures, patterns, symptoms, workarounds (conditioned on the environments that list them) and links;
+    its fix rate is the best variant's, and it counts as reviewed only when every variant was."""
+    variants = sorted(variants, key=lambda v: v.their_id)
+    maps = [v.mapping for v in variants]
+    environments = _variant_names([v.their_id for v in variants])
+    first = maps[0]
+    mapping: dict[str, Any] = {k: first[k] for k in ("title", "domain", "category")}
+    mapping = {"id": entry_id, **mapping}
+    exceptions = Counter(str(m["exception"]) for m in maps if m.get("exception"))
+    if exceptions:
+        mapping["exception"] = exceptions.most_common(1)[0][0]
+    mapping["signatures"] = _union(s for m in maps for s in m["signatures"])
+    if patterns := _union(p for m in maps for p in m.get("patterns", ())):
+        mapping["patterns"] = patterns
+    if symptoms := _union(s for m in maps for s in m.get("symptoms", ())):
+        mapping["symptoms"] = symptoms
+    if libraries := _union(lib for m in maps for lib in m.get("context", {}).get("libraries", ())):
+        mapping["context"] = {"libraries": libraries}
+    reviewed = all(m["verification"] == Verification.COMMUNITY.value for m in maps)
+    mapping |= {
+        "verification": (Verification.COMMUNITY if reviewed else Verification.AI_GENERATED).value,
+        "fix_rate": max(float(m["fix_rate"]) for m in maps),
+        "root_cause": first["root_cause"],
+        "workarounds": _merged_workarounds(maps, environments),
+        "dead_ends": _merged_dead_ends(maps),
+    }
+    links = [m["sources"][0] for m in maps if m.get("sources")]
+    if sources := _union([*links, *(s for m in maps for s in m.get("sources", ()))])[: MAX_SOURCES + len(links)]:
+        mapping["sources"] = sources
+    mapping["related"] = _union(r for m in maps for r in m.get("related", ()))
+    where = f"one canon in {len(variants)} environments ({', '.join(environments)}): {', '.join(links)}"
+    mapping["source_note"] = attribution(variants[0].licence, where)
+    warnings = tuple(f"{env}: {w}" for v, env in zip(variants, environments, strict=True) for w in v.warnings)
+    dropped = next((v.dropped_pattern for v in variants if v.dropped_pattern), None)
+    return Converted(
+        entry_id, entry_id, mapping, dropped, warnings, variants[0].licence, tuple(v.their_id for v in variants)
+    )
+
+
+def _copy_groups(converted: Mapping[str, tuple[Converted, Path]]) -> list[list[str]]:
+    """Our ids of the canons that are copies of one error, in groups of two or more: the environments of one
+    canon (`node/eaddrinuse/node20-linux` and `.../node20-macos`), and canons under different slugs whose
+    signature is the same word for word (`redis/auth-required` and `redis/noauth-required`), which would
+    otherwise tie on every paste of it."""
+    parent = {entry_id: entry_id for entry_id in converted}
+
+    def root(entry_id: str) -> str:
+        while parent[entry_id] != entry_id:
+            entry_id = parent[entry_id]
+        return entry_id
+
+    first_of: dict[tuple[str, str], str] = {}
+    for entry_id, (result, _) in converted.items():
+        variant = variant_of(result.their_id)
+        keys = [("signature", " ".join(str(result.mapping["signatures"][0]).split()))]
+        keys += [("canon", variant[0])] if variant else []
+        for key in keys:
+            other = first_of.setdefault(key, entry_id)
+            parent[root(entry_id)] = root(other)
+    groups: defaultdict[str, list[str]] = defaultdict(list)
+    for entry_id in converted:
+        groups[root(entry_id)].append(entry_id)
+    return [members for members in groups.values() if len(members) > 1]
+
+
+def merge_environments(converted: dict[str, tuple[Converted, Path]]) -> dict[str, tuple[Converted, Path]]:
+    """Converted canons with the copies of each error merged into one entry (keyed by our id). The entry takes
+    the id of its first canon without the environment (`node/eaddrinuse`)."""
+    merged_into: dict[str, str] = {}
+    for members in _copy_groups(converted):
+        first = min(members, key=lambda m: converted[m][0].their_id)
+        canon_id = (variant_of(converted[first][0].their_id) or (first, ""))[0]
+        if canon_id in converted and canon_id not in members:
+            continue  # a canon of that exact id keeps its own
+        merged_into |= {member: canon_id for member in members}
+    out: dict[str, tuple[Converted, Path]] = {}
+    for entry_id, (result, path) in converted.items():
+        target = merged_into.get(entry_id)
+        if target is None:
+            out[entry_id] = (result, path)
+        elif target not in out:
+            copies = [converted[m][0] for m, into in merged_into.items() if into == target]
+            out[target] = (merge_variants(target, copies), path)
+    # A link to one copy is a link to the merged entry.
+    for entry_id, (result, path) in out.items():
+        related = _union(merged_into.get(r, r) for r in result.mapping.get("related", ()))
+        mapping = {**result.mapping, "related": [r for r in related if r != entry_id]}
+        out[entry_id] = (replace(result, mapping=mapping), path)
+    return out
 
 
 # -- the directory walk ---------------------------------------------------------------------------------
@@ -310,6 +481,8 @@ class Skipped:
 @dataclass
 class ImportReport:
     converted: list[str] = field(default_factory=list)  # our ids, in the order written
+    canons: int = 0  # canons that became entries (several per-environment copies may make one entry)
+    merged: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (our id, their ids merged into it)
     skipped: list[Skipped] = field(default_factory=list)
     patterns_dropped: list[tuple[str, str]] = field(default_factory=list)  # (our id, why)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (our id, what was fixed or left out)
@@ -319,7 +492,11 @@ class ImportReport:
     def summary(self, out_dir: Path | None = None) -> str:
         where = f" into {out_dir}" if out_dir else ""
         domains = len({i.split("/", 1)[0] for i in self.converted})
-        lines = [f"converted {len(self.converted)} canons{where} ({domains} domains)"]
+        lines = [f"converted {self.canons} canons{where} as {len(self.converted)} entries ({domains} domains)"]
+        if self.merged:
+            copies = sum(len(their) for _, their in self.merged)
+            entries = "entry" if len(self.merged) == 1 else "entries"
+            lines.append(f"{copies} per-environment copies merged into {len(self.merged)} {entries}")
         groups: defaultdict[str, list[Skipped]] = defaultdict(list)
         for s in self.skipped:
             groups[s.kind].append(s)
@@ -341,17 +518,6 @@ class ImportReport:
         return "\n".join(lines) + "\n"
 
 
-def directory_licence(directory: Path) -> str | None:
-    """`MIT` from a LICENSE file that starts `MIT License`, and the like."""
-    for name in ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE"):
-        path = directory / name
-        if path.is_file():
-            first = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[:1]
-            match = re.match(r"^\s*(?:the\s+)?([\w.+-]+(?:\s+[\d.]+)?)\s+licen[cs]e", first[0] if first else "", re.I)
-            return match.group(1) if match else None
-    return None
-
-
 def canon_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*.json") if p.is_file())
 
@@ -371,7 +537,8 @@ def read_canon(path: Path) -> tuple[Any, Unconvertible | None]:
 
 def convert_directory(source: Path, out_dir: Path, licence: str | None = None) -> tuple[list[Entry], ImportReport]:
     """Every canon under `source` as a validated entry (paths under `out_dir`), without writing anything."""
-    licence = licence or directory_licence(source) or DEFAULT_LICENCE
+    # Not the folder's LICENSE file: that is the licence of deadends.dev's code, not of the canons.
+    licence = licence or DEFAULT_LICENCE
     report = ImportReport()
     converted: dict[str, tuple[Converted, Path]] = {}
     for path in canon_files(source):
@@ -387,6 +554,7 @@ def convert_directory(source: Path, out_dir: Path, licence: str | None = None) -
             report.skipped.append(Skipped(str(path), ID_COLLISION, f"{result.entry_id!r} is already {first}"))
             continue
         converted[result.entry_id] = (result, path)
+    converted = merge_environments(converted)
 
     # Validate without `related` first: a link may only point at an entry that survived validation.
     entries: dict[str, tuple[Entry, list[str]]] = {}
@@ -399,6 +567,9 @@ def convert_directory(source: Path, out_dir: Path, licence: str | None = None) -
             report.skipped.append(Skipped(str(path), INVALID_ENTRY, detail))
             continue
         entries[entry_id] = (entry, list(result.mapping.get("related", ())))
+        report.canons += len(result.variants) or 1
+        if result.variants:
+            report.merged.append((entry_id, result.variants))
         if result.dropped_pattern:
             report.patterns_dropped.append((entry_id, result.dropped_pattern))
         report.warnings += [(entry_id, w) for w in result.warnings]
