@@ -624,7 +624,7 @@ def build_parser() -> argparse.ArgumentParser:
     dead = kb.add_parser("import-deadends", help="turn a folder of deadends.dev canons (JSON) into YAML entries")
     dead.add_argument("dir", help="the canons folder (searched recursively for *.json)")
     dead.add_argument("out", help="writes <OUT>/<domain>/<slug>.yaml")
-    dead.add_argument("--licence", help="licence named in source_note (default: from DIR/LICENSE, else MIT)")
+    dead.add_argument("--licence", help="licence named in source_note (default: the canons' data licence, CC BY 4.0)")
     dead.set_defaults(func=cmd_kb_import_deadends)
     kb.add_parser("stats", help="entries by domain and verification level").set_defaults(func=cmd_kb_stats)
     verify = kb.add_parser("verify", help="run the reproducers and check the matcher finds each entry")

@@ -46,7 +46,7 @@ L2 = 1.0  # ridge on the calibration's coefficients: 15 features, a few thousand
 STEPS = (-0.4, -0.2, -0.1, 0.1, 0.2, 0.4)
 PASSES = 2
 # Weights the corpus cannot inform: imported packs are not in it.
-FIXED = frozenset({"pack_trust"})
+FIXED = frozenset({"pack_trust", "pack_exact_trust", "pack_prose_words"})
 # What the decisions promise (the targets), and the smallest share of cases a band may rest on.
 PASSIVE_FALSE_MAX = 0.01
 PASSIVE_FALSE_MAX_NORMAL = 0.03
