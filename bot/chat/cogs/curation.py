@@ -67,7 +67,10 @@ class Curation(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
-        self._kb_group().remove_command(self.gaps_command.name)
+        # At shutdown the admin cog, and /kb with it, may already be gone: then there is nothing to detach.
+        group = self.bot.tree.get_command("kb")
+        if isinstance(group, app_commands.Group):
+            group.remove_command(self.gaps_command.name)
 
     async def is_curator(self, interaction: discord.Interaction) -> bool:
         if interaction.permissions.manage_guild or await self.bot.is_owner(interaction.user):
