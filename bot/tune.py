@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.engine import Engine
-from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, feature_vector, is_exact, prose_words
+from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, feature_vector, is_exact, prose_words
 from bot.matching.evidence import KINDS, Evidence, combine
 from bot.matching.matcher import Assessment
 from bot.matching.weights import (
@@ -192,6 +192,12 @@ def rank_all(m: Measured, w: Weights) -> Ranked:
             error_report=a.report.is_error_report,
             traceback=a.report.has_traceback,
             prose_words=prose_words(a.report.prose),
+            exact=crisp(
+                a.report.is_error_report,
+                float(m.evidence.signature_similarity[best]),
+                float(m.evidence.signature_coverage[best]),
+                w.selection.exact_similarity,
+            ),
             problem_cues=a.report.describes_problem,
             cues=a.cues,
         )

@@ -14,7 +14,7 @@ from bot import tune
 from bot.cli import main
 from bot.engine import Engine
 from bot.matching import evidence as ev
-from bot.matching.calibration import TopEvidence, feature_vector, is_exact, probability
+from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, probability
 from bot.matching.matcher import Matcher, Thresholds
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
@@ -178,6 +178,7 @@ def _top(**overrides: object) -> TopEvidence:
         "prose_words": 0,
         "problem_cues": True,
         "cues": talk_cues(""),
+        "exact": True,
     }
     base.update(overrides)
     return TopEvidence(**base)  # type: ignore[arg-type]
@@ -193,9 +194,12 @@ def test_probability_is_the_logistic_of_the_table_coefficients() -> None:
 
 
 def test_an_exact_paste_is_a_crisp_one_and_a_quoted_description_is_not() -> None:
-    assert is_exact(_top())
-    assert not is_exact(_top(similarity=0.7))
-    assert not is_exact(_top(error_report=False))
+    threshold = W.selection.exact_similarity
+    assert crisp(True, 1.0, 1.0, threshold)
+    assert not crisp(True, 0.7, 1.0, threshold)
+    assert not crisp(True, 1.0, 0.7, threshold)
+    assert not crisp(False, 1.0, 1.0, threshold)
+    assert is_exact(_top()) and not is_exact(_top(exact=False))
 
 
 def test_asked_mode_withholds_the_page_for_thanks_and_answers_a_real_traceback(demo_engine: Engine) -> None:

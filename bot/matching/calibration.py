@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from bot.matching.talk import TalkCues
 from bot.matching.weights import CALIBRATION_FEATURES, Calibration
 
-# Similarity and word coverage at which a pasted line counts as the signature itself (masked numbers,
-# paths and names aside).
-EXACT_SIMILARITY = 0.95
 PROSE_SAMPLE = 8_000  # characters of prose counted for its length
 
 # Evidence kinds that rank but say little on their own.
@@ -38,13 +35,19 @@ class TopEvidence:
     error_report: bool
     traceback: bool
     prose_words: int
+    exact: bool  # a crisp paste (see `crisp`)
     problem_cues: bool
     cues: TalkCues
 
 
+def crisp(error_report: bool, similarity: float, coverage: float, threshold: float) -> bool:
+    """A crisp paste: an error line that reads like one of the entry's signatures, near enough word for word
+    (`threshold` is the table's exact_similarity)."""
+    return error_report and similarity >= threshold and coverage >= threshold
+
+
 def is_exact(top: TopEvidence) -> bool:
-    """A crisp paste: an error line that reads like one of the entry's signatures, near enough word for word."""
-    return top.error_report and top.similarity >= EXACT_SIMILARITY and top.coverage >= EXACT_SIMILARITY
+    return top.exact
 
 
 def feature_vector(top: TopEvidence) -> tuple[float, ...]:

@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import Entry, EntryKind
 from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
-from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, probability, prose_words
+from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, is_exact, probability, prose_words
 from bot.matching.evidence import KINDS, Evidence, combine
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.index import FUZZY_CHARS, SIGNATURE, SYMPTOM, MatchIndex
@@ -201,7 +201,9 @@ class Matcher:
     def _similarity(self, queries: list[str], choices: list[str]) -> npt.NDArray[np.float64]:
         """Query x choice similarity in 0..1: whole-string ratio, or a length-discounted partial ratio."""
         sel = self.weights.selection
-        ratio = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1, score_cutoff=40).astype(np.float64)
+        ratio = process.cdist(
+            queries, choices, scorer=fuzz.ratio, workers=1, score_cutoff=sel.ratio_cutoff
+        ).astype(np.float64)
         qlen = np.array([len(q) for q in queries], dtype=np.float64)[:, None]
         clen = np.array([len(c) for c in choices], dtype=np.float64)[None, :]
         # partial_ratio finds a short text inside a long one; trust it in proportion to how much of the
@@ -215,7 +217,11 @@ class Matcher:
             differ = np.flatnonzero(overlap[row] < sel.same_length)
             if differ.size:
                 partial[row, differ] = process.cdist(
-                    [query], [choices[j] for j in differ], scorer=fuzz.partial_ratio, workers=1, score_cutoff=60
+                    [query],
+                    [choices[j] for j in differ],
+                    scorer=fuzz.partial_ratio,
+                    workers=1,
+                    score_cutoff=sel.partial_cutoff,
                 )[0]
         result: npt.NDArray[np.float64] = np.maximum(ratio, partial * partial_weight) / 100.0
         return result
@@ -376,6 +382,12 @@ class Matcher:
             error_report=a.report.is_error_report,
             traceback=a.report.has_traceback,
             prose_words=prose_words(a.report.prose),
+            exact=crisp(
+                a.report.is_error_report,
+                float(a.evidence.signature_similarity[best]),
+                float(a.evidence.signature_coverage[best]),
+                w.selection.exact_similarity,
+            ),
             problem_cues=a.report.describes_problem,
             cues=a.cues,
         )

@@ -64,6 +64,9 @@ class Selection:
     specific_pattern: int
     partial_overlap: float
     partial_ceiling: float
+    ratio_cutoff: int
+    partial_cutoff: int
+    exact_similarity: float
 
 
 @dataclass(frozen=True, slots=True)
