@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from bot.engine import Engine
-from bot.knowledge.model import Entry
+from bot.knowledge.model import Entry, Verification
 from bot.matching.index import knowledge_tiers
 
 MEMORY_LIMIT_BYTES = 6 * 1024**3
@@ -62,10 +62,16 @@ ISOLATION_COMMANDS = (
 class Outcome(StrEnum):
     REPRODUCED = "reproduced"  # the error was raised and the matcher put the entry first
     STAND_IN = "stand-in"  # a close relative of the error was raised and matched; the entry is not proven
-    MISMATCHED = "mismatched"  # the error was raised but another entry ranked first
-    NO_ERROR = "no-error"  # the reproducer ran clean: it does not raise what it claims
+    STALE = "stale"  # it raised the error once (the entry says so) and now runs clean: fixed upstream?
+    MISMATCHED = "mismatched"  # it raises something else: another entry ranks first for its output
+    NO_ERROR = "no-error"  # it never raised here and runs clean: it does not raise what it claims
     TIMEOUT = "timeout"
     SKIPPED = "skipped"  # a required library is not installed here
+
+
+# The levels that record the reproducer raising the error once, so that a clean run now is news from
+# upstream (the error was fixed), not a reproducer that never worked.
+ONCE_RAISED = frozenset({Verification.REPRODUCED, Verification.STALE})
 
 
 @dataclass(frozen=True)
@@ -253,15 +259,28 @@ def run_reproducer(entry: Entry, engine: Engine, timeout: float) -> Verdict:
         return Verdict(entry, Outcome.TIMEOUT, f"no result within {timeout:.0f} s")
     output = (finished.stdout + finished.stderr).decode("utf-8", errors="replace")[-OUTPUT_LIMIT_CHARS:]
     if finished.returncode == 0 and not finished.stderr.strip():
-        return Verdict(entry, Outcome.NO_ERROR, "ran to the end without an error or warning", output=output)
+        return _ran_clean(entry, output)
     result = engine.match(output, top=3)
     top = result.best.entry.id if result.best else None
+    if top is None:
+        return Verdict(entry, Outcome.MISMATCHED, "raises something no entry matches", output=output)
     if top != entry.id:
-        return Verdict(entry, Outcome.MISMATCHED, f"matcher ranked {top} first", output=output)
+        return Verdict(
+            entry, Outcome.MISMATCHED, f"raises something else: the matcher ranks {top} first", output=output
+        )
     score = f"score {result.matches[0].score:.2f}"
     if entry.reproducer.stand_in:
         return Verdict(entry, Outcome.STAND_IN, f"{score}; {entry.reproducer.stand_in}", output=output)
     return Verdict(entry, Outcome.REPRODUCED, score, verified_on(entry), output)
+
+
+def _ran_clean(entry: Entry, output: str) -> Verdict:
+    """A reproducer that exited 0 without a word on stderr: stale if it raised once, else broken."""
+    on = verified_on(entry)
+    if entry.verification not in ONCE_RAISED:
+        return Verdict(entry, Outcome.NO_ERROR, f"ran to the end without an error or warning on {on}", output=output)
+    before = f" ({entry.verification.value} on {entry.verified_on})" if entry.verified_on else ""
+    return Verdict(entry, Outcome.STALE, f"no longer raises on {on} — fixed upstream?{before}", on, output)
 
 
 def verify_entries(engine: Engine, entries: Sequence[Entry], timeout: float, workers: int = 2) -> list[Verdict]:
@@ -273,16 +292,29 @@ _VERIFICATION_LINE = re.compile(r"^verification:.*$", re.MULTILINE)
 _VERIFIED_ON_LINE = re.compile(r"^verified_on:.*\n", re.MULTILINE)
 
 
-def mark_reproduced(path: Path, on: str) -> None:
-    """Set `verification: reproduced` and `verified_on` in the file, leaving the rest of its text alone."""
+def mark_verification(path: Path, level: Verification, on: str) -> None:
+    """Set `verification` and `verified_on` in the file, leaving the rest of its text alone."""
     text = path.read_text(encoding="utf-8")
     text = _VERIFIED_ON_LINE.sub("", text)
-    replacement = f'verification: reproduced\nverified_on: "{on}"'
+    replacement = f'verification: {level.value}\nverified_on: "{on}"'
     if _VERIFICATION_LINE.search(text):
         text = _VERIFICATION_LINE.sub(replacement, text, count=1)
     else:
         text = text.rstrip("\n") + "\n" + replacement + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+# What `--mark` records in the entry's file for a verdict that says how things stand on this machine.
+MARKED_AS = {Outcome.REPRODUCED: Verification.REPRODUCED, Outcome.STALE: Verification.STALE}
+# Verdicts that mean the reproducer or the matcher needs work.
+FAILING = frozenset({Outcome.MISMATCHED, Outcome.NO_ERROR, Outcome.TIMEOUT})
+
+
+def _stale_unrecorded(verdict: Verdict, mark: bool) -> bool:
+    """A stale entry fails verify until its file says `stale` (already, or by this run's --mark): the entry
+    still claims the error happens on the versions people run."""
+    recorded = verdict.entry.verification is Verification.STALE or (mark and verdict.entry.path is not None)
+    return verdict.outcome is Outcome.STALE and not recorded
 
 
 def _from_pack(entry: Entry) -> Verdict:
@@ -317,13 +349,15 @@ def verify_command(
         if v.outcome in (Outcome.MISMATCHED, Outcome.NO_ERROR) and v.output:
             tail = "\n".join(v.output.strip().splitlines()[-4:])
             out.write("            | " + tail.replace("\n", "\n            | ") + "\n")
-        if mark and v.outcome is Outcome.REPRODUCED and v.entry.path and v.verified_on:
-            mark_reproduced(Path(v.entry.path), v.verified_on)
+        level = MARKED_AS.get(v.outcome)
+        if mark and level and v.entry.path and v.verified_on:
+            mark_verification(Path(v.entry.path), level, v.verified_on)
     counts = {o: sum(1 for v in verdicts if v.outcome is o) for o in Outcome}
-    failing = counts[Outcome.MISMATCHED] + counts[Outcome.NO_ERROR] + counts[Outcome.TIMEOUT]
+    failing = sum(1 for v in verdicts if v.outcome in FAILING or _stale_unrecorded(v, mark))
     out.write(
-        f"\n{'entries':>9} {'reproducible':>13} {'reproduced':>11} {'stand-ins':>10} {'failing':>8} {'skipped':>8}\n"
+        f"\n{'entries':>9} {'reproducible':>13} {'reproduced':>11} {'stand-ins':>10} {'stale':>6} {'failing':>8} "
+        f"{'skipped':>8}\n"
         f"{len(entries):>9} {len(with_reproducer):>13} {counts[Outcome.REPRODUCED]:>11} "
-        f"{counts[Outcome.STAND_IN]:>10} {failing:>8} {counts[Outcome.SKIPPED]:>8}\n"
+        f"{counts[Outcome.STAND_IN]:>10} {counts[Outcome.STALE]:>6} {failing:>8} {counts[Outcome.SKIPPED]:>8}\n"
     )
     return 1 if failing or unknown else 0

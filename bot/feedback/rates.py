@@ -15,6 +15,7 @@ from bot.knowledge.model import Verification
 PRIOR_WEIGHT = {
     Verification.AI_GENERATED: 4.0,
     Verification.COMMUNITY: 8.0,
+    Verification.STALE: 8.0,  # checked once, but on older versions than people now run: no firmer than community
     Verification.REPRODUCED: 12.0,
     Verification.EXPERT: 20.0,
 }

@@ -15,6 +15,9 @@ class Verification(StrEnum):
 
     AI_GENERATED = "ai_generated"
     COMMUNITY = "community"
+    # Reproduced once, but the reproducer no longer raises on the version in `verified_on`: the facts held
+    # for older versions and the error may be fixed upstream.
+    STALE = "stale"
     REPRODUCED = "reproduced"
     EXPERT = "expert"
 

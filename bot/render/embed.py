@@ -12,6 +12,7 @@ import discord
 
 from bot.feedback.rates import rate_basis
 from bot.knowledge.markdown import percent
+from bot.knowledge.model import Verification
 from bot.matching.matcher import Confidence
 from bot.reply import RankedWorkaround, Reply
 
@@ -36,7 +37,12 @@ DEAD_ENDS_NAME = "🚫 Dead ends: what people try that does not work"
 DESCRIPTION_BUDGET = 1200  # keeps room in the 6000 total for the workarounds
 CODE_BUDGET = 700
 COLOURS = {Confidence.HIGH: 0x2ECC71, Confidence.MEDIUM: 0xF1C40F, Confidence.LOW: 0x95A5A6}
-BADGES = {"reproduced": "✅ reproduced", "expert": "🎓 expert-checked", "community": "👥 community"}
+BADGES = {
+    "reproduced": "✅ reproduced",
+    "expert": "🎓 expert-checked",
+    "community": "👥 community",
+    "stale": "⏳ stale: no longer raises",  # followed by the version it was checked on: fixed upstream?
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,8 @@ def _embed_size(embed: discord.Embed) -> int:
 def render_embed(reply: Reply, full_markdown: str | None = None) -> RenderedReply:
     e = reply.entry
     badge = BADGES.get(e.verification.value, "🤖 unverified (AI-drafted)")
+    if e.verification is Verification.STALE and e.verified_on:
+        badge += f" on {e.verified_on}"
     confidence = f"**{reply.confidence.value.capitalize()} confidence** ({reply.score:.0%} match) · {badge}"
     description = f"{confidence}\n\n**Root cause**\n{e.root_cause}"
     trimmed = len(description) > DESCRIPTION_BUDGET
