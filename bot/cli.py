@@ -629,7 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb.add_parser("stats", help="entries by domain and verification level").set_defaults(func=cmd_kb_stats)
     verify = kb.add_parser("verify", help="run the reproducers and check the matcher finds each entry")
     verify.add_argument("--only", action="append", metavar="ID", help="verify only these ids (repeatable)")
-    verify.add_argument("--mark", action="store_true", help="mark passing entries `reproduced` in their files")
+    verify.add_argument("--mark", action="store_true", help="record `reproduced` (or `stale`) in the files")
     verify.add_argument("--timeout", type=_positive_seconds, default=60.0, help="seconds per reproducer")
     verify.add_argument(
         "--trust-packs", action="store_true", help="also run reproducers from packs (code from other sources)"
