@@ -77,6 +77,14 @@ class BotProcess:
                 await proc.wait()
         return proc.returncode
 
+    async def wait_exit(self, timeout: float) -> int | None:
+        """The exit status of a bot that was told to stop, without signalling it again (None: still running)."""
+        if self.proc is None:
+            return None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.proc.wait(), timeout)
+        return self.proc.returncode
+
     @property
     def running(self) -> bool:
         return self.proc is not None and self.proc.returncode is None
