@@ -30,6 +30,10 @@ elif [ "$1" = "-m" ] && [ "$2" = "pip" ]; then
   shift 2
   case " $* " in *" --upgrade pip "*) exit 0 ;; esac
   [ -z "${FAKE_PIP_FAIL:-}" ] || exit 1
+  if [ -n "${FAKE_PIP_FAIL_TIMES:-}" ]; then  # fail this many times, then succeed (a download cut short)
+    echo "attempt" >> "$FAKE_PYTHON_LOG"
+    [ "$(grep -c '^attempt$' "$FAKE_PYTHON_LOG")" -gt "$FAKE_PIP_FAIL_TIMES" ] || exit 1
+  fi
   echo "install ${*: -1}" >> "$FAKE_PYTHON_LOG"
 else
   echo "python $*" >> "$FAKE_PYTHON_LOG"
@@ -52,9 +56,14 @@ class Checkout:
         self.log.touch()
         self.venv = root / "venv"
 
-    def run(self, *command: str, extras: str | None = None, fail_pip: bool = False) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *command: str, extras: str | None = None, fail_pip: bool = False, pip_fails: int = 0
+    ) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k != "KNOWNFIX_EXTRAS"}
         env |= {"KNOWNFIX_VENV": str(self.venv), "PYTHON": str(self.shim), "FAKE_PYTHON_LOG": str(self.log)}
+        env |= {"KNOWNFIX_INSTALL_RETRY_PAUSE": "0"}
+        if pip_fails:
+            env["FAKE_PIP_FAIL_TIMES"] = str(pip_fails)
         if extras is not None:
             env["KNOWNFIX_EXTRAS"] = extras
         if fail_pip:
@@ -108,6 +117,22 @@ def test_a_failed_install_is_tried_again(checkout: Checkout) -> None:
     assert checkout.run("knownfix", "--version", extras="dev", fail_pip=True).returncode != 0
     assert checkout.run("knownfix", "--version").returncode == 0
     assert checkout.installs() == [""]  # no stamp was written for the failed install, so this one installs
+
+
+def test_an_install_cut_short_is_retried_within_the_same_call(checkout: Checkout) -> None:
+    result = checkout.run("knownfix", "--version", pip_fails=2)
+    assert result.returncode == 0, result.stderr
+    assert "trying again" in result.stderr
+    assert checkout.installs() == [""]
+    assert checkout.run("knownfix", "--version").returncode == 0
+    assert checkout.installs() == [""]  # the retried install wrote its stamp
+
+
+def test_an_install_that_keeps_failing_gives_up_after_three_attempts(checkout: Checkout) -> None:
+    result = checkout.run("knownfix", "--version", pip_fails=3)
+    assert result.returncode != 0
+    assert checkout.asked("attempt") == ["attempt"] * 3
+    assert checkout.installs() == []
 
 
 def test_a_stamp_written_by_the_previous_launcher_is_understood(checkout: Checkout) -> None:
