@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import aiohttp
 import discord
 
+from bot.chat.buttons import vote_view
 from bot.knowledge.markdown import render_markdown
 from bot.matching.matcher import MatchResult
 from bot.render.embed import NONE_FIXED_EMOJI, NUMBER_EMOJI, RenderedReply, render_embed
@@ -179,7 +180,11 @@ async def reply_with(
     """Answer `message` with a reply, recorded and prompted; None when the message was deleted meanwhile."""
     try:
         sent = await message.reply(
-            embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, mention_author=False
+            embed=answer.rendered.embed,
+            files=answer.files(),
+            view=vote_view(answer.rendered.shown),
+            allowed_mentions=NO_MENTIONS,
+            mention_author=False,
         )
     except discord.HTTPException as exc:
         if not source_gone(exc):

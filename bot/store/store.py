@@ -411,6 +411,14 @@ class Store:
         )
         return changed > 0
 
+    async def votes_of(self, reply_message_id: int, user_id: int) -> tuple[str, ...]:
+        """The options one person has voted on one reply, in the order they voted them."""
+        async with self.db.execute(
+            "SELECT option FROM votes WHERE reply_message_id = ? AND user_id = ? ORDER BY voted_at, option",
+            (reply_message_id, user_id),
+        ) as cur:
+            return tuple([str(row[0]) async for row in cur])
+
     async def _scalar(self, sql: str) -> int:
         async with self.db.execute(sql) as cur:
             row = await cur.fetchone()

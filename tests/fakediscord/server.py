@@ -241,6 +241,17 @@ def _reference_id(call: Call) -> str | None:
     return None if reference.get("message_id") is None else str(reference["message_id"])
 
 
+def buttons_of(components: Iterable[Any]) -> list[dict[str, Any]]:
+    """Every button in a message's components (action rows hold them)."""
+    found: list[dict[str, Any]] = []
+    for component in components:
+        if isinstance(component, dict) and component.get("type") == 2:
+            found.append(component)
+        elif isinstance(component, dict):
+            found += buttons_of(component.get("components") or [])
+    return found
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true")
 
@@ -797,6 +808,7 @@ class FakeDiscord:
         channel_id: int,
         *,
         command_type: int = 1,
+        message: dict[str, Any] | None = None,
     ) -> Interaction:
         user_id = int(user["id"])
         channel = self._channel(channel_id)
@@ -828,6 +840,8 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": limits.UPLOAD_MAX_BYTES,
         }
+        if message is not None:  # a component interaction carries the message its component is on
+            interaction.payload["message"] = message
         self.interactions[interaction.id] = interaction
         await self.dispatch("INTERACTION_CREATE", interaction.payload, intent=0)
         return interaction
@@ -864,6 +878,22 @@ class FakeDiscord:
         resolved = {"messages": {target["id"]: target}}
         data = self._command_data(name, 3, target_id=target["id"], resolved=resolved)
         return await self.send_interaction(APPLICATION_COMMAND, data, user, channel_id, command_type=3)
+
+    async def press_button(
+        self, message: Mapping[str, Any] | int, custom_id: str, user: Mapping[str, Any]
+    ) -> Interaction:
+        """Press a button on a message, as a person's client does: only a button the message really shows."""
+        stored = self.messages.get(int(message if isinstance(message, int) else message["id"]))
+        if stored is None or stored.deleted:
+            raise FakeDiscordError("no such message to press a button on")
+        shown = {b["custom_id"] for b in buttons_of(stored.payload.get("components") or []) if "custom_id" in b}
+        if custom_id not in shown:
+            raise FakeDiscordError(f"the message shows no button {custom_id!r} (it shows {sorted(shown)})")
+        data = {"custom_id": custom_id, "component_type": 2}
+        interaction = await self.send_interaction(
+            MESSAGE_COMPONENT, data, user, stored.channel_id, message=self._gateway_message(stored)
+        )
+        return interaction
 
     async def submit_modal(
         self, opened: Interaction, values: Mapping[str, str], user: Mapping[str, Any], channel_id: int

@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, record_and_prompt, reply_with
+from bot.chat.buttons import vote_view
 from bot.chat.errors import report_failure
 
 if TYPE_CHECKING:
@@ -116,7 +117,10 @@ class Asking(commands.Cog):
                 await interaction.response.send_message(NO_MATCH, ephemeral=True)
                 return
             await interaction.response.send_message(
-                embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS
+                embed=answer.rendered.embed,
+                files=answer.files(),
+                view=vote_view(answer.rendered.shown),
+                allowed_mentions=NO_MENTIONS,
             )
             sent = await interaction.original_response()
         else:
@@ -128,7 +132,11 @@ class Asking(commands.Cog):
                 await interaction.followup.send(NO_MATCH, ephemeral=True)
                 return
             sent = await interaction.followup.send(
-                embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS, wait=True
+                embed=answer.rendered.embed,
+                files=answer.files(),
+                view=vote_view(answer.rendered.shown),
+                allowed_mentions=NO_MENTIONS,
+                wait=True,
             )
         await self._record(interaction, sent, answer)
 

@@ -1,4 +1,4 @@
-"""Reactions on the bot's replies: votes that move fix rates, and 🗑️ to remove a reply."""
+"""Votes on the bot's replies, by reaction or by button, that move fix rates; and 🗑️ to remove a reply."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.chat.buttons import VoteButton
 from bot.render.embed import DELETE_EMOJI, NONE_FIXED_EMOJI, NUMBER_EMOJI, WRONG_MATCH_EMOJI
 from bot.store import NONE_FIXED, REMOVED_BY_PEOPLE, WRONG_MATCH, StoredReply, workaround_option
 
@@ -99,4 +100,10 @@ class Feedback(commands.Cog):
 
 
 async def setup(bot: KnownfixBot) -> None:
+    # The buttons are found by their custom ids, so those on replies from before a restart work too.
+    bot.add_dynamic_items(VoteButton)
     await bot.add_cog(Feedback(bot))
+
+
+async def teardown(bot: KnownfixBot) -> None:
+    bot.remove_dynamic_items(VoteButton)

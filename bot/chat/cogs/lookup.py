@@ -11,6 +11,7 @@ from discord.ext import commands
 from rapidfuzz import fuzz, process
 
 from bot.chat.answer import NO_MENTIONS, answer_from, record_and_prompt
+from bot.chat.buttons import vote_view
 from bot.engine import Engine
 from bot.matching.extract import extract
 from bot.matching.matcher import Confidence, Match, MatchResult
@@ -75,7 +76,10 @@ class Lookup(commands.Cog):
         answer = answer_from(shown, await self.bot.store.feedback(entry.id))
         assert answer is not None
         await interaction.response.send_message(
-            embed=answer.rendered.embed, files=answer.files(), allowed_mentions=NO_MENTIONS
+            embed=answer.rendered.embed,
+            files=answer.files(),
+            view=vote_view(answer.rendered.shown),
+            allowed_mentions=NO_MENTIONS,
         )
         sent = await interaction.original_response()
         await record_and_prompt(

@@ -11,6 +11,7 @@ import discord
 from discord.ext import commands
 
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, is_text_attachment, reply_with
+from bot.chat.buttons import vote_view
 from bot.store import REMOVED_BY_EDIT
 
 if TYPE_CHECKING:
@@ -156,7 +157,10 @@ class Passive(commands.Cog):
                     await self.bot.store.mark_deleted(previous.message_id, REMOVED_BY_EDIT)
                 else:
                     edited = await reply_message.edit(
-                        embed=answer.rendered.embed, attachments=answer.files(), allowed_mentions=NO_MENTIONS
+                        embed=answer.rendered.embed,
+                        attachments=answer.files(),
+                        view=vote_view(answer.rendered.shown),
+                        allowed_mentions=NO_MENTIONS,
                     )
                     await self.bot.store.record_reply(answer.stored(edited, after.id, after.author.id))
             except discord.NotFound:
