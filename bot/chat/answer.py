@@ -5,6 +5,7 @@ Cogs translate Discord events into calls of these functions and send what they r
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import discord
 from bot.chat.buttons import vote_view
 from bot.knowledge.markdown import render_markdown
 from bot.matching.matcher import MatchResult
+from bot.paste import PasteError, PasteSources, find_paste_links, read_paste
 from bot.render.embed import NONE_FIXED_EMOJI, NUMBER_EMOJI, RenderedReply, render_embed
 from bot.reply import Reply, build_reply
 from bot.store import EntryFeedback, Store, StoredReply
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 TEXT_EXTENSIONS = (".txt", ".log", ".py", ".md", ".out", ".err", ".ipynb", ".json", ".yaml", ".yml", ".toml", ".cfg")
 NO_MENTIONS = discord.AllowedMentions.none()
 MAX_DOWNLOAD_FACTOR = 16  # a server that ignores Range is read for at most this many times the limit
+# Pastes read per message: one traceback is usually one paste, a few cover "code + error + pip list";
+# more would let one message make the bot fetch a wall of links.
+MAX_PASTES_PER_MESSAGE = 3
 
 
 def source_gone(exc: discord.HTTPException) -> bool:
@@ -35,7 +40,7 @@ def source_gone(exc: discord.HTTPException) -> bool:
 @dataclass(frozen=True)
 class Gathered:
     text: str
-    skipped: tuple[str, ...]  # attachments not read, with the reason, for the logs
+    skipped: tuple[str, ...]  # attachments and pastes not read, with the reason, for the logs
 
 
 def is_text_attachment(attachment: discord.Attachment) -> bool:
@@ -97,10 +102,12 @@ def download_failure(exc: aiohttp.ClientError | TimeoutError) -> str:
     return f"download failed ({str(exc) or type(exc).__name__})"
 
 
-async def gather_text(message: discord.Message, session: aiohttp.ClientSession, limit: int) -> Gathered:
-    """The message's own text followed by its text attachments, each read up to `limit` bytes."""
-    parts = [message.content or ""]
-    skipped: list[str] = []
+async def read_attachments(
+    message: discord.Message, session: aiohttp.ClientSession, limit: int, skipped: list[str]
+) -> list[str]:
+    """The text of the message's text attachments, each read up to `limit` bytes; what was not read goes
+    to `skipped` with the reason."""
+    texts: list[str] = []
     for attachment in message.attachments[:5]:
         if not is_text_attachment(attachment):
             skipped.append(f"{attachment.filename}: not a text file")
@@ -114,9 +121,42 @@ async def gather_text(message: discord.Message, session: aiohttp.ClientSession, 
         if text is None:
             skipped.append(f"{attachment.filename}: binary content")
             continue
-        parts.append(text)
+        texts.append(text)
+    return texts
+
+
+async def read_pastes(
+    texts: list[str], session: aiohttp.ClientSession, limit: int, sources: PasteSources, skipped: list[str]
+) -> list[str]:
+    """The text of the pastes that `texts` link (the message and its attachments), at most
+    MAX_PASTES_PER_MESSAGE of them, read at once; a paste that fails goes to `skipped` with the reason."""
+    links = find_paste_links("\n".join(texts), MAX_PASTES_PER_MESSAGE)
+    results = await asyncio.gather(
+        *(read_paste(session, link, sources, limit) for link in links), return_exceptions=True
+    )
+    read: list[str] = []
+    for link, result in zip(links, results, strict=True):
+        if isinstance(result, PasteError):
+            skipped.append(f"paste {link.label}: {result}")
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            read.append(result)
+    return read
+
+
+async def gather_text(
+    message: discord.Message, session: aiohttp.ClientSession, limit: int, pastes: PasteSources | None = None
+) -> Gathered:
+    """The message's own text followed by its text attachments, each read up to `limit` bytes, and, with
+    `pastes`, the pastes they link (read like attachments, from the providers `pastes` allows)."""
+    parts = [message.content or ""]
+    skipped: list[str] = []
+    parts += await read_attachments(message, session, limit, skipped)
+    if pastes is not None:
+        parts += await read_pastes(parts, session, limit, pastes, skipped)
     if skipped:
-        log.info("message %s: skipped attachments: %s", message.id, "; ".join(skipped))
+        log.info("message %s: not read: %s", message.id, "; ".join(skipped))
     return Gathered("\n\n".join(p for p in parts if p), tuple(skipped))
 
 
