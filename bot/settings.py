@@ -15,6 +15,7 @@ from typing import Any
 from bot.engine import default_knowledge_dirs
 from bot.matching.matcher import DECISION_MODES, PASSIVE_LEVELS, Thresholds
 from bot.matching.weights import default_weights
+from bot.paste import check_base_url
 
 
 class SettingsError(ValueError):
@@ -47,6 +48,9 @@ class Settings:
     record_gaps: bool = True
     curator_roles: frozenset[int] = frozenset()  # besides Manage Server: roles that may use /kb gaps and Save as fix
     drafts_dir: Path = Path("data/drafts")  # where "Save as fix" writes draft entries; never loaded
+    # Paste provider -> the base URL its raw text is read from instead of the real host (tests point every
+    # provider at a loopback fake); the links people post keep naming the real hosts. See bot.paste.
+    paste_base_urls: Mapping[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -84,6 +88,7 @@ ENV = {
     "KNOWNFIX_RECORD_GAPS": "record_gaps",
     "KNOWNFIX_CURATOR_ROLES": "curator_roles",
     "KNOWNFIX_DRAFTS_DIR": "drafts_dir",
+    "KNOWNFIX_PASTE_BASE_URLS": "paste_base_urls",
 }
 BOOLEAN_SETTINGS = ("packs_answer", "record_gaps")
 
@@ -94,6 +99,21 @@ def _ids(name: str, value: Any) -> frozenset[int]:
         return frozenset(int(v) for v in items)
     except (TypeError, ValueError):
         raise SettingsError(f"{name}: must be Discord ids (numbers), got {value!r}") from None
+
+
+def _paste_base_urls(value: Any) -> dict[str, str]:
+    """`provider=url,provider=url` (environment) or a table of provider = url (TOML), each checked."""
+    if isinstance(value, dict):
+        pairs = [(str(k), str(v)) for k, v in value.items()]
+    else:
+        items = [item.strip() for item in str(value).split(",") if item.strip()]
+        if any("=" not in item for item in items):
+            raise SettingsError(f"paste_base_urls: must be provider=url pairs joined with commas, got {value!r}")
+        pairs = [(k.strip(), v.strip()) for k, v in (item.split("=", 1) for item in items)]
+    try:
+        return {provider: check_base_url(provider, url) for provider, url in pairs}
+    except ValueError as exc:
+        raise SettingsError(f"paste_base_urls: {exc}") from None
 
 
 def _convert(name: str, value: Any) -> Any:
@@ -137,6 +157,8 @@ def _convert(name: str, value: Any) -> Any:
             if text not in {"true", "false", "1", "0", "yes", "no"}:
                 raise SettingsError(f"{name}: must be true or false, got {value!r}")
             return text in {"true", "1", "yes"}
+        if name == "paste_base_urls":
+            return _paste_base_urls(value)
         if name == "log_level":
             level = str(value).upper()
             if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

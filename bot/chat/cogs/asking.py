@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, record_and_prompt, reply_with
 from bot.chat.buttons import vote_view
 from bot.chat.errors import report_failure
+from bot.paste import PasteSources
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
@@ -89,6 +90,7 @@ class Asking(commands.Cog):
         self.bot = bot
         self.menu = app_commands.ContextMenu(name="Find a fix", callback=self.find_fix)
         self.cooldown = UserCooldown(bot.settings.find_fix_cooldown)
+        self.pastes = PasteSources(bot.settings.paste_base_urls)
         self._locks: dict[int, asyncio.Lock] = {}
         bot.tree.add_command(self.menu)
 
@@ -196,7 +198,9 @@ class Asking(commands.Cog):
             if wait > 0:  # checked before matching too, so a flood of uses costs no matching
                 return COOLING_DOWN.format(seconds=math.ceil(wait))
             assert self.bot.http_session is not None
-            gathered = await gather_text(message, self.bot.http_session, self.bot.settings.max_attachment_bytes)
+            gathered = await gather_text(
+                message, self.bot.http_session, self.bot.settings.max_attachment_bytes, self.pastes
+            )
             answer = await self._answer_for(gathered.text) if gathered.text.strip() else None
             if answer is None:
                 return NO_MATCH

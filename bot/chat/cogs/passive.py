@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, is_text_attachment, reply_with
 from bot.chat.buttons import vote_view
+from bot.paste import PasteSources, has_paste_link
 from bot.store import REMOVED_BY_EDIT
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ class Passive(commands.Cog):
     def __init__(self, bot: KnownfixBot) -> None:
         self.bot = bot
         self.cooldowns = Cooldowns(bot.settings.channel_cooldown, bot.settings.user_cooldown)
+        self.pastes = PasteSources(bot.settings.paste_base_urls)
         self._locks: dict[int, asyncio.Lock] = {}
 
     def _is_watched(self, message: discord.Message) -> bool:
@@ -67,9 +69,15 @@ class Passive(commands.Cog):
         errors when it is one (a new message only: an edit is the same report again)."""
         assert self.bot.http_session is not None
         # Most watched-channel traffic is chat: the pre-filter clears it without matching or downloads.
-        if not any(is_text_attachment(a) for a in message.attachments) and not self.bot.may_answer(message.content):
+        if (
+            not any(is_text_attachment(a) for a in message.attachments)
+            and not self.bot.may_answer(message.content)
+            and not has_paste_link(message.content)  # a bare paste link is an error report in waiting
+        ):
             return None
-        gathered = await gather_text(message, self.bot.http_session, self.bot.settings.max_attachment_bytes)
+        gathered = await gather_text(
+            message, self.bot.http_session, self.bot.settings.max_attachment_bytes, self.pastes
+        )
         if not gathered.text.strip():
             return None
         result = await self.bot.match(gathered.text)
