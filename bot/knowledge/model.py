@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from packaging.specifiers import SpecifierSet
+
 
 class Verification(StrEnum):
     """How far an entry's facts have been checked, weakest first."""
@@ -28,11 +30,27 @@ class EntryKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class VersionRange:
+    """The versions of one library something applies to: `torch` and `>=2.0`, as a PEP 440 specifier set.
+
+    `library` is the canonical package name (`torch`, `transformers`), or `python`, or `cuda` (the CUDA
+    the torch build was made for). Parsed and checked once, when the knowledge loads."""
+
+    library: str
+    specifier: SpecifierSet
+
+    def __str__(self) -> str:
+        return f"{self.library} {self.specifier}"
+
+
+@dataclass(frozen=True, slots=True)
 class VersionRow:
     version: str
     status: str
     introduced: str | None = None
     deprecated: str | None = None
+    # Which versions print this row's wording; rows without one say it in `version`'s words only.
+    applies_to: tuple[VersionRange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +67,8 @@ class Workaround:
     # The stable name votes are stored under (unique within the entry): reordering or retitling the
     # workarounds keeps their history. The loader always sets it (see bot.knowledge.ids).
     id: str = ""
+    # The versions the workaround is for (its code calls an API only some versions have); empty: all.
+    applies_to: tuple[VersionRange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +109,8 @@ class Entry:
     symptoms: tuple[str, ...] = ()
     context: Context = field(default_factory=Context)
     verified_on: str | None = None
+    # The versions the error happens on (`torch >=2.0` for an API removed in 2.0); empty: any version.
+    applies_to: tuple[VersionRange, ...] = ()
     versions: tuple[VersionRow, ...] = ()
     workarounds: tuple[Workaround, ...] = ()
     dead_ends: tuple[DeadEnd, ...] = ()

@@ -7,6 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
 from bot.knowledge.ids import WORKAROUND_ID_MAX, WORKAROUND_ID_RE, assign_ids
 from bot.knowledge.model import (
     Context,
@@ -15,6 +18,7 @@ from bot.knowledge.model import (
     EntryKind,
     Reproducer,
     Verification,
+    VersionRange,
     VersionRow,
     Workaround,
 )
@@ -25,14 +29,16 @@ CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 ENTRY_KEYS = {
     "id", "title", "domain", "category", "kind", "exception", "signatures", "patterns", "symptoms",
-    "context", "verification", "verified_on", "fix_rate", "root_cause", "versions", "workarounds",
+    "context", "verification", "verified_on", "fix_rate", "root_cause", "applies_to", "versions", "workarounds",
     "dead_ends", "sources", "related", "reproducer", "source_note",
 }  # fmt: skip
 REQUIRED_KEYS = ("id", "title", "domain", "category", "verification", "fix_rate", "root_cause")
-WORKAROUND_KEYS = {"id", "title", "success_rate", "condition", "code", "lang", "applied_votes"}
+WORKAROUND_KEYS = {"id", "title", "success_rate", "condition", "code", "lang", "applied_votes", "applies_to"}
 APPLIED_KEYS = {"fixed", "failed"}
 DEAD_END_KEYS = {"action", "why", "fail_rate"}
-VERSION_KEYS = {"version", "status", "introduced", "deprecated"}
+VERSION_KEYS = {"version", "status", "introduced", "deprecated", "applies_to"}
+# A library name in `applies_to`: a package name as pip spells it, or `python`, or `cuda`.
+LIBRARY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 VERSION_STATUSES = {"active", "changed", "deprecated", "removed"}
 CONTEXT_KEYS = {"libraries", "paths"}
 REPRODUCER_KEYS = {"code", "requires", "stand_in"}
@@ -131,6 +137,30 @@ class _Collector:
                 out.append(str(item).strip())
             else:
                 self.add(f"{where}{key}[{i}]", "must be a non-empty string")
+        return tuple(out)
+
+    def ranges(self, data: Mapping[str, Any], where: str = "") -> tuple[VersionRange, ...]:
+        """`applies_to: {torch: ">=2.0", python: "<3.12"}`; a bad library or specifier is one problem each,
+        and the ranges that parse are kept."""
+        value = data.get("applies_to")
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            self.add(f"{where}applies_to", 'must be a mapping of library to versions, e.g. {torch: ">=2.0"}')
+            return ()
+        out: list[VersionRange] = []
+        for library, spec in value.items():
+            field = f"{where}applies_to.{clip(library) if isinstance(library, str) else quoted(library)}"
+            if not isinstance(library, str) or not LIBRARY_RE.match(library):
+                self.add(field, "the library must be a package name (torch, transformers), python or cuda")
+                continue
+            if not isinstance(spec, str) or not spec.strip():
+                self.add(field, f"{quoted(spec)} must be a quoted PEP 440 specifier such as '>=2.0,<2.4'")
+                continue
+            try:
+                out.append(VersionRange(canonicalize_name(library), SpecifierSet(spec)))
+            except InvalidSpecifier:
+                self.add(field, f"{quoted(spec)} is not a PEP 440 specifier (e.g. '>=2.0', '<4.38', '>=1.9,<2.0')")
         return tuple(out)
 
 
@@ -286,6 +316,7 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
             lang=c.text(item, "lang", where, required=False),
             applied_fixed=counts["fixed"],
             applied_failed=counts["failed"],
+            applies_to=c.ranges(item, where),
         )
 
     def dead_end(item: Mapping[str, Any], where: str) -> DeadEnd | None:
@@ -310,8 +341,10 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
             status=status,
             introduced=c.text(item, "introduced", where, required=False),
             deprecated=c.text(item, "deprecated", where, required=False),
+            applies_to=c.ranges(item, where),
         )
 
+    applies_to = c.ranges(data)
     workarounds = _with_ids(c, _records(c, data, "workarounds", workaround))
     dead_ends = _records(c, data, "dead_ends", dead_end)
     versions = _records(c, data, "versions", version)
@@ -354,6 +387,7 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
         symptoms=symptoms,
         context=context,
         verified_on=c.text(data, "verified_on", "", required=False),
+        applies_to=applies_to,
         versions=versions,
         workarounds=workarounds,
         dead_ends=dead_ends,
@@ -396,9 +430,12 @@ def entry_to_mapping(entry: Entry) -> dict[str, Any]:
         out["verified_on"] = entry.verified_on
     out["fix_rate"] = entry.fix_rate
     out["root_cause"] = entry.root_cause
+    if entry.applies_to:
+        out["applies_to"] = ranges_to_mapping(entry.applies_to)
     if entry.versions:
         out["versions"] = [
             {"version": v.version, "status": v.status, "introduced": v.introduced, "deprecated": v.deprecated}
+            | ({"applies_to": ranges_to_mapping(v.applies_to)} if v.applies_to else {})
             for v in entry.versions
         ]
     out["workarounds"] = [
@@ -417,6 +454,7 @@ def entry_to_mapping(entry: Entry) -> dict[str, Any]:
                     if w.applied_fixed or w.applied_failed
                     else None,
                 ),
+                ("applies_to", ranges_to_mapping(w.applies_to) if w.applies_to else None),
             )
             if v is not None
         }
@@ -436,3 +474,8 @@ def entry_to_mapping(entry: Entry) -> dict[str, Any]:
     if entry.source_note:
         out["source_note"] = entry.source_note
     return out
+
+
+def ranges_to_mapping(ranges: tuple[VersionRange, ...]) -> dict[str, str]:
+    """The YAML form of `applies_to`: library to specifier text."""
+    return {r.library: str(r.specifier) for r in ranges}
