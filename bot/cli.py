@@ -209,11 +209,17 @@ def reply_json(result: MatchResult) -> dict[str, Any]:
                     "reports": r.rate.reports,
                     "condition": r.workaround.condition,
                     "code": r.workaround.code,
+                    "for_your_versions": r.for_asker,
                 }
                 for r in reply.workarounds
             ],
             "dead_ends": [{"action": d.action, "why": d.why, "fail_rate": d.fail_rate} for d in reply.dead_ends],
+            "applies_to": {r.library: str(r.specifier) for r in e.applies_to},
+            "for_your_versions": reply.entry_for_asker,
         }
+    # The versions the paste stated (collect_env, pip list, nvidia-smi, ...): null when it stated none.
+    environment = result.environment
+    out["environment"] = environment.as_json() if environment is not None and not environment.empty else None
     return out
 
 

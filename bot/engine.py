@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.environment import parse_environment
 from bot.knowledge.loader import KnowledgeBase
 from bot.matching.index import MatchIndex, build_indexes
 from bot.matching.matcher import Matcher, MatchResult, Thresholds
@@ -46,7 +47,9 @@ class Engine:
         return cls(kb, indexes, Matcher(indexes, thresholds))
 
     def match(self, text: str, top: int = 5) -> MatchResult:
-        return self.matcher.rank(text, top=top)
+        """Rank the knowledge for a message, with the versions it pastes (collect_env, pip list, ...) read
+        first: the result carries them, and entries whose `applies_to` excludes them rank lower."""
+        return self.matcher.rank(text, top=top, environment=parse_environment(text))
 
     @functools.cached_property
     def entry_labels(self) -> list[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.environment import Environment, describe, fits
 from bot.feedback.rates import FixRate, Tally, fix_rate, unapplied
-from bot.knowledge.model import DeadEnd, Entry, Workaround
+from bot.knowledge.model import DeadEnd, Entry, VersionRow, Workaround
 from bot.matching.matcher import Confidence, Match, MatchResult
 
 # Runner-up entries are worth showing when the best match is not clearly ahead of them.
@@ -18,6 +19,15 @@ class RankedWorkaround:
     workaround: Workaround
     number: int  # 1-based position in the entry's own list (votes are keyed by workaround.id, not this)
     rate: FixRate
+    # Whether the workaround's `applies_to` holds for the asker's pasted versions; None when it names no
+    # versions or the asker pasted none of them.
+    for_asker: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedRow:
+    row: VersionRow
+    for_asker: bool | None  # whether the row's `applies_to` holds for the asker's versions; None: unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,21 +39,45 @@ class Reply:
     dead_ends: tuple[DeadEnd, ...]  # most often failing first
     alternatives: tuple[Match, ...]  # runner-ups, only when the best match is not clearly ahead
     wrong_match_votes: int = 0
+    environment: Environment | None = None  # what the asker pasted about their versions, None when nothing
+    entry_for_asker: bool | None = None  # whether the entry's own `applies_to` holds for those versions
+
+    @property
+    def asker_versions(self) -> str:
+        """`torch 2.1.2 + CUDA 12.1, Python 3.10.12, ...`: the asker's versions that matter to this entry, or ""."""
+        if self.environment is None:
+            return ""
+        e = self.entry
+        named = [r.library for r in e.applies_to] + [r.library for w in e.workarounds for r in w.applies_to]
+        named += [r.library for v in e.versions for r in v.applies_to]
+        return describe(self.environment, [*named, *e.context.libraries])
+
+    @property
+    def version_rows(self) -> tuple[MarkedRow, ...]:
+        return tuple(MarkedRow(v, fits(v.applies_to, self.environment)) for v in self.entry.versions)
 
 
 def live_tally(workaround: Workaround, tally: Tally) -> Tally:
     return unapplied(tally, workaround.applied_fixed, workaround.applied_failed)
 
 
-def rank_workarounds(entry: Entry, tallies: Mapping[str, Tally] | None = None) -> tuple[RankedWorkaround, ...]:
-    """The entry's workarounds ordered by their live fix rate; ties keep the curated order.
+def rank_workarounds(
+    entry: Entry, tallies: Mapping[str, Tally] | None = None, environment: Environment | None = None
+) -> tuple[RankedWorkaround, ...]:
+    """The entry's workarounds ordered by their live fix rate; ties keep the curated order. A workaround
+    whose `applies_to` excludes the asker's pasted version comes after all the others, whatever its rate.
     `tallies` maps workaround ids to the votes that count for them."""
     tallies = tallies or {}
     ranked = [
-        RankedWorkaround(w, n, fix_rate(w.success_rate, entry.verification, live_tally(w, tallies.get(w.id, Tally()))))
+        RankedWorkaround(
+            w,
+            n,
+            fix_rate(w.success_rate, entry.verification, live_tally(w, tallies.get(w.id, Tally()))),
+            fits(w.applies_to, environment) if w.applies_to else None,
+        )
         for n, w in enumerate(entry.workarounds, 1)
     ]
-    ranked.sort(key=lambda r: (-round(r.rate.observed, 6), r.number))
+    ranked.sort(key=lambda r: (r.for_asker is False, -round(r.rate.observed, 6), r.number))
     return tuple(ranked)
 
 
@@ -52,7 +86,12 @@ def build_reply(
     others: tuple[Match, ...] = (),
     tallies: Mapping[str, Tally] | None = None,
     wrong_match_votes: int = 0,
+    environment: Environment | None = None,
 ) -> Reply:
+    """The reply for the best match; `environment` (the asker's pasted versions) marks the workarounds and
+    version rows that are for their versions and puts those that are not last."""
+    if environment is not None and environment.empty:
+        environment = None
     alternatives = tuple(m for m in others if match.score - m.score < ALTERNATIVES_MARGIN)
     if match.confidence is not Confidence.HIGH:
         alternatives = others[:3]
@@ -60,14 +99,16 @@ def build_reply(
         entry=match.entry,
         score=match.score,
         confidence=match.confidence,
-        workarounds=rank_workarounds(match.entry, tallies),
+        workarounds=rank_workarounds(match.entry, tallies, environment),
         dead_ends=tuple(sorted(match.entry.dead_ends, key=lambda d: -d.fail_rate)),
         alternatives=alternatives[:3],
         wrong_match_votes=wrong_match_votes,
+        environment=environment,
+        entry_for_asker=fits(match.entry.applies_to, environment) if match.entry.applies_to else None,
     )
 
 
 def reply_for(result: MatchResult, tallies: Mapping[str, Tally] | None = None) -> Reply | None:
     if not result.matches:
         return None
-    return build_reply(result.matches[0], result.matches[1:], tallies)
+    return build_reply(result.matches[0], result.matches[1:], tallies, environment=result.environment)

@@ -190,7 +190,11 @@ def answer_from(result: MatchResult, feedback: EntryFeedback | None = None) -> A
     if result.best is None:
         return None
     reply = build_reply(
-        result.best, result.matches[1:], feedback.tallies if feedback else None, feedback.wrong_match if feedback else 0
+        result.best,
+        result.matches[1:],
+        feedback.tallies if feedback else None,
+        feedback.wrong_match if feedback else 0,
+        environment=result.environment,
     )
     return Answer(result, reply, render_embed(reply, render_markdown(reply.entry)))
 

@@ -24,10 +24,11 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
+from bot.environment import Environment, fits
 from bot.knowledge.model import Entry, EntryKind
 from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, is_exact, probability, prose_words
-from bot.matching.evidence import KINDS, Evidence, combine
+from bot.matching.evidence import KINDS, Evidence, Scores, combine
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.index import FUZZY_CHARS, SIGNATURE, SYMPTOM, MatchIndex
 from bot.matching.normalize import normalize
@@ -84,6 +85,7 @@ class MatchResult:
     matches: tuple[Match, ...]
     reply: bool  # the passive-mode decision: answer unprompted
     answer: bool = False  # the asked-mode decision: show the full answer, not "no confident match"
+    environment: Environment | None = None  # the versions the message pasted, when it was ranked with them
 
     @property
     def best(self) -> Match | None:
@@ -354,17 +356,17 @@ class Matcher:
 
     # -- ranking and decisions -----------------------------------------------------------------------
 
-    def rank(self, text: str, top: int = 5) -> MatchResult:
-        return self.decide(self.assess(text), top)
+    def rank(self, text: str, top: int = 5, environment: Environment | None = None) -> MatchResult:
+        return self.decide(self.assess(text), top, environment)
 
-    def decide(self, a: Assessment, top: int = 5) -> MatchResult:
+    def decide(self, a: Assessment, top: int = 5, environment: Environment | None = None) -> MatchResult:
         w = self.weights
-        scores = combine(a.evidence, w.scoring, w.selection)
+        scores = _fit_versions(combine(a.evidence, w.scoring, w.selection), a.entries, environment, w)
         # Sorted before capping, so bonuses still order entries whose evidence alone reached 1.0.
         order = np.lexsort((a.position, a.tier, -scores.score))
         order = order[scores.score[order] >= w.decisions.minimum_score]
         if not order.size:
-            return MatchResult(a.report, (), reply=False, answer=False)
+            return MatchResult(a.report, (), reply=False, answer=False, environment=environment)
         best = int(order[0])
         # The margin is taken within the best match's own tier: a pack entry about the same error as a
         # curated one is a duplicate, not a rival that makes the answer uncertain.
@@ -411,10 +413,10 @@ class Matcher:
             else:
                 passive, passive_exact = d.passive_normal, d.passive_exact_normal
             reply = self._gate(a.report, evidence) and p >= (passive_exact if is_exact(evidence) else passive)
-            return MatchResult(a.report, matches, reply=reply, answer=p >= d.asked)
+            return MatchResult(a.report, matches, reply=reply, answer=p >= d.asked, environment=environment)
         reply = self._gate(a.report, evidence) and self._score_rule(evidence)
         answer = matches[0].confidence is not Confidence.LOW and via not in WEAK_EVIDENCE
-        return MatchResult(a.report, matches, reply=reply, answer=answer)
+        return MatchResult(a.report, matches, reply=reply, answer=answer, environment=environment)
 
     def _gate(self, report: ErrorReport, best: TopEvidence) -> bool:
         """Passive mode speaks only for a problem report, never on a pack entry unless allowed, and never on a
@@ -433,6 +435,18 @@ class Matcher:
         if best.via == "pattern" or (best.error_report and best.via in {"signature", "words"}):
             return best.score >= reply and best.gap >= margin
         return best.score >= d.reply_symptom and best.gap / best.score >= d.reply_symptom_lead
+
+
+def _fit_versions(scores: Scores, entries: Sequence[Entry], environment: Environment | None, w: Weights) -> Scores:
+    """Lower the score of each entry whose `applies_to` excludes a version the asker pasted, so the entry for
+    their version ranks first among near-equals (weights.toml, [environment])."""
+    if environment is None or environment.empty:
+        return scores
+    outside = np.array([bool(e.applies_to) and fits(e.applies_to, environment) is False for e in entries])
+    if not outside.any():
+        return scores
+    lowered = np.maximum(scores.score - w.environment.outside_range * outside, 0.0)
+    return Scores(score=lowered, via=scores.via)
 
 
 def _no_evidence() -> Evidence:

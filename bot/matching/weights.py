@@ -116,12 +116,18 @@ class Decisions:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionFit:
+    outside_range: float
+
+
+@dataclass(frozen=True, slots=True)
 class Weights:
     limits: Limits
     selection: Selection
     scoring: Scoring
     calibration: Calibration
     decisions: Decisions
+    environment: VersionFit
 
 
 class WeightsError(ValueError):
@@ -173,6 +179,7 @@ def parse(table: dict[str, Any]) -> Weights:
         scoring=_section(table, "scoring", Scoring),
         calibration=Calibration(intercept=coef[0], coefficients=tuple(coef[1:])),
         decisions=_section(table, "decisions", Decisions),
+        environment=_section(table, "environment", VersionFit),
     )
 
 

@@ -88,7 +88,7 @@ def _workaround_field(position: int, r: RankedWorkaround) -> tuple[str, str, boo
     rate = f"fixes {percent(r.rate.observed)}% ({rate_basis(r.rate)})"
     title = clip(r.workaround.title, FIELD_NAME_MAX - len(rate) - len(" — ") - len(NUMBER_EMOJI[0]) - 1)
     name = clip(f"{NUMBER_EMOJI[position - 1]} {title} — {rate}", FIELD_NAME_MAX)
-    parts: list[str] = []
+    parts: list[str] = [_for_asker(r)] if r.for_asker is not None else []
     if r.workaround.condition:
         parts.append(clip(f"*When:* {r.workaround.condition}", 250))
     trimmed = False
@@ -98,6 +98,32 @@ def _workaround_field(position: int, r: RankedWorkaround) -> tuple[str, str, boo
         parts.append(block)
     value = "\n".join(parts) or "\u200b"
     return name, value, trimmed
+
+
+def _for_asker(r: RankedWorkaround) -> str:
+    versions = clip(", ".join(map(str, r.workaround.applies_to)), 150)
+    return f"✅ *For your version* ({versions})" if r.for_asker else f"⚠️ *Not for your version* ({versions})"
+
+
+# The asker's versions and the entry's range take a few lines of the description, never the root cause's room.
+ASKER_BUDGET = 300
+
+
+def _asker_text(reply: Reply) -> str:
+    """`Your torch 2.1.2 + CUDA 12.1, ...` and whether the entry is for those versions; "" without a paste."""
+    mine = reply.asker_versions
+    if not mine:
+        return ""
+    ranges = ", ".join(map(str, reply.entry.applies_to))
+    text = f"**Your versions:** {mine}"
+    if reply.entry_for_asker is False:
+        text += f"\n⚠️ This entry is for {ranges}, not the version you pasted."
+    elif reply.entry_for_asker:
+        text += f"\n✅ This entry is for {ranges}, which includes yours."
+    rows = [m for m in reply.version_rows if m.for_asker]
+    if rows:
+        text += "\n**Your version:** " + "; ".join(m.row.version for m in rows)
+    return clip(text, ASKER_BUDGET)
 
 
 def _embed_size(embed: discord.Embed) -> int:
@@ -110,7 +136,12 @@ def render_embed(reply: Reply, full_markdown: str | None = None) -> RenderedRepl
     if e.verification is Verification.STALE and e.verified_on:
         badge += f" on {e.verified_on}"
     confidence = f"**{reply.confidence.value.capitalize()} confidence** ({reply.score:.0%} match) · {badge}"
-    description = f"{confidence}\n\n**Root cause**\n{e.root_cause}"
+    asker = _asker_text(reply)
+    description = (
+        f"{confidence}\n{asker}\n\n**Root cause**\n{e.root_cause}"
+        if asker
+        else (f"{confidence}\n\n**Root cause**\n{e.root_cause}")
+    )
     trimmed = len(description) > DESCRIPTION_BUDGET
     embed = discord.Embed(
         title=clip(e.title, TITLE_MAX),
