@@ -18,6 +18,11 @@ from bot.matching.weights import default_weights
 from bot.paste import check_base_url
 
 
+# What the bot does in a watched channel: answer a confident report in full, suggest it in one line with
+# a "Show fix" button (for busy servers that keep helpers in charge), or stay silent there.
+WATCH_MODES = ("answer", "suggest", "off")
+
+
 class SettingsError(ValueError):
     """A setting is missing or wrong; the message says which and why, in one line."""
 
@@ -28,6 +33,9 @@ class Settings:
     database: Path = Path("data/knownfix.sqlite3")
     knowledge: tuple[Path, ...] = ()
     watch_channels: frozenset[int] = frozenset()  # watched from the start, besides those added with /watch
+    watch_mode: str = "answer"  # the mode of the channels in watch_channels (WATCH_MODES)
+    # Members with one of these roles are helpers: passive mode never answers them (they explain errors).
+    helper_roles: frozenset[int] = frozenset()
     owner_ids: frozenset[int] = frozenset()
     dev_guild: int | None = None  # slash commands sync here instantly; globally otherwise
     # "calibrated" (the fitted probability and thresholds) or "score" (the hand-set score rules).
@@ -72,6 +80,8 @@ ENV = {
     "KNOWNFIX_DATABASE": "database",
     "KNOWNFIX_KNOWLEDGE": "knowledge",
     "KNOWNFIX_WATCH_CHANNELS": "watch_channels",
+    "KNOWNFIX_WATCH_MODE": "watch_mode",
+    "KNOWNFIX_HELPER_ROLES": "helper_roles",
     "KNOWNFIX_OWNER_IDS": "owner_ids",
     "KNOWNFIX_DEV_GUILD": "dev_guild",
     "KNOWNFIX_DECISIONS": "decisions",
@@ -125,8 +135,13 @@ def _convert(name: str, value: Any) -> Any:
         if name == "knowledge":
             items = value if isinstance(value, list) else str(value).split(os.pathsep)
             return tuple(Path(str(v)) for v in items if str(v))
-        if name in ("watch_channels", "owner_ids", "curator_roles"):
+        if name in ("watch_channels", "owner_ids", "curator_roles", "helper_roles"):
             return _ids(name, value)
+        if name == "watch_mode":
+            mode = str(value).strip().lower()
+            if mode not in WATCH_MODES:
+                raise SettingsError(f"watch_mode: must be one of {', '.join(WATCH_MODES)}, got {value!r}")
+            return mode
         if name == "dev_guild":
             return int(value) if str(value).strip() else None
         if name in ("decisions", "passive_level"):

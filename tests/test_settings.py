@@ -50,6 +50,8 @@ def test_file_then_environment(tmp_path: Path) -> None:
         ({"DISCORD_TOKEN": "x", "KNOWNFIX_LOG_LEVEL": "LOUD"}, "log_level"),
         ({"DISCORD_TOKEN": "x", "KNOWNFIX_PASSIVE_LEVEL": "chatty"}, "passive_level: must be one of strict, normal"),
         ({"DISCORD_TOKEN": "x", "KNOWNFIX_DECISIONS": "vibes"}, "decisions: must be one of calibrated, score"),
+        ({"DISCORD_TOKEN": "x", "KNOWNFIX_WATCH_MODE": "loud"}, "watch_mode: must be one of answer, suggest, off"),
+        ({"DISCORD_TOKEN": "x", "KNOWNFIX_HELPER_ROLES": "helpers"}, "helper_roles: must be Discord ids"),
     ],
 )
 def test_a_bad_setting_is_one_clear_line(environ: dict[str, str], says: str) -> None:

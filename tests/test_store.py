@@ -97,10 +97,20 @@ async def test_watched_channels_persist_across_reopen(tmp_path: Path) -> None:
         assert not await store.watch(55, 1, 7)
         await store.watch(56, 2, 7)
     async with Store(path) as store:
-        assert await store.watched_channels() == {55, 56}
-        assert await store.watched_channels(guild_id=1) == {55}
+        assert set(await store.watched_channels()) == {55, 56}
+        assert set(await store.watched_channels(guild_id=1)) == {55}
         assert await store.unwatch(55)
-        assert await store.watched_channels() == {56}
+        assert set(await store.watched_channels()) == {56}
+
+
+async def test_a_watched_channels_mode_is_stored_and_changed_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "k.sqlite3"
+    async with Store(path) as store:
+        await store.watch(55, 1, 7)
+        assert await store.watch(55, 1, 7, "suggest")
+        await store.watch(56, 1, 7, "off")
+    async with Store(path) as store:
+        assert await store.watched_channels() == {55: "suggest", 56: "off"}
 
 
 async def test_no_message_content_is_stored(tmp_path: Path) -> None:

@@ -64,7 +64,8 @@ class KnownfixBot(commands.Bot):
         self.settings = settings
         self.store = Store(settings.database)
         self.engine: Engine | None = None
-        self.watched: set[int] = set(settings.watch_channels)
+        # Watched channel id -> its mode (bot.settings.WATCH_MODES); /watch's choices override the settings'.
+        self.watched: dict[int, str] = dict.fromkeys(settings.watch_channels, settings.watch_mode)
         self.http_session: aiohttp.ClientSession | None = None
         # Matching is CPU work: one big paste must not hold up heartbeats and other messages.
         self._matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knownfix-match")

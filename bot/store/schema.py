@@ -71,6 +71,10 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: votes and shown workarounds keyed by the workaround's id, not its position (see above).
     WORKAROUND_IDS_MIGRATION,
+    # 5: how the bot behaves in each watched channel (bot.settings.WATCH_MODES): answer, suggest or off.
+    """
+    ALTER TABLE watched_channels ADD COLUMN mode TEXT NOT NULL DEFAULT 'answer';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

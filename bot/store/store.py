@@ -462,24 +462,27 @@ class Store:
 
     # -- watched channels -----------------------------------------------------------------------------
 
-    async def watch(self, channel_id: int, guild_id: int, added_by: int | None) -> bool:
+    async def watch(self, channel_id: int, guild_id: int, added_by: int | None, mode: str = "answer") -> bool:
+        """Watch a channel in a mode (answer, suggest, off), or change the mode of one already watched."""
         changed = await self._write(
-            "INSERT OR IGNORE INTO watched_channels (channel_id, guild_id, added_by, added_at) VALUES (?, ?, ?, ?)",
-            (channel_id, guild_id, added_by, _now()),
+            "INSERT INTO watched_channels (channel_id, guild_id, added_by, added_at, mode) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel_id) DO UPDATE SET mode = excluded.mode WHERE mode != excluded.mode",
+            (channel_id, guild_id, added_by, _now(), mode),
         )
         return changed > 0
 
     async def unwatch(self, channel_id: int) -> bool:
         return await self._write("DELETE FROM watched_channels WHERE channel_id = ?", (channel_id,)) > 0
 
-    async def watched_channels(self, guild_id: int | None = None) -> set[int]:
-        sql = "SELECT channel_id FROM watched_channels"
+    async def watched_channels(self, guild_id: int | None = None) -> dict[int, str]:
+        """Watched channel id -> its mode."""
+        sql = "SELECT channel_id, mode FROM watched_channels"
         params: tuple[object, ...] = ()
         if guild_id is not None:
             sql += " WHERE guild_id = ?"
             params = (guild_id,)
         async with self.db.execute(sql, params) as cur:
-            return {int(row[0]) async for row in cur}
+            return {int(row[0]): str(row[1]) async for row in cur}
 
     # -- gaps: errors the bot could not answer (bot.gaps) ---------------------------------------------
 

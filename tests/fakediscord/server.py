@@ -285,9 +285,11 @@ class FakeDiscord:
         self.guild_id = self.ids.next()
         self.bot_role_id = self.ids.next()
         self.moderator_role_id = self.ids.next()
+        self.helper_role_id = self.ids.next()  # no extra permissions: what a server's "Helpers" role often is
         self.roles = [
             p.role(self.guild_id, "@everyone", p.EVERYONE_PERMISSIONS, 0),
             p.role(self.moderator_role_id, "Moderators", p.MODERATOR_PERMISSIONS, 1),
+            p.role(self.helper_role_id, "Helpers", p.EVERYONE_PERMISSIONS, 1),
             p.role(self.bot_role_id, "knownfix", p.BOT_PERMISSIONS, 2, managed=True),
         ]
         self.users: dict[int, dict[str, Any]] = {int(self.owner["id"]): self.owner, self.application_id: self.bot_user}
@@ -328,12 +330,12 @@ class FakeDiscord:
             p.text_channel(self.ids.next(), self.guild_id, name, len(self.channels), self.category_id)
         )
 
-    def user(self, username: str, *, moderator: bool = False) -> dict[str, Any]:
-        """A new person in the guild."""
+    def user(self, username: str, *, moderator: bool = False, helper: bool = False) -> dict[str, Any]:
+        """A new person in the guild (with the Moderators or the Helpers role if asked)."""
         data = p.user(self.ids.next(), username)
         user_id = int(data["id"])
         self.users[user_id] = data
-        self.member_roles[user_id] = [self.moderator_role_id] if moderator else []
+        self.member_roles[user_id] = [self.moderator_role_id] * moderator + [self.helper_role_id] * helper
         self.joined_at[user_id] = p.iso()
         return data
 
@@ -687,11 +689,26 @@ class FakeDiscord:
         *,
         attachments: Iterable[Upload] = (),
         message_id: int | None = None,
+        reply_to: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A person posts a message: stored, then MESSAGE_CREATE to the bot. Returns the message object."""
+        """A person posts a message (a reply to `reply_to` if given): stored, then MESSAGE_CREATE to the bot.
+        Returns the message object."""
         channel = self._channel(channel_id)
         author_id = int(author["id"])
         everyone, users, roles = self._mentions(content, author_id)
+        reference: dict[str, Any] = {}
+        if reply_to is not None:
+            original = self.messages[int(reply_to["id"])]
+            reference = {
+                "message_type": p.REPLY,
+                "message_reference": {
+                    "type": 0,
+                    "message_id": str(original.id),
+                    "channel_id": str(original.channel_id),
+                    "guild_id": str(self.guild_id),
+                },
+                "referenced_message": None if original.deleted else original.payload,
+            }
         message = p.message(
             message_id=message_id or self.ids.next(),
             channel_id=channel_id,
@@ -701,6 +718,7 @@ class FakeDiscord:
             mention_everyone=everyone,
             mentions=users,
             mention_roles=roles,
+            **reference,
         )
         stored = StoredMessage(message, self.guild_id)
         self.messages[stored.id] = stored
@@ -1548,6 +1566,19 @@ class FakeDiscord:
             )
             await self._announce(stored)
             resource = {"type": kind, "message": stored.payload}
+        elif kind == UPDATE_MESSAGE and interaction.type == MESSAGE_COMPONENT:
+            # The message the pressed component sits on is edited in place.
+            problems = [
+                limits.Problem(("data", *pr.path), pr.code, pr.message)
+                for pr in limits.check_message(data, files=len(request.call.files))
+            ]
+            if problems:
+                raise invalid(problems)
+            on = self.messages.get(int(interaction.payload["message"]["id"]))
+            if on is None or on.deleted:
+                raise error(404, 10008, "Unknown Message")
+            self._apply_edit(on, data, request)
+            await self._announce(on, "MESSAGE_UPDATE")
         elif kind == AUTOCOMPLETE_RESULT:
             problems = limits.check_autocomplete(data)
             if problems:

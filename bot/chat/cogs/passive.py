@@ -1,4 +1,5 @@
-"""Passive mode: in watched channels, threads and forum posts, answer a confident error report unprompted."""
+"""Passive mode: in watched channels, threads and forum posts, answer (or suggest, per channel mode) a confident
+error report unprompted, from the person asking only."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import discord
 from discord.ext import commands
 
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, is_text_attachment, reply_with
+from bot.chat.asker import is_from_asker, message_facts
 from bot.chat.buttons import vote_view
+from bot.chat.suggest import ShowFixButton, as_suggestion, suggest_with, suggestion_kwargs
 from bot.paste import PasteSources, has_paste_link
 from bot.store import REMOVED_BY_EDIT
 
@@ -56,13 +59,22 @@ class Passive(commands.Cog):
         self.pastes = PasteSources(bot.settings.paste_base_urls)
         self._locks: dict[int, asyncio.Lock] = {}
 
-    def _is_watched(self, message: discord.Message) -> bool:
+    def _mode(self, message: discord.Message) -> str | None:
+        """How to treat a message: its watched channel's mode ("answer" or "suggest"), or None to leave it:
+        not watched, watched with mode "off", from a bot, or not from the person asking (bot.chat.asker)."""
         if message.guild is None or message.author.bot or message.webhook_id is not None:
-            return False
+            return None
         if self.bot.user is not None and message.author.id == self.bot.user.id:
-            return False
-        channel_id = watched_channel_id(message.channel)
-        return channel_id in self.bot.watched or message.channel.id in self.bot.watched
+            return None
+        mode = self.bot.watched.get(message.channel.id) or self.bot.watched.get(
+            watched_channel_id(message.channel) or 0
+        )
+        if mode is None or mode == "off":
+            return None
+        bot_id = self.bot.user.id if self.bot.user is not None else None
+        if not is_from_asker(message_facts(message), self.bot.settings.helper_roles, bot_id):
+            return None
+        return mode
 
     async def _passive_answer(self, message: discord.Message, note_gap: bool = False) -> Answer | None:
         """The reply the message deserves unprompted, if any; `note_gap` counts it among the unanswered
@@ -87,7 +99,10 @@ class Passive(commands.Cog):
             return None
         return await self.bot.answer(result)
 
-    async def _send(self, message: discord.Message, answer: Answer) -> None:
+    async def _send(self, message: discord.Message, answer: Answer, mode: str) -> None:
+        if mode == "suggest":
+            await suggest_with(message, answer, self.bot.store)
+            return
         await reply_with(message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=message.id)
 
     def _lock_for(self, message_id: int) -> asyncio.Lock:
@@ -109,7 +124,8 @@ class Passive(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if not self._is_watched(message):
+        mode = self._mode(message)
+        if mode is None:
             return
         if not self.cooldowns.ready(message.channel.id, message.author.id):
             return  # cheap early exit; the slot is claimed for real below
@@ -118,7 +134,7 @@ class Passive(commands.Cog):
             if answer is None or await self.bot.store.reply_to(message.id) is not None:  # one reply a message
                 return
             if self._claim_cooldown(message):
-                await self._send(message, answer)
+                await self._send(message, answer, mode)
 
     @commands.Cog.listener()
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
@@ -145,7 +161,8 @@ class Passive(commands.Cog):
         await self._handle_edit(message)
 
     async def _handle_edit(self, after: discord.Message) -> None:
-        if not self._is_watched(after):
+        mode = self._mode(after)
+        if mode is None:
             return
         async with self._lock_for(after.id):
             previous = await self.bot.store.reply_to(after.id)
@@ -154,7 +171,7 @@ class Passive(commands.Cog):
             answer = await self._passive_answer(after)
             if previous is None:
                 if answer is not None and self._claim_cooldown(after):
-                    await self._send(after, answer)
+                    await self._send(after, answer, mode)
                 return
             if answer is not None and answer.reply.entry.id == previous.entry_id:
                 return  # still the same answer: keep the reply, its reactions and their meaning
@@ -163,8 +180,12 @@ class Passive(commands.Cog):
                 if answer is None:
                     await reply_message.delete()
                     await self.bot.store.mark_deleted(previous.message_id, REMOVED_BY_EDIT)
+                elif mode == "suggest":
+                    edited = await reply_message.edit(**suggestion_kwargs(answer), allowed_mentions=NO_MENTIONS)
+                    await self.bot.store.record_reply(as_suggestion(answer.stored(edited, after.id, after.author.id)))
                 else:
                     edited = await reply_message.edit(
+                        content=None,
                         embed=answer.rendered.embed,
                         attachments=answer.files(),
                         view=vote_view(answer.rendered.shown),
@@ -176,4 +197,9 @@ class Passive(commands.Cog):
 
 
 async def setup(bot: KnownfixBot) -> None:
+    bot.add_dynamic_items(ShowFixButton)  # found by custom id: suggestions from before a restart expand too
     await bot.add_cog(Passive(bot))
+
+
+async def teardown(bot: KnownfixBot) -> None:
+    bot.remove_dynamic_items(ShowFixButton)

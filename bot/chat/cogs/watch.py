@@ -1,8 +1,9 @@
-"""`/watch`: choose the channels (text, forum, or a thread's parent) where the bot answers unprompted."""
+"""`/watch`: choose the channels (text, forum, or a thread's parent) where the bot answers unprompted, and how:
+answer in full, suggest in one line with a "Show fix" button, or stay off."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -14,6 +15,12 @@ if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
 
 WatchableChannel = discord.TextChannel | discord.ForumChannel | discord.Thread
+WatchMode = Literal["answer", "suggest", "off"]  # bot.settings.WATCH_MODES, as slash-command choices
+MODE_SAID = {
+    "answer": "I'll answer pasted errors there when I'm confident.",
+    "suggest": "I'll suggest the fix in one line there, with a Show fix button, when I'm confident.",
+    "off": "I'll stay silent there, whatever the settings list.",
+}
 
 
 class Watch(commands.Cog):
@@ -21,12 +28,20 @@ class Watch(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="watch", description="Answer pasted errors unprompted in a channel (or stop)")
-    @app_commands.describe(channel="The channel or forum (default: this one)", enabled="Watch it (default) or stop")
+    @app_commands.describe(
+        channel="The channel or forum (default: this one)",
+        enabled="Watch it (default) or stop",
+        mode="answer: reply in full (default); suggest: one line with a Show fix button; off: stay silent",
+    )
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def watch(
-        self, interaction: discord.Interaction, channel: WatchableChannel | None = None, enabled: bool = True
+        self,
+        interaction: discord.Interaction,
+        channel: WatchableChannel | None = None,
+        enabled: bool = True,
+        mode: WatchMode = "answer",
     ) -> None:
         assert interaction.guild_id is not None
         target = channel or interaction.channel
@@ -38,12 +53,12 @@ class Watch(commands.Cog):
         else:
             target_id = target.id
         if enabled:
-            await self.bot.store.watch(target_id, interaction.guild_id, interaction.user.id)
-            self.bot.watched.add(target_id)
-            text = f"Watching <#{target_id}>: I'll answer pasted errors there when I'm confident."
+            await self.bot.store.watch(target_id, interaction.guild_id, interaction.user.id, mode)
+            self.bot.watched[target_id] = mode
+            text = f"Watching <#{target_id}> ({mode}): {MODE_SAID[mode]}"
         else:
             await self.bot.store.unwatch(target_id)
-            self.bot.watched.discard(target_id)
+            self.bot.watched.pop(target_id, None)
             text = f"Stopped watching <#{target_id}>."
             if target_id in self.bot.settings.watch_channels:
                 text += " It is also listed in KNOWNFIX_WATCH_CHANNELS, so it is watched again after a restart."
