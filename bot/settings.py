@@ -17,7 +17,6 @@ from bot.matching.matcher import DECISION_MODES, PASSIVE_LEVELS, Thresholds
 from bot.matching.weights import default_weights
 from bot.paste import check_base_url
 
-
 # What the bot does in a watched channel: answer a confident report in full, suggest it in one line with
 # a "Show fix" button (for busy servers that keep helpers in charge), or stay silent there.
 WATCH_MODES = ("answer", "suggest", "off")
