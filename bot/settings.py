@@ -49,6 +49,9 @@ class Settings:
     # Seconds between one person's public "Find a fix" answers: ten uses in a row must not post ten replies.
     find_fix_cooldown: float = 60.0
     reaction_prompts: int = 3  # workaround number reactions the bot adds itself (0 turns prompts off)
+    # Ask for the privileged Message Content intent (needed by passive mode; see the README for what works
+    # without it: Discord requires approval for it once an app is in 100 servers / seen by 10,000 users).
+    message_content: bool = True
     packs_answer: bool = False  # may entries from imported packs (knowledge dirs after the first) answer unprompted
     max_attachment_bytes: int = 1_000_000
     # Count error reports the bot could not answer (masked error line and counts only; see bot.gaps).
@@ -94,12 +97,13 @@ ENV = {
     "KNOWNFIX_MAX_ATTACHMENT_BYTES": "max_attachment_bytes",
     "KNOWNFIX_LOG_LEVEL": "log_level",
     "KNOWNFIX_PACKS_ANSWER": "packs_answer",
+    "KNOWNFIX_MESSAGE_CONTENT": "message_content",
     "KNOWNFIX_RECORD_GAPS": "record_gaps",
     "KNOWNFIX_CURATOR_ROLES": "curator_roles",
     "KNOWNFIX_DRAFTS_DIR": "drafts_dir",
     "KNOWNFIX_PASTE_BASE_URLS": "paste_base_urls",
 }
-BOOLEAN_SETTINGS = ("packs_answer", "record_gaps")
+BOOLEAN_SETTINGS = ("packs_answer", "record_gaps", "message_content")
 
 
 def _ids(name: str, value: Any) -> frozenset[int]:
