@@ -10,6 +10,7 @@ and anchored regexes whose runs cannot overlap, so the work is linear in the tex
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ from bot.knowledge.model import VersionRange
 
 # An environment block sits near the error, and `pip list` / `conda list` rarely pass a few hundred lines:
 # the head of the paste is read, never a whole 50 MB log.
-MAX_SCAN_CHARS = 256 * 1024
+MAX_SCAN_CHARS = 64 * 1024
+# ... and at most this many of its lines: a 500-package `conda list` and collect_env together fit, and a paste
+# of thousands of tiny lines (fences, error lines) costs a few milliseconds, not tens. One package a line at
+# most, so this also bounds how many packages an environment holds.
+MAX_SCAN_LINES = 1_000
 # Tool output lines are short; a longer one is a log line, and its head says all a version needs.
 MAX_LINE_CHARS = 400
-# A `conda list` of a big environment is about 500 rows; more is a paste of something else.
-MAX_PACKAGES = 2_000
 # Machines with more GPUs print them all; the reply names a few.
 MAX_GPUS = 8
 # A key of a `Key: value` line is a few words; a colon further in is part of a sentence or a log line.
@@ -155,8 +158,7 @@ class _Reading:
         cuda = _cuda_of_build(version, build) if key == "torch" else version if key == "pytorch-cuda" else None
         if cuda:
             self.scalar("cuda", cuda)
-        if len(self.packages) < MAX_PACKAGES:
-            self.packages.setdefault(key, version)
+        self.packages.setdefault(key, version)
 
     def environment(self) -> Environment:
         s = self.scalars
@@ -275,7 +277,7 @@ def _read_smi(reading: _Reading, line: str) -> bool:
 
 def _lines(text: str) -> Iterator[str]:
     """Lines of the paste's head, cut, without quote markers and indentation."""
-    for line in text[:MAX_SCAN_CHARS].splitlines():
+    for line in itertools.islice(text[:MAX_SCAN_CHARS].splitlines(), MAX_SCAN_LINES):
         yield line[:MAX_LINE_CHARS].lstrip(" \t>").rstrip()
 
 

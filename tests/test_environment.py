@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import bot.environment
-from bot.environment import MAX_PACKAGES, MAX_SCAN_CHARS, Environment, describe, parse_environment
+from bot.environment import MAX_SCAN_CHARS, MAX_SCAN_LINES, Environment, describe, parse_environment
 from bot.knowledge.patterns import search_shape_problem
 
 PASTES = Path(__file__).parent / "fixtures" / "environment"
@@ -193,8 +193,8 @@ def test_only_the_head_of_a_huge_paste_is_read() -> None:
 
 
 def test_a_flood_of_package_lines_is_capped() -> None:
-    env = parse_environment("\n".join(f"pkg{i}==1.{i}" for i in range(MAX_PACKAGES + 500)))
-    assert len(env.packages) == MAX_PACKAGES
+    env = parse_environment("\n".join(f"pkg{i}==1.{i}" for i in range(MAX_SCAN_LINES + 500)))
+    assert len(env.packages) == MAX_SCAN_LINES
 
 
 @pytest.mark.parametrize(
