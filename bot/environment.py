@@ -50,6 +50,9 @@ _GPU_INDEX = re.compile(r"GPU [0-9]{1,3}: ([^(\n]{1,120})")
 _LOCAL_CUDA = re.compile(r"\+cu([0-9]{2,3})\b")
 _BUILD_CUDA = re.compile(r"cuda([0-9]{1,2}\.[0-9]{1,2})")
 _MULTI_SPACE_GAP = re.compile(r"\S[ \t]{2,}\S")
+# Free text the reply repeats (an OS or GPU name) keeps only the characters such names use: no mention,
+# link or Markdown a paste could smuggle into the bot's reply.
+_NOT_PLAIN = re.compile(r"[^A-Za-z0-9 ._()+,/-]")
 
 # Package names as the tools print them that mean one package: conda's `pytorch` is pip's `torch`.
 _ALIASES = {"pytorch": "torch", "tensorflow-gpu": "tensorflow", "jaxlib": "jaxlib", "opencv": "opencv-python"}
@@ -148,7 +151,7 @@ class _Reading:
         self.scalars.setdefault(field, value)
 
     def gpu(self, name: str) -> None:
-        name = " ".join(name.split())
+        name = plain(name)
         if name and len(self.gpus) < MAX_GPUS:
             self.gpus.setdefault(name, None)
 
@@ -173,6 +176,11 @@ class _Reading:
             packages=tuple(self.packages.items()),
             formats=tuple(self.formats),
         )
+
+
+def plain(text: str) -> str:
+    """A name from the paste as the reply may show it: plain characters, one line, short."""
+    return " ".join(_NOT_PLAIN.sub("", text[:MAX_VERSION_CHARS]).split())
 
 
 def _canonical(name: str) -> str:
@@ -227,8 +235,9 @@ def _read_field(reading: _Reading, key: str, value: str) -> bool:
     if target == "gpu":
         return _read_gpu(reading, key, value)
     if target == "os":
-        if value and not value.startswith(("N/A", "Could not")):
-            reading.scalar("os", _os_name(value))
+        name = plain(_os_name(value)) if value and not value.startswith(("N/A", "Could not")) else ""
+        if name:
+            reading.scalar("os", name)
     else:
         version = _version_at_start(value)
         if version is None:

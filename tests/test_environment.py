@@ -197,6 +197,18 @@ def test_a_flood_of_package_lines_is_capped() -> None:
     assert len(env.packages) == MAX_SCAN_LINES
 
 
+def test_names_repeated_in_the_reply_carry_no_mention_link_or_markdown() -> None:
+    env = parse_environment(
+        "OS: @everyone <@123> [Ubuntu](https://evil.example) **22.04**\n"
+        "GPU models and configuration: GPU 0: NVIDIA <@&456> `RTX` 4090\n"
+        "PyTorch version: 2.1.2\n"
+    )
+    assert env.os == "everyone 123 Ubuntu(https//evil.example) 22.04"
+    assert env.gpus == ("NVIDIA 456 RTX 4090",)
+    for text in (describe(env), *env.gpus, env.os):
+        assert not set(text) & set("@<>[]*`:&")
+
+
 @pytest.mark.parametrize(
     "text",
     [
