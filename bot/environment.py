@@ -304,13 +304,20 @@ def _read_row(reading: _Reading, line: str, table: str | None) -> bool:
     if row is None or (row.end() < len(body) and not body[row.end()].isspace()):
         return False
     columns = len(body.split())
-    padded = columns in (3, 4) and _MULTI_SPACE_GAP.search(body) is not None  # conda's columns, header cut off
+    padded = columns in (3, 4) and _MULTI_SPACE_GAP.search(body) is not None and _looks_like_conda(body.split())
     in_table = (table == "pip" and columns in (2, 3)) or (table == "conda" and columns in (2, 3, 4))
     if in_table or prefixed or padded:
         reading.package(row.group(1), row.group(2), row.group(3))
         reading.formats.setdefault(table or "conda", None)
         return True
     return False
+
+
+def _looks_like_conda(columns: list[str]) -> bool:
+    """A conda row without its header (`conda list | grep torch`): a name, a dotted version, and a build
+    string with letters or a channel after it. A printed table of numbers (`0   1.0   4.0`) is not one."""
+    name, version, build = columns[0], columns[1], columns[2]
+    return name[0].isalpha() and "." in version and (len(columns) == 4 or not build.isdigit())
 
 
 def parse_environment(text: str) -> Environment:

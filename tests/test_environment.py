@@ -104,6 +104,11 @@ def test_conda_rows_without_the_header_and_the_cuda_of_the_pytorch_build() -> No
     assert env.version_of("torchaudio") == "0.11.0"
 
 
+def test_a_printed_table_of_numbers_is_not_a_conda_list() -> None:
+    frame = "      a    b\n0    1.0  4.0\n1    2.0  5.0\nrow1    0    5\nrow2    0    6\n"
+    assert parse_environment(frame).packages == ()
+
+
 # -- nvidia-smi ------------------------------------------------------------------------------------------
 
 
