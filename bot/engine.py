@@ -46,17 +46,24 @@ class Engine:
         kb, indexes = load_indexed(dirs)
         return cls(kb, indexes, Matcher(indexes, thresholds))
 
-    def match(self, text: str, top: int = 5) -> MatchResult:
+    def match(self, text: str, top: int = 5, thresholds: Thresholds | None = None) -> MatchResult:
         """Rank the knowledge for a message, with the versions it pastes (collect_env, pip list, ...) read
-        first: the result carries them, and entries whose `applies_to` excludes them rank lower."""
-        return self.matcher.rank(text, top=top, environment=parse_environment(text))
+        first: the result carries them, and entries whose `applies_to` excludes them rank lower. `thresholds`
+        decide instead of the engine's own (a server's /config settings); the ranking is the same."""
+        matcher = self.matcher
+        if thresholds is not None and thresholds != matcher.thresholds:
+            matcher = Matcher(self.indexes, thresholds, matcher.weights)  # shares the index: costs nothing
+        return matcher.rank(text, top=top, environment=parse_environment(text))
 
     @functools.cached_property
     def entry_labels(self) -> list[str]:
         """`<id> <title>` for every entry, in knowledge-base order: what autocomplete searches."""
         return [f"{e.id} {e.title}" for e in self.kb.entries]
 
-    def may_answer(self, text: str) -> bool:
-        """The passive pre-filter: False clears a message without matching it (see matching.prefilter)."""
-        answering = self.indexes if self.matcher.thresholds.packs_answer else self.indexes[:1]
+    def may_answer(self, text: str, packs_answer: bool | None = None) -> bool:
+        """The passive pre-filter: False clears a message without matching it (see matching.prefilter).
+        `packs_answer` overrides the engine's own choice (a server's /config settings)."""
+        if packs_answer is None:
+            packs_answer = self.matcher.thresholds.packs_answer
+        answering = self.indexes if packs_answer else self.indexes[:1]
         return any(ix.prefilter.may_answer(text) for ix in answering)

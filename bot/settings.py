@@ -5,7 +5,9 @@ A bad setting stops the bot at start with one line that names it (SettingsError)
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -20,6 +22,15 @@ from bot.paste import check_base_url
 # What the bot does in a watched channel: answer a confident report in full, suggest it in one line with
 # a "Show fix" button (for busy servers that keep helpers in charge), or stay silent there.
 WATCH_MODES = ("answer", "suggest", "off")
+# Where an unprompted answer goes: under the message (inline), or in a thread the bot opens on a message in a
+# text channel (thread), which keeps a busy channel readable; in a thread or forum post it is always inline.
+REPLY_IN = ("inline", "thread")
+# Longest cooldown accepted: a day. Longer is a way of saying "never", which /watch's mode off says plainly.
+MAX_COOLDOWN_S = 86_400.0
+ROLE_SETTINGS = ("curator_roles", "helper_roles")
+NO_ROLES = "none"  # the text that sets a role list to empty (an empty option is not something Discord sends)
+# Role mention markup (`<@&123>`), which Discord's client writes when someone picks a role in a text option.
+_ROLE_MENTION = re.compile(r"<@&([0-9]+)>")
 
 
 class SettingsError(ValueError):
@@ -48,6 +59,7 @@ class Settings:
     user_cooldown: float = 30.0  # seconds between passive replies to one person
     # Seconds between one person's public "Find a fix" answers: ten uses in a row must not post ten replies.
     find_fix_cooldown: float = 60.0
+    reply_in: str = "inline"  # where unprompted answers go (REPLY_IN)
     reaction_prompts: int = 3  # workaround number reactions the bot adds itself (0 turns prompts off)
     # Ask for the privileged Message Content intent (needed by passive mode; see the README for what works
     # without it: Discord requires approval for it once an app is in 100 servers / seen by 10,000 users).
@@ -93,6 +105,7 @@ ENV = {
     "KNOWNFIX_CHANNEL_COOLDOWN": "channel_cooldown",
     "KNOWNFIX_USER_COOLDOWN": "user_cooldown",
     "KNOWNFIX_FIND_FIX_COOLDOWN": "find_fix_cooldown",
+    "KNOWNFIX_REPLY_IN": "reply_in",
     "KNOWNFIX_REACTION_PROMPTS": "reaction_prompts",
     "KNOWNFIX_MAX_ATTACHMENT_BYTES": "max_attachment_bytes",
     "KNOWNFIX_LOG_LEVEL": "log_level",
@@ -107,7 +120,10 @@ BOOLEAN_SETTINGS = ("packs_answer", "record_gaps", "message_content")
 
 
 def _ids(name: str, value: Any) -> frozenset[int]:
-    items = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    text = "" if isinstance(value, list) else _ROLE_MENTION.sub(r"\1", str(value)).strip()
+    if name in ROLE_SETTINGS and text.lower() == NO_ROLES:
+        return frozenset()
+    items = value if isinstance(value, list) else text.replace(",", " ").split()
     try:
         return frozenset(int(v) for v in items)
     except (TypeError, ValueError):
@@ -140,10 +156,11 @@ def _convert(name: str, value: Any) -> Any:
             return tuple(Path(str(v)) for v in items if str(v))
         if name in ("watch_channels", "owner_ids", "curator_roles", "helper_roles"):
             return _ids(name, value)
-        if name == "watch_mode":
+        if name in ("watch_mode", "reply_in"):
+            choices = WATCH_MODES if name == "watch_mode" else REPLY_IN
             mode = str(value).strip().lower()
-            if mode not in WATCH_MODES:
-                raise SettingsError(f"watch_mode: must be one of {', '.join(WATCH_MODES)}, got {value!r}")
+            if mode not in choices:
+                raise SettingsError(f"{name}: must be one of {', '.join(choices)}, got {value!r}")
             return mode
         if name == "dev_guild":
             return int(value) if str(value).strip() else None
@@ -160,8 +177,8 @@ def _convert(name: str, value: Any) -> Any:
             return number
         if name in ("channel_cooldown", "user_cooldown", "find_fix_cooldown"):
             number = float(value)
-            if number < 0:
-                raise SettingsError(f"{name}: must not be negative, got {value!r}")
+            if not (math.isfinite(number) and 0 <= number <= MAX_COOLDOWN_S):
+                raise SettingsError(f"{name}: must be seconds from 0 to {MAX_COOLDOWN_S:g}, got {value!r}")
             return number
         if name in ("reaction_prompts", "max_attachment_bytes"):
             number = int(value)
@@ -187,6 +204,12 @@ def _convert(name: str, value: Any) -> Any:
             raise
         raise SettingsError(f"{name}: {value!r} is not valid ({exc})") from None
     raise SettingsError(f"unknown setting {name!r}")
+
+
+def parse_setting(name: str, value: Any) -> Any:
+    """One setting's value, from the environment, the TOML file or `/config set`, checked the same way for all
+    three: a SettingsError says in one line what is wrong."""
+    return _convert(name, value)
 
 
 def load_settings(config_file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

@@ -75,6 +75,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE watched_channels ADD COLUMN mode TEXT NOT NULL DEFAULT 'answer';
     """,
+    # 6: per-server settings set with /config (bot.server_settings); a server without a row for a setting uses
+    # the deployment's default (environment or TOML file). The value is its canonical text, checked again
+    # when read, so a row this version no longer accepts falls back to the default instead of failing.
+    """
+    CREATE TABLE server_settings (
+        guild_id INTEGER NOT NULL,
+        name     TEXT    NOT NULL,
+        value    TEXT    NOT NULL,
+        set_by   INTEGER,
+        set_at   TEXT    NOT NULL,
+        PRIMARY KEY (guild_id, name)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

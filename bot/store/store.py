@@ -484,6 +484,34 @@ class Store:
         async with self.db.execute(sql, params) as cur:
             return {int(row[0]): str(row[1]) async for row in cur}
 
+    # -- per-server settings (bot.server_settings) ---------------------------------------------------
+
+    async def set_server_setting(self, guild_id: int, name: str, value: str, set_by: int | None) -> None:
+        """Store one server's value for one setting (its canonical text), replacing any earlier one."""
+        await self._write(
+            "INSERT INTO server_settings (guild_id, name, value, set_by, set_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, name) DO UPDATE SET value = excluded.value, set_by = excluded.set_by,"
+            " set_at = excluded.set_at",
+            (guild_id, name, value, set_by, _now()),
+        )
+
+    async def reset_server_setting(self, guild_id: int, name: str) -> bool:
+        """Forget one server's value for a setting (the default applies again); False when it had none."""
+        return await self._write("DELETE FROM server_settings WHERE guild_id = ? AND name = ?", (guild_id, name)) > 0
+
+    async def server_settings(self, guild_id: int | None = None) -> dict[int, dict[str, str]]:
+        """Server id -> its stored settings (name -> canonical text), for one server or all of them."""
+        sql = "SELECT guild_id, name, value FROM server_settings"
+        params: tuple[object, ...] = ()
+        if guild_id is not None:
+            sql += " WHERE guild_id = ?"
+            params = (guild_id,)
+        found: dict[int, dict[str, str]] = {}
+        async with self.db.execute(sql + " ORDER BY guild_id, name", params) as cur:
+            async for row in cur:
+                found.setdefault(int(row[0]), {})[str(row[1])] = str(row[2])
+        return found
+
     # -- gaps: errors the bot could not answer (bot.gaps) ---------------------------------------------
 
     async def record_gap(self, gap: Fingerprint) -> None:
