@@ -37,6 +37,7 @@ HANDLER_TASK_PREFIXES = ("discord.py: on_", "CommandTree-invoker")
 EXTENSIONS = (
     "bot.chat.cogs.passive",
     "bot.chat.cogs.asking",
+    "bot.chat.cogs.mention",
     "bot.chat.cogs.lookup",
     "bot.chat.cogs.feedback",
     "bot.chat.cogs.watch",
@@ -45,9 +46,11 @@ EXTENSIONS = (
 )
 
 
-def intents() -> discord.Intents:
+def intents(message_content: bool = True) -> discord.Intents:
     chosen = discord.Intents.default()  # guilds, guild messages, guild reactions, ...
-    chosen.message_content = True  # privileged: enable it in the developer portal too
+    # Privileged: enable it in the developer portal too. Without it (KNOWNFIX_MESSAGE_CONTENT=false) the bot
+    # still answers /fix, Find a fix, mentions and replies to it, whose content Discord always delivers.
+    chosen.message_content = message_content
     return chosen
 
 
@@ -55,7 +58,7 @@ class KnownfixBot(commands.Bot):
     def __init__(self, settings: Settings) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=intents(),
+            intents=intents(settings.message_content),
             allowed_mentions=NO_MENTIONS,
             owner_ids=set(settings.owner_ids) or None,
             help_command=None,
@@ -131,6 +134,10 @@ class KnownfixBot(commands.Bot):
             await self.http_session.close()
         await self.store.close()
         self._matching.shutdown(wait=False, cancel_futures=True)
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No text commands: every command is an application command, and a message that mentions the bot
+        is a question for bot.chat.cogs.mention, not a prefix command to look up."""
 
     async def on_ready(self) -> None:
         log.info(

@@ -690,12 +690,17 @@ class FakeDiscord:
         attachments: Iterable[Upload] = (),
         message_id: int | None = None,
         reply_to: Mapping[str, Any] | None = None,
+        ping: bool = True,
     ) -> dict[str, Any]:
-        """A person posts a message (a reply to `reply_to` if given): stored, then MESSAGE_CREATE to the bot.
-        Returns the message object."""
+        """A person posts a message (a reply to `reply_to` if given; `ping` as the client's reply toggle, on by
+        default: the replied-to author is mentioned): stored, then MESSAGE_CREATE to the bot. Returns it."""
         channel = self._channel(channel_id)
         author_id = int(author["id"])
         everyone, users, roles = self._mentions(content, author_id)
+        if reply_to is not None and ping and int(reply_to["author"]["id"]) != author_id:
+            replied_author = self.users.get(int(reply_to["author"]["id"]))
+            if replied_author is not None and replied_author not in users:
+                users.append(replied_author)
         reference: dict[str, Any] = {}
         if reply_to is not None:
             original = self.messages[int(reply_to["id"])]
@@ -827,6 +832,7 @@ class FakeDiscord:
         *,
         command_type: int = 1,
         message: dict[str, Any] | None = None,
+        elsewhere: bool = False,
     ) -> Interaction:
         user_id = int(user["id"])
         channel = self._channel(channel_id)
@@ -860,6 +866,17 @@ class FakeDiscord:
         }
         if message is not None:  # a component interaction carries the message its component is on
             interaction.payload["message"] = message
+        if elsewhere:
+            # Used through the person's own install in a server the bot is not in: Discord sends that server's
+            # id and the channel, authorised by the user's install ("1"), and the bot may only answer it.
+            foreign = self.ids.next()
+            interaction.payload.update(
+                guild_id=str(foreign),
+                guild={"id": str(foreign), "locale": "en-US", "features": []},
+                channel={**channel, "guild_id": str(foreign), "permissions": str(p.EVERYONE_PERMISSIONS)},
+                authorizing_integration_owners={"1": str(user_id)},
+                app_permissions=str(p.EVERYONE_PERMISSIONS),
+            )
         self.interactions[interaction.id] = interaction
         await self.dispatch("INTERACTION_CREATE", interaction.payload, intent=0)
         return interaction
@@ -891,11 +908,23 @@ class FakeDiscord:
         return await self.send_interaction(AUTOCOMPLETE, self._command_data(name, 1, options=options), user, channel_id)
 
     async def message_command(
-        self, name: str, target: Mapping[str, Any], user: Mapping[str, Any], channel_id: int
+        self,
+        name: str,
+        target: Mapping[str, Any],
+        user: Mapping[str, Any],
+        channel_id: int,
+        *,
+        elsewhere: bool = False,
     ) -> Interaction:
+        """Use a message context-menu command on `target` (`elsewhere`: in a server without the bot, through the
+        person's own install; the command must allow user installs)."""
+        if elsewhere and 1 not in (self.command(name, 3).get("integration_types") or [0]):
+            raise FakeDiscordError(f"{name!r} cannot be installed by a user, so it is not offered there")
         resolved = {"messages": {target["id"]: target}}
         data = self._command_data(name, 3, target_id=target["id"], resolved=resolved)
-        return await self.send_interaction(APPLICATION_COMMAND, data, user, channel_id, command_type=3)
+        return await self.send_interaction(
+            APPLICATION_COMMAND, data, user, channel_id, command_type=3, elsewhere=elsewhere
+        )
 
     async def press_button(
         self, message: Mapping[str, Any] | int, custom_id: str, user: Mapping[str, Any]

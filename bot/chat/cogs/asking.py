@@ -88,7 +88,14 @@ class FixModal(discord.ui.Modal, title="Find a fix"):
 class Asking(commands.Cog):
     def __init__(self, bot: KnownfixBot) -> None:
         self.bot = bot
-        self.menu = app_commands.ContextMenu(name="Find a fix", callback=self.find_fix)
+        # Also installable by a person, not only a server: then it works on messages anywhere that person can
+        # use apps, and answers privately where the bot itself is not a member (see find_fix).
+        self.menu = app_commands.ContextMenu(
+            name="Find a fix",
+            callback=self.find_fix,
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
+        )
         self.cooldown = UserCooldown(bot.settings.find_fix_cooldown)
         self.pastes = PasteSources(bot.settings.paste_base_urls)
         self._locks: dict[int, asyncio.Lock] = {}
@@ -210,8 +217,32 @@ class Asking(commands.Cog):
         """Answer someone's message in public, once; everything else the user is told privately.
         A failure propagates to the one error handler (bot.chat.errors), which replaces the "thinking..."."""
         await interaction.response.defer(ephemeral=True, thinking=True)
+        if not self._bot_is_member_there(interaction):
+            await self._answer_privately(interaction, message)
+            return
         outcome = await self._find_fix_outcome(interaction.user.id, message)
         await interaction.followup.send(outcome, ephemeral=True)
+
+    def _bot_is_member_there(self, interaction: discord.Interaction) -> bool:
+        """Whether the bot can post in the place the command was used: a server it is in. A person's own
+        install works in servers without the bot and in DMs, where it can only answer the person."""
+        return interaction.guild_id is not None and self.bot.get_guild(interaction.guild_id) is not None
+
+    async def _answer_privately(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """Find a fix through a person's own install: the answer is for their eyes only and not recorded
+        (votes need a public reply that others can see and vote on)."""
+        assert self.bot.http_session is not None
+        gathered = await gather_text(
+            message, self.bot.http_session, self.bot.settings.max_attachment_bytes, self.pastes
+        )
+        answer = await self._answer_for(gathered.text) if gathered.text.strip() else None
+        if answer is None:
+            await interaction.followup.send(NO_MATCH, ephemeral=True)
+            return
+        await interaction.followup.send(
+            embed=answer.rendered.embed, files=answer.files(), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
 
 
 async def setup(bot: KnownfixBot) -> None:

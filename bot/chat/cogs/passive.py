@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, is_text_attachment, reply_with
 from bot.chat.asker import is_from_asker, message_facts
 from bot.chat.buttons import vote_view
+from bot.chat.cogs.mention import addresses_bot
 from bot.chat.suggest import ShowFixButton, as_suggestion, suggest_with, suggestion_kwargs
 from bot.paste import PasteSources, has_paste_link
 from bot.store import REMOVED_BY_EDIT
@@ -66,6 +67,8 @@ class Passive(commands.Cog):
             return None
         if self.bot.user is not None and message.author.id == self.bot.user.id:
             return None
+        if self.bot.user is not None and addresses_bot(message, self.bot.user.id):
+            return None  # a question put to the bot: bot.chat.cogs.mention answers it, in any channel
         mode = self.bot.watched.get(message.channel.id) or self.bot.watched.get(
             watched_channel_id(message.channel) or 0
         )

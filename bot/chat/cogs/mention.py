@@ -1,0 +1,105 @@
+"""Asking by mention or reply: `@knownfix <traceback>`, or a reply to one of the bot's messages.
+
+These are questions put to the bot, answered in any channel it can post in (watched or not), like /fix.
+They also work without the privileged Message Content intent: Discord delivers a message's content to an
+app that the message mentions, and a reply mentions the author it replies to unless the person turns the
+ping off. One reply per message; one answer per person per KNOWNFIX_FIND_FIX_COOLDOWN, as Find a fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.chat.answer import NO_MENTIONS, gather_text, reply_with, source_gone
+from bot.chat.cogs.asking import NO_MATCH, UserCooldown
+from bot.paste import PasteSources
+
+if TYPE_CHECKING:
+    from bot.chat.app import KnownfixBot
+
+log = logging.getLogger(__name__)
+
+MAX_LOCKS = 1024  # per-message locks kept; idle ones are dropped past this
+_USER_MENTION = re.compile(r"<@!?([0-9]{1,20})>")
+
+
+def addresses_bot(message: discord.Message, bot_id: int) -> bool:
+    """Whether a person's message asks the bot: it mentions the bot by name (not @everyone or a role),
+    or replies to one of the bot's messages."""
+    if message.author.bot or message.webhook_id is not None:
+        return False
+    if any(user.id == bot_id for user in message.mentions):
+        return True
+    resolved = message.reference.resolved if message.reference is not None else None
+    return isinstance(resolved, discord.Message) and resolved.author.id == bot_id
+
+
+def without_bot_mention(text: str, bot_id: int) -> str:
+    """The question without the `@knownfix` that put it to the bot."""
+    return _USER_MENTION.sub(lambda m: "" if int(m[1]) == bot_id else m[0], text).strip()
+
+
+class Mention(commands.Cog):
+    def __init__(self, bot: KnownfixBot) -> None:
+        self.bot = bot
+        self.cooldown = UserCooldown(bot.settings.find_fix_cooldown)
+        self.pastes = PasteSources(bot.settings.paste_base_urls)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def _lock_for(self, message_id: int) -> asyncio.Lock:
+        lock = self._locks.get(message_id)
+        if lock is None:
+            if len(self._locks) > MAX_LOCKS:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            lock = self._locks[message_id] = asyncio.Lock()
+        return lock
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.guild is None or not addresses_bot(message, me.id):
+            return
+        if not self.cooldown.claim(message.author.id):
+            return  # asked again too soon: silence, rather than a reply per ping
+        async with self._lock_for(message.id):
+            if not await self._answer(message, me.id):
+                self.cooldown.release(message.author.id)
+
+    async def _answer(self, message: discord.Message, bot_id: int) -> bool:
+        """Answer the question; whether anything was posted."""
+        if await self.bot.store.reply_to(message.id) is not None:
+            return False
+        assert self.bot.http_session is not None
+        gathered = await gather_text(
+            message, self.bot.http_session, self.bot.settings.max_attachment_bytes, self.pastes
+        )
+        text = without_bot_mention(gathered.text, bot_id)
+        if not text:
+            return False  # a bare ping, or content Discord did not deliver: nothing to answer
+        result = await self.bot.match(text)
+        await self.bot.note_gap(result)
+        answer = await self.bot.answer(result) if result.answer else None
+        if answer is not None:
+            sent = await reply_with(
+                message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=message.id
+            )
+            return sent is not None
+        if not result.report.describes_problem:
+            return False  # chat that happens to mention the bot ("thanks @knownfix")
+        try:
+            await message.reply(NO_MATCH, allowed_mentions=NO_MENTIONS, mention_author=False)
+        except discord.HTTPException as exc:
+            if not source_gone(exc):
+                raise
+            return False
+        return True
+
+
+async def setup(bot: KnownfixBot) -> None:
+    await bot.add_cog(Mention(bot))
