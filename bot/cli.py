@@ -467,6 +467,26 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_forget(args: argparse.Namespace, out: TextIO) -> int:
+    """Delete what the database holds about one person or one server (docs/privacy.md)."""
+    import asyncio
+
+    from bot.store import Store
+
+    _check_database(Path(args.database))
+
+    async def forget() -> str:
+        async with Store(Path(args.database)) as store:
+            if args.user is not None:
+                votes = await store.forget_user(args.user)
+                return f"user {args.user}: {votes} vote(s) deleted; their id removed from replies and settings\n"
+            replies = await store.forget_guild(args.guild)
+            return f"server {args.guild}: {replies} reply record(s) with their votes, watches and settings deleted\n"
+
+    out.write(asyncio.run(forget()))
+    return 0
+
+
 def cmd_kb_apply_feedback(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio
 
@@ -650,6 +670,12 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="replies, votes, and curated against observed fix rates")
     stats.add_argument("--database", default=default_db, help="the bot's SQLite file (default: %(default)s)")
     stats.set_defaults(func=cmd_stats)
+    forget = sub.add_parser("forget", help="delete what the database holds about one person or one server")
+    who = forget.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", type=int, metavar="ID", help="a Discord user id: their votes, and their id elsewhere")
+    who.add_argument("--guild", type=int, metavar="ID", help="a Discord server id: everything recorded there")
+    forget.add_argument("--database", default=default_db, help="the bot's SQLite file (default: %(default)s)")
+    forget.set_defaults(func=cmd_forget)
     apply = kb.add_parser("apply-feedback", help="write observed fix rates back into the entry files")
     apply.add_argument("--database", default=default_db, help="the bot's SQLite file (default: %(default)s)")
     apply.set_defaults(func=cmd_kb_apply_feedback)

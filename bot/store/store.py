@@ -484,6 +484,30 @@ class Store:
         async with self.db.execute(sql, params) as cur:
             return {int(row[0]): str(row[1]) async for row in cur}
 
+    # -- privacy: what a person or a server asks to have deleted (docs/privacy.md) -----------------------
+
+    async def forget_user(self, user_id: int) -> int:
+        """Delete one person's votes and unlink them from everything else (the replies they asked for stay,
+        without their id, so other people's votes keep their meaning). Returns the votes deleted."""
+        return await self._write(
+            "DELETE FROM votes WHERE user_id = ?",
+            (user_id,),
+            ("UPDATE replies SET asker_id = NULL WHERE asker_id = ?", (user_id,)),
+            ("UPDATE watched_channels SET added_by = NULL WHERE added_by = ?", (user_id,)),
+            ("UPDATE server_settings SET set_by = NULL WHERE set_by = ?", (user_id,)),
+        )
+
+    async def forget_guild(self, guild_id: int) -> int:
+        """Delete everything recorded in one server: its replies with their votes, watched channels and
+        settings. Returns the replies deleted. (Gap fingerprints hold no server id, so none is attributable.)"""
+        return await self._write(
+            "DELETE FROM replies WHERE guild_id = ?",
+            (guild_id,),
+            ("DELETE FROM votes WHERE reply_message_id NOT IN (SELECT message_id FROM replies)", ()),
+            ("DELETE FROM watched_channels WHERE guild_id = ?", (guild_id,)),
+            ("DELETE FROM server_settings WHERE guild_id = ?", (guild_id,)),
+        )
+
     # -- per-server settings (bot.server_settings) ---------------------------------------------------
 
     async def set_server_setting(self, guild_id: int, name: str, value: str, set_by: int | None) -> None:
