@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import sys
@@ -18,7 +19,8 @@ from bot.chat.errors import ReportingTree
 from bot.engine import Engine
 from bot.feedback.report import workaround_ids
 from bot.gaps import unanswered_gap
-from bot.matching.matcher import MatchResult
+from bot.matching.matcher import MatchResult, Thresholds
+from bot.server_settings import ServerSettingsCache
 from bot.settings import Settings
 from bot.store import DatabaseLock, Store
 from bot.store.store import StoreUnavailableError
@@ -43,6 +45,7 @@ EXTENSIONS = (
     "bot.chat.cogs.watch",
     "bot.chat.cogs.admin",
     "bot.chat.cogs.curation",  # after admin: adds `gaps` to its /kb group
+    "bot.chat.cogs.config",
 )
 
 
@@ -69,6 +72,8 @@ class KnownfixBot(commands.Bot):
         self.engine: Engine | None = None
         # Watched channel id -> its mode (bot.settings.WATCH_MODES); /watch's choices override the settings'.
         self.watched: dict[int, str] = dict.fromkeys(settings.watch_channels, settings.watch_mode)
+        # Each server's settings (/config over the settings' defaults), in memory: read per message.
+        self.servers = ServerSettingsCache(settings)
         self.http_session: aiohttp.ClientSession | None = None
         # Matching is CPU work: one big paste must not hold up heartbeats and other messages.
         self._matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knownfix-match")
@@ -81,6 +86,7 @@ class KnownfixBot(commands.Bot):
         await self.store.open()
         await self.store.ensure_writable()  # a read-only database fails now, not at the first vote
         self.watched |= await self.store.watched_channels()
+        self.servers.load(await self.store.server_settings())
         self.http_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -160,12 +166,15 @@ class KnownfixBot(commands.Bot):
             raise RuntimeError("the knowledge base is not loaded yet")
         return self.engine
 
-    def may_answer(self, text: str) -> bool:
-        return self.require_engine().may_answer(text)
+    def may_answer(self, text: str, packs_answer: bool | None = None) -> bool:
+        return self.require_engine().may_answer(text, packs_answer)
 
-    async def match(self, text: str) -> MatchResult:
+    async def match(self, text: str, thresholds: Thresholds | None = None) -> MatchResult:
+        """Match off the event loop; `thresholds` (a server's) decide instead of the settings' defaults."""
         engine = self.require_engine()
-        return await asyncio.get_running_loop().run_in_executor(self._matching, engine.match, text)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._matching, functools.partial(engine.match, text, thresholds=thresholds)
+        )
 
     async def answer(self, result: MatchResult) -> Answer | None:
         """The reply for a match, ranked with the fix rates the votes so far give."""
@@ -174,9 +183,9 @@ class KnownfixBot(commands.Bot):
         feedback = await self.store.feedback(result.best.entry.id)
         return answer_from(result, feedback)
 
-    async def note_gap(self, result: MatchResult) -> None:
-        """Count an error report the bot could not answer (bot.gaps), unless recording is off."""
-        gap = unanswered_gap(result) if self.settings.record_gaps else None
+    async def note_gap(self, result: MatchResult, guild_id: int | None = None) -> None:
+        """Count an error report the bot could not answer (bot.gaps), unless recording is off (in that server)."""
+        gap = unanswered_gap(result) if self.servers.get(guild_id).record_gaps else None
         if gap is not None:
             await self.store.record_gap(gap)
 

@@ -76,6 +76,8 @@ HISTORY_PAGE_MAX = 100  # messages in one page of GET /channels/{id}/messages
 INITIAL_RESPONSE_S = 3.0  # an interaction must be answered within 3 s
 TOKEN_LIFETIME_S = 15 * 60  # follow-ups work for 15 minutes
 MODAL_FILL_S = 0.3
+THREAD_NAME_MAX = 100
+AUTO_ARCHIVE_MINUTES = (60, 1440, 4320, 10080)  # the choices Discord accepts, the last its default
 
 RATE_LIMIT = 50  # requests per bucket and window; Discord's real per-route limits are not emulated
 RATE_WINDOW_S = 1.0
@@ -1027,6 +1029,13 @@ class FakeDiscord:
             ("POST", "/channels/{channel_id}/typing", "typing", self._typing, True),
             (
                 "POST",
+                "/channels/{channel_id}/messages/{message_id}/threads",
+                "start_thread_from_message",
+                self._start_thread_from_message,
+                True,
+            ),
+            (
+                "POST",
                 "/interactions/{interaction_id}/{token}/callback",
                 "interaction_callback",
                 self._interaction_callback,
@@ -1395,6 +1404,33 @@ class FakeDiscord:
         )
         await self._announce(stored)
         return Reply(200, stored.payload)
+
+    async def _start_thread_from_message(self, request: Request) -> Reply:
+        """A public thread on a message in a text channel, with the message's id as its own, as Discord makes it
+        (201, then THREAD_CREATE); a second thread on one message is refused (160004)."""
+        channel = self._rest_channel(request.params["channel_id"])
+        source = self._rest_message(request.params["channel_id"], request.params["message_id"])
+        if channel["type"] != p.GUILD_TEXT:
+            raise error(400, 50024, "Cannot execute action on this channel type")
+        body = request.body if isinstance(request.body, dict) else {}
+        name = str(body.get("name") or "")
+        problems: list[limits.Problem] = []
+        if not 1 <= len(name) <= THREAD_NAME_MAX:
+            problems.append(limits.Problem(("name",), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."))
+        archive = body.get("auto_archive_duration", AUTO_ARCHIVE_MINUTES[-1])
+        if archive not in AUTO_ARCHIVE_MINUTES:
+            problems.append(limits.Problem(("auto_archive_duration",), "BASE_TYPE_CHOICES", "Value must be one of."))
+        if problems:
+            raise invalid(problems)
+        if source.id in self.threads:
+            raise error(400, 160004, "A thread has already been created for this message")
+        thread = p.thread(source.id, self.guild_id, int(channel["id"]), self.application_id, name)
+        thread["thread_metadata"]["auto_archive_duration"] = archive
+        self.threads[source.id] = thread
+        source.payload["thread"] = thread
+        member = {"id": str(source.id), "user_id": str(self.application_id), "join_timestamp": p.iso(), "flags": 1}
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True, "member": member}, intent=GUILDS)
+        return Reply(201, thread)
 
     async def _get_messages(self, request: Request) -> Reply:
         """A channel's history, as Discord pages it: `limit` (1-100, default 50) messages, newest first,

@@ -96,7 +96,7 @@ class Asking(commands.Cog):
             allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
             allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
         )
-        self.cooldown = UserCooldown(bot.settings.find_fix_cooldown)
+        self._cooldowns: dict[int, UserCooldown] = {}  # per server: each has its own seconds (/config)
         self.pastes = PasteSources(bot.settings.paste_base_urls)
         self._locks: dict[int, asyncio.Lock] = {}
         bot.tree.add_command(self.menu)
@@ -104,9 +104,17 @@ class Asking(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
-    async def _answer_for(self, text: str) -> Answer | None:
+    def _cooldown_for(self, message: discord.Message) -> UserCooldown:
+        """The message's server's Find a fix cooldown, with its current seconds: a /config change applies at once."""
+        guild_id = message.guild.id if message.guild else 0
+        seconds = self.bot.servers.get(guild_id or None).find_fix_cooldown
+        cooldown = self._cooldowns.setdefault(guild_id, UserCooldown(seconds))
+        cooldown.seconds = seconds
+        return cooldown
+
+    async def _answer_for(self, text: str, guild_id: int | None = None) -> Answer | None:
         result = await self.bot.match(text)
-        await self.bot.note_gap(result)  # asked and not confidently answered: a gap for curators
+        await self.bot.note_gap(result, guild_id)  # asked and not confidently answered: a gap for curators
         return await self.bot.answer(result) if result.matches else None
 
     async def _record(self, interaction: discord.Interaction, sent: discord.Message, answer: Answer) -> None:
@@ -117,7 +125,7 @@ class Asking(commands.Cog):
     async def answer_interaction(self, interaction: discord.Interaction, text: str) -> None:
         """Answer publicly when something matched, privately when nothing did, inside the 3 s deadline.
         A failure propagates to the one error handler (bot.chat.errors), which tells the asker privately."""
-        task = asyncio.ensure_future(self._answer_for(text))
+        task = asyncio.ensure_future(self._answer_for(text, interaction.guild_id))
         done, _ = await asyncio.wait({task}, timeout=FAST_ANSWER_S)
         sent: discord.Message
         if done:
@@ -182,17 +190,18 @@ class Asking(commands.Cog):
 
     async def _post_answer(self, user_id: int, message: discord.Message, answer: Answer) -> str:
         """Reply to `message` in public when the person's cooldown allows; what to tell them privately."""
-        if not self.cooldown.claim(user_id):  # another use of theirs posted while this one matched
-            return COOLING_DOWN.format(seconds=math.ceil(self.cooldown.wait_left(user_id)))
+        cooldown = self._cooldown_for(message)
+        if not cooldown.claim(user_id):  # another use of theirs posted while this one matched
+            return COOLING_DOWN.format(seconds=math.ceil(cooldown.wait_left(user_id)))
         try:
             sent = await reply_with(
                 message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=message.id
             )
         except discord.Forbidden:
-            self.cooldown.release(user_id)
+            cooldown.release(user_id)
             return CANNOT_POST
         if sent is None:
-            self.cooldown.release(user_id)
+            cooldown.release(user_id)
             return MESSAGE_GONE
         return f"Answered: {sent.jump_url}"
 
@@ -201,14 +210,15 @@ class Asking(commands.Cog):
             existing = await self._live_reply_to(message)
             if existing is not None:
                 return ALREADY_ANSWERED.format(url=existing.jump_url)
-            wait = self.cooldown.wait_left(user_id)
+            wait = self._cooldown_for(message).wait_left(user_id)
             if wait > 0:  # checked before matching too, so a flood of uses costs no matching
                 return COOLING_DOWN.format(seconds=math.ceil(wait))
             assert self.bot.http_session is not None
             gathered = await gather_text(
                 message, self.bot.http_session, self.bot.settings.max_attachment_bytes, self.pastes
             )
-            answer = await self._answer_for(gathered.text) if gathered.text.strip() else None
+            guild_id = message.guild.id if message.guild else None
+            answer = await self._answer_for(gathered.text, guild_id) if gathered.text.strip() else None
             if answer is None:
                 return NO_MATCH
             return await self._post_answer(user_id, message, answer)
@@ -242,7 +252,6 @@ class Asking(commands.Cog):
         await interaction.followup.send(
             embed=answer.rendered.embed, files=answer.files(), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
-
 
 
 async def setup(bot: KnownfixBot) -> None:

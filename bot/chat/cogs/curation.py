@@ -36,7 +36,7 @@ SAVED = (
     "cause and the workaround in our own words, check the rates, then run `knownfix kb drafts --promote {id}`."
 )
 GAPS_HEADER = "Errors I could not answer, most frequent first (count × masked error line):"
-GAPS_OFF = "\nRecording is off (KNOWNFIX_RECORD_GAPS=false): these counts are from before."
+GAPS_OFF = "\nRecording is off in this server (/config record_gaps): these counts are from before, or from elsewhere."
 # Messages of a thread read, oldest first, looking for the asker's error: a help thread states its problem
 # near the top, and each page is one request.
 HISTORY_SCAN = 50
@@ -76,7 +76,8 @@ class Curation(commands.Cog):
         if interaction.permissions.manage_guild or await self.bot.is_owner(interaction.user):
             return True
         roles = getattr(interaction.user, "roles", [])  # a Member in a guild; a User elsewhere has none
-        return any(role.id in self.bot.settings.curator_roles for role in roles)
+        curator_roles = self.bot.servers.get(interaction.guild_id).curator_roles  # the server's (/config)
+        return any(role.id in curator_roles for role in roles)
 
     # -- /kb gaps -----------------------------------------------------------------------------------------
 
@@ -88,7 +89,7 @@ class Curation(commands.Cog):
         # The lines are masked and stripped of punctuation (no backticks, no mention markup) by bot.gaps.
         listing = clip(gaps_text(found), MESSAGE_MAX - len(GAPS_HEADER) - len(GAPS_OFF) - FENCE_ROOM)
         text = f"{GAPS_HEADER}\n```\n{listing}\n```"
-        if not self.bot.settings.record_gaps:
+        if not self.bot.servers.get(interaction.guild_id).record_gaps:
             text += GAPS_OFF
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 

@@ -16,6 +16,7 @@ from bot.chat.asker import is_from_asker, message_facts
 from bot.chat.buttons import vote_view
 from bot.chat.cogs.mention import addresses_bot
 from bot.chat.suggest import ShowFixButton, as_suggestion, suggest_with, suggestion_kwargs
+from bot.chat.threads import answer_in_thread, open_thread, suggest_in_thread
 from bot.paste import PasteSources, has_paste_link
 from bot.store import REMOVED_BY_EDIT
 
@@ -56,7 +57,7 @@ class Cooldowns:
 class Passive(commands.Cog):
     def __init__(self, bot: KnownfixBot) -> None:
         self.bot = bot
-        self.cooldowns = Cooldowns(bot.settings.channel_cooldown, bot.settings.user_cooldown)
+        self._cooldowns: dict[int, Cooldowns] = {}  # per server: each has its own seconds (/config)
         self.pastes = PasteSources(bot.settings.paste_base_urls)
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -75,7 +76,7 @@ class Passive(commands.Cog):
         if mode is None or mode == "off":
             return None
         bot_id = self.bot.user.id if self.bot.user is not None else None
-        if not is_from_asker(message_facts(message), self.bot.settings.helper_roles, bot_id):
+        if not is_from_asker(message_facts(message), self.bot.servers.get(message.guild.id).helper_roles, bot_id):
             return None
         return mode
 
@@ -83,10 +84,11 @@ class Passive(commands.Cog):
         """The reply the message deserves unprompted, if any; `note_gap` counts it among the unanswered
         errors when it is one (a new message only: an edit is the same report again)."""
         assert self.bot.http_session is not None
+        server = self.bot.servers.get(message.guild.id if message.guild else None)
         # Most watched-channel traffic is chat: the pre-filter clears it without matching or downloads.
         if (
             not any(is_text_attachment(a) for a in message.attachments)
-            and not self.bot.may_answer(message.content)
+            and not self.bot.may_answer(message.content, server.packs_answer)
             and not has_paste_link(message.content)  # a bare paste link is an error report in waiting
         ):
             return None
@@ -95,14 +97,22 @@ class Passive(commands.Cog):
         )
         if not gathered.text.strip():
             return None
-        result = await self.bot.match(gathered.text)
+        result = await self.bot.match(gathered.text, server.thresholds)  # the server's passive level decides
         if note_gap:
-            await self.bot.note_gap(result)
+            await self.bot.note_gap(result, message.guild.id if message.guild else None)
         if not result.reply:
             return None
         return await self.bot.answer(result)
 
     async def _send(self, message: discord.Message, answer: Answer, mode: str) -> None:
+        server = self.bot.servers.get(message.guild.id if message.guild else None)
+        thread = await open_thread(message, answer) if server.reply_in == "thread" else None
+        if thread is not None and mode == "suggest":
+            await suggest_in_thread(thread, message, answer, self.bot.store)
+            return
+        if thread is not None:
+            await answer_in_thread(thread, message, answer, self.bot.store, self.bot.settings.reaction_prompts)
+            return
         if mode == "suggest":
             await suggest_with(message, answer, self.bot.store)
             return
@@ -117,12 +127,23 @@ class Passive(commands.Cog):
             lock = self._locks[message_id] = asyncio.Lock()
         return lock
 
+    def _cooldowns_for(self, message: discord.Message) -> Cooldowns:
+        """The message's server's cooldowns, with its current seconds: a /config change applies at once."""
+        guild_id = message.guild.id if message.guild else 0
+        server = self.bot.servers.get(guild_id or None)
+        cooldowns = self._cooldowns.get(guild_id)
+        if cooldowns is None:
+            cooldowns = self._cooldowns[guild_id] = Cooldowns(server.channel_cooldown, server.user_cooldown)
+        cooldowns.channel_s, cooldowns.user_s = server.channel_cooldown, server.user_cooldown
+        return cooldowns
+
     def _claim_cooldown(self, message: discord.Message) -> bool:
         """Take the channel's and the person's reply slot, if free. No await may come between the check
         and the claim, or two messages matched at the same time would both take it."""
-        if not self.cooldowns.ready(message.channel.id, message.author.id):
+        cooldowns = self._cooldowns_for(message)
+        if not cooldowns.ready(message.channel.id, message.author.id):
             return False
-        self.cooldowns.used(message.channel.id, message.author.id)
+        cooldowns.used(message.channel.id, message.author.id)
         return True
 
     @commands.Cog.listener()
@@ -130,7 +151,7 @@ class Passive(commands.Cog):
         mode = self._mode(message)
         if mode is None:
             return
-        if not self.cooldowns.ready(message.channel.id, message.author.id):
+        if not self._cooldowns_for(message).ready(message.channel.id, message.author.id):
             return  # cheap early exit; the slot is claimed for real below
         async with self._lock_for(message.id):
             answer = await self._passive_answer(message, note_gap=True)
@@ -178,7 +199,10 @@ class Passive(commands.Cog):
                 return
             if answer is not None and answer.reply.entry.id == previous.entry_id:
                 return  # still the same answer: keep the reply, its reactions and their meaning
-            reply_message = after.channel.get_partial_message(previous.message_id)  # type: ignore[union-attr]
+            # Where the reply is: beside the message, or in the thread the bot opened on it (reply_in thread).
+            reply_message = self.bot.get_partial_messageable(
+                previous.channel_id, guild_id=after.guild.id if after.guild else None
+            ).get_partial_message(previous.message_id)
             try:
                 if answer is None:
                     await reply_message.delete()
