@@ -8,6 +8,7 @@ reply, an earlier one without a reply got none.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -102,8 +103,9 @@ async def test_suggest_mode_offers_one_line_and_show_fix_expands_it_in_place(fak
         now = fake.messages[int(reply["id"])].payload
         assert now["embeds"] and now["embeds"][0]["footer"]["text"].startswith(ENTRY)
         assert labels(now)[0] == "Fixed it: 1" and labels(now)[-2:] == ["None worked", "Wrong match"]
-        stored = await wait_stored(database, int(reply["id"]), ENTRY)
-        assert stored.shown_workarounds, "the expanded answer's workarounds take votes"
+        async with asyncio.timeout(15):  # the expanded answer is recorded just after Discord took the edit
+            while not (await wait_stored(database, int(reply["id"]), ENTRY)).shown_workarounds:
+                await asyncio.sleep(0.05)
     finally:
         await stopped_cleanly(bot)
 

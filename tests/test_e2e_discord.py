@@ -540,7 +540,7 @@ async def test_kb_reload_is_for_owners(env: Env) -> None:
     deferred = await fake.wait_for_callback(owner)
     assert deferred.body["type"] == 5 and deferred.body["data"]["flags"] & 64
     done = await fake.wait_for(
-        lambda c: c.name == "execute_webhook" and c.params["token"] == owner.token, 20, what="the reload result"
+        lambda c: c.name == "execute_webhook" and c.params["token"] == owner.token, 120, what="the reload result"
     )
     assert done.ok and done.body["content"].startswith("Reloaded ")
     other = await fake.slash_command("kb", fake.user("zoe"), fake.general_channel, reload)

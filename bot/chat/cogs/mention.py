@@ -3,7 +3,7 @@
 These are questions put to the bot, answered in any channel it can post in (watched or not), like /fix.
 They also work without the privileged Message Content intent: Discord delivers a message's content to an
 app that the message mentions, and a reply mentions the author it replies to unless the person turns the
-ping off. One reply per message; one answer per person per KNOWNFIX_FIND_FIX_COOLDOWN, as Find a fix.
+ping off. One reply per message; one answer per person per Find a fix cooldown (the server's, see /config).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def without_bot_mention(text: str, bot_id: int) -> str:
 class Mention(commands.Cog):
     def __init__(self, bot: KnownfixBot) -> None:
         self.bot = bot
-        self.cooldown = UserCooldown(bot.settings.find_fix_cooldown)
+        self._cooldowns: dict[int, UserCooldown] = {}  # per server: each has its own seconds (/config)
         self.pastes = PasteSources(bot.settings.paste_base_urls)
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -65,11 +65,19 @@ class Mention(commands.Cog):
         me = self.bot.user
         if me is None or message.guild is None or not addresses_bot(message, me.id):
             return
-        if not self.cooldown.claim(message.author.id):
+        cooldown = self._cooldown_for(message.guild.id)
+        if not cooldown.claim(message.author.id):
             return  # asked again too soon: silence, rather than a reply per ping
         async with self._lock_for(message.id):
             if not await self._answer(message, me.id):
-                self.cooldown.release(message.author.id)
+                cooldown.release(message.author.id)
+
+    def _cooldown_for(self, guild_id: int) -> UserCooldown:
+        """The server's Find a fix cooldown (mentions share its seconds), current after a /config change."""
+        seconds = self.bot.servers.get(guild_id).find_fix_cooldown
+        cooldown = self._cooldowns.setdefault(guild_id, UserCooldown(seconds))
+        cooldown.seconds = seconds
+        return cooldown
 
     async def _answer(self, message: discord.Message, bot_id: int) -> bool:
         """Answer the question; whether anything was posted."""
@@ -83,7 +91,7 @@ class Mention(commands.Cog):
         if not text:
             return False  # a bare ping, or content Discord did not deliver: nothing to answer
         result = await self.bot.match(text)
-        await self.bot.note_gap(result)
+        await self.bot.note_gap(result, message.guild.id if message.guild else None)
         answer = await self.bot.answer(result) if result.answer else None
         if answer is not None:
             sent = await reply_with(
