@@ -74,6 +74,11 @@ class Settings:
     # provider at a loopback fake); the links people post keep naming the real hosts. See bot.paste.
     paste_base_urls: Mapping[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
+    log_format: str = "text"  # LOG_FORMATS: "json" writes one JSON object a line, for log collectors
+    # /metrics and /healthz (bot.chat.health) on this port; None serves nothing. Loopback by default: the
+    # figures are for the operator, not the internet (a container sets 0.0.0.0 and publishes the port).
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -109,6 +114,9 @@ ENV = {
     "KNOWNFIX_REACTION_PROMPTS": "reaction_prompts",
     "KNOWNFIX_MAX_ATTACHMENT_BYTES": "max_attachment_bytes",
     "KNOWNFIX_LOG_LEVEL": "log_level",
+    "KNOWNFIX_LOG_FORMAT": "log_format",
+    "KNOWNFIX_METRICS_PORT": "metrics_port",
+    "KNOWNFIX_METRICS_HOST": "metrics_host",
     "KNOWNFIX_PACKS_ANSWER": "packs_answer",
     "KNOWNFIX_MESSAGE_CONTENT": "message_content",
     "KNOWNFIX_RECORD_GAPS": "record_gaps",
@@ -117,6 +125,7 @@ ENV = {
     "KNOWNFIX_PASTE_BASE_URLS": "paste_base_urls",
 }
 BOOLEAN_SETTINGS = ("packs_answer", "record_gaps", "message_content")
+LOG_FORMATS = ("text", "json")
 
 
 def _ids(name: str, value: Any) -> frozenset[int]:
@@ -143,6 +152,31 @@ def _paste_base_urls(value: Any) -> dict[str, str]:
         return {provider: check_base_url(provider, url) for provider, url in pairs}
     except ValueError as exc:
         raise SettingsError(f"paste_base_urls: {exc}") from None
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise SettingsError(f"{name}: must be one of {', '.join(choices)}, got {value!r}")
+    return text
+
+
+def _metrics_port(value: Any) -> int | None:
+    """A TCP port, or off ("", "off", 0) to serve no metrics."""
+    text = str(value).strip().lower()
+    if text in ("", "off", "0"):
+        return None
+    port = int(text)
+    if not 1 <= port <= 65_535:
+        raise SettingsError(f"metrics_port: must be a port from 1 to 65535 (or off), got {value!r}")
+    return port
+
+
+def _metrics_host(value: Any) -> str:
+    host = str(value).strip()
+    if not host or any(c.isspace() for c in host):
+        raise SettingsError(f"metrics_host: must be an address to listen on, such as 127.0.0.1, got {value!r}")
+    return host
 
 
 def _convert(name: str, value: Any) -> Any:
@@ -194,6 +228,12 @@ def _convert(name: str, value: Any) -> Any:
             return text in {"true", "1", "yes"}
         if name == "paste_base_urls":
             return _paste_base_urls(value)
+        if name == "log_format":
+            return _choice(name, value, LOG_FORMATS)
+        if name == "metrics_port":
+            return _metrics_port(value)
+        if name == "metrics_host":
+            return _metrics_host(value)
         if name == "log_level":
             level = str(value).upper()
             if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

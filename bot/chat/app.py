@@ -14,8 +14,10 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from bot import metrics
 from bot.chat.answer import NO_MENTIONS, Answer, answer_from
 from bot.chat.errors import ReportingTree
+from bot.chat.health import serving_health
 from bot.engine import Engine
 from bot.feedback.report import workaround_ids
 from bot.gaps import unanswered_gap
@@ -144,6 +146,7 @@ class KnownfixBot(commands.Bot):
     async def on_message(self, message: discord.Message, /) -> None:
         """No text commands: every command is an application command, and a message that mentions the bot
         is a question for bot.chat.cogs.mention, not a prefix command to look up."""
+        metrics.MESSAGES_SEEN.inc()  # every message the gateway delivers passes here, once
 
     async def on_ready(self) -> None:
         log.info(
@@ -156,6 +159,7 @@ class KnownfixBot(commands.Bot):
         """A store that lost its database refuses every write: one line per event says what was not recorded;
         the traceback would repeat the same story for every vote."""
         exc = sys.exc_info()[1]
+        metrics.ERRORS.inc(event=event_method)
         if isinstance(exc, StoreUnavailableError):
             log.error("%s: not recorded: %s", event_method, exc)
             return
@@ -172,22 +176,26 @@ class KnownfixBot(commands.Bot):
     async def match(self, text: str, thresholds: Thresholds | None = None) -> MatchResult:
         """Match off the event loop; `thresholds` (a server's) decide instead of the settings' defaults."""
         engine = self.require_engine()
-        return await asyncio.get_running_loop().run_in_executor(
-            self._matching, functools.partial(engine.match, text, thresholds=thresholds)
+        metrics.MATCHES.inc()
+        return await metrics.MATCH_SECONDS.timed(
+            asyncio.get_running_loop().run_in_executor(
+                self._matching, functools.partial(engine.match, text, thresholds=thresholds)
+            )
         )
 
     async def answer(self, result: MatchResult) -> Answer | None:
         """The reply for a match, ranked with the fix rates the votes so far give."""
         if result.best is None:
             return None
-        feedback = await self.store.feedback(result.best.entry.id)
+        feedback = await metrics.STORE_SECONDS.timed(self.store.feedback(result.best.entry.id), operation="feedback")
         return answer_from(result, feedback)
 
     async def note_gap(self, result: MatchResult, guild_id: int | None = None) -> None:
         """Count an error report the bot could not answer (bot.gaps), unless recording is off (in that server)."""
         gap = unanswered_gap(result) if self.servers.get(guild_id).record_gaps else None
         if gap is not None:
-            await self.store.record_gap(gap)
+            await metrics.STORE_SECONDS.timed(self.store.record_gap(gap), operation="record_gap")
+            metrics.GAPS_RECORDED.inc()
 
     async def reload_knowledge(self) -> Engine:
         engine = await asyncio.to_thread(Engine.load, self.settings.knowledge, self.settings.thresholds)
@@ -203,7 +211,7 @@ async def run_bot(settings: Settings) -> None:
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        async with bot:
+        async with bot, serving_health(bot):
             runner = asyncio.create_task(bot.start(settings.token))
             stopper = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import metrics
 from bot.render.embed import MAX_WORKAROUNDS_SHOWN
 from bot.store import NONE_FIXED, WORKAROUND_PREFIX, WRONG_MATCH, StoredReply, workaround_option
 
@@ -76,7 +77,10 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM
             await bot.store.remove_vote(reply.message_id, user_id, self.option)
             taken_back = self.option
         else:
-            await bot.store.add_vote(reply.message_id, user_id, self.option)
+            await metrics.STORE_SECONDS.timed(
+                bot.store.add_vote(reply.message_id, user_id, self.option), operation="vote"
+            )
+            metrics.VOTES.inc(kind=metrics.vote_kind(self.option), via="button")
         votes = await bot.store.votes_of(reply.message_id, user_id)
         await interaction.response.send_message(acknowledgement(reply, votes, taken_back=taken_back), ephemeral=True)
 

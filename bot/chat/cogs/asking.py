@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import metrics
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, record_and_prompt, reply_with
 from bot.chat.buttons import vote_view
 from bot.chat.errors import report_failure
@@ -115,7 +116,9 @@ class Asking(commands.Cog):
     async def _answer_for(self, text: str, guild_id: int | None = None) -> Answer | None:
         result = await self.bot.match(text)
         await self.bot.note_gap(result, guild_id)  # asked and not confidently answered: a gap for curators
-        return await self.bot.answer(result) if result.matches else None
+        answer = await self.bot.answer(result) if result.matches else None
+        metrics.ASKED.inc(outcome="answer" if answer is not None else "no_confident_match")
+        return answer
 
     async def _record(self, interaction: discord.Interaction, sent: discord.Message, answer: Answer) -> None:
         await record_and_prompt(
@@ -156,6 +159,7 @@ class Asking(commands.Cog):
                 wait=True,
             )
         await self._record(interaction, sent, answer)
+        metrics.REPLIES.inc(mode="asked")
 
     @app_commands.command(name="fix", description="Find a known fix for an error or a symptom")
     @app_commands.describe(text="A one-line error or symptom; leave empty to paste a long traceback")
@@ -203,6 +207,7 @@ class Asking(commands.Cog):
         if sent is None:
             cooldown.release(user_id)
             return MESSAGE_GONE
+        metrics.REPLIES.inc(mode="find-a-fix")
         return f"Answered: {sent.jump_url}"
 
     async def _find_fix_outcome(self, user_id: int, message: discord.Message) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot import metrics
 from bot.chat.buttons import VoteButton
 from bot.render.embed import DELETE_EMOJI, NONE_FIXED_EMOJI, NUMBER_EMOJI, WRONG_MATCH_EMOJI
 from bot.store import NONE_FIXED, REMOVED_BY_PEOPLE, WRONG_MATCH, StoredReply, workaround_option
@@ -64,6 +65,7 @@ class Feedback(commands.Cog):
             return
         option = vote_option(emoji, reply)
         if option is not None and await self.bot.store.add_vote(reply.message_id, payload.user_id, option):
+            metrics.VOTES.inc(kind=metrics.vote_kind(option), via="reaction")
             log.info("vote %s on reply %s (%s)", option, reply.message_id, reply.entry_id)
 
     @commands.Cog.listener()

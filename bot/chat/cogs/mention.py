@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot import metrics
 from bot.chat.answer import NO_MENTIONS, gather_text, reply_with, source_gone
 from bot.chat.cogs.asking import NO_MATCH, UserCooldown
 from bot.paste import PasteSources
@@ -94,12 +95,16 @@ class Mention(commands.Cog):
         await self.bot.note_gap(result, message.guild.id if message.guild else None)
         answer = await self.bot.answer(result) if result.answer else None
         if answer is not None:
+            metrics.ASKED.inc(outcome="answer")
             sent = await reply_with(
                 message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=message.id
             )
+            if sent is not None:
+                metrics.REPLIES.inc(mode="mention")
             return sent is not None
         if not result.report.describes_problem:
             return False  # chat that happens to mention the bot ("thanks @knownfix")
+        metrics.ASKED.inc(outcome="no_confident_match")
         try:
             await message.reply(NO_MATCH, allowed_mentions=NO_MENTIONS, mention_author=False)
         except discord.HTTPException as exc:

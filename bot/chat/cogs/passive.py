@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot import metrics
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, is_text_attachment, reply_with
 from bot.chat.asker import is_from_asker, message_facts
 from bot.chat.buttons import vote_view
@@ -92,6 +93,7 @@ class Passive(commands.Cog):
             and not has_paste_link(message.content)  # a bare paste link is an error report in waiting
         ):
             return None
+        metrics.PREFILTER_PASSES.inc()
         gathered = await gather_text(
             message, self.bot.http_session, self.bot.settings.max_attachment_bytes, self.pastes
         )
@@ -159,6 +161,7 @@ class Passive(commands.Cog):
                 return
             if self._claim_cooldown(message):
                 await self._send(message, answer, mode)
+                metrics.REPLIES.inc(mode=mode)
 
     @commands.Cog.listener()
     async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
@@ -196,6 +199,7 @@ class Passive(commands.Cog):
             if previous is None:
                 if answer is not None and self._claim_cooldown(after):
                     await self._send(after, answer, mode)
+                    metrics.REPLIES.inc(mode=mode)
                 return
             if answer is not None and answer.reply.entry.id == previous.entry_id:
                 return  # still the same answer: keep the reply, its reactions and their meaning
