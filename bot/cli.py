@@ -380,6 +380,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio
 
     from bot.chat.app import run_bot
+    from bot.logformat import use_log_format
     from bot.settings import SettingsError, load_settings
 
     try:
@@ -387,6 +388,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     except SettingsError as exc:
         sys.stderr.write(f"knownfix: {exc}\n")
         return 2
+    use_log_format(settings.log_format)
     logging.getLogger().setLevel(settings.log_level)
     logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLogger().level))
     try:
