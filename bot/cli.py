@@ -24,7 +24,7 @@ from bot.knowledge.model import Entry
 from bot.knowledge.validate import entry_from_mapping
 from bot.matching.extract import HEAD_CHARS, MAX_CHARS
 from bot.matching.matcher import DECISION_MODES, PASSIVE_LEVELS, MatchResult, Thresholds
-from bot.render.terminal import NO_MATCH, render_reply
+from bot.render.terminal import NO_MATCH, render_reply, render_short, style_for
 from bot.reply import reply_for
 
 # Huge input is cut as the engine cuts it (extract.bound_text keeps the first HEAD_CHARS characters and
@@ -200,21 +200,24 @@ def reply_json(result: MatchResult) -> dict[str, Any]:
             "title": e.title,
             "root_cause": e.root_cause,
             "verification": e.verification.value,
+            # `rank`: the position shown (best live fix rate first); `number`: the entry's own order.
             "workarounds": [
                 {
+                    "rank": rank,
                     "number": r.number,
                     "id": r.workaround.id,
                     "title": r.workaround.title,
                     "fix_rate": round(r.rate.observed, 4),
                     "reports": r.rate.reports,
                     "condition": r.workaround.condition,
-                    "code": r.workaround.code,
+                    "code": r.shown_code,
                     "for_your_versions": r.for_asker,
                 }
-                for r in reply.workarounds
+                for rank, r in enumerate(reply.workarounds, 1)
             ],
             "dead_ends": [{"action": d.action, "why": d.why, "fail_rate": d.fail_rate} for d in reply.dead_ends],
             "applies_to": {r.library: str(r.specifier) for r in e.applies_to},
+            "asker_error": reply.asker_error,
             "for_your_versions": reply.entry_for_asker,
         }
     # The versions the paste stated (collect_env, pip list, nvidia-smi, ...): null when it stated none.
@@ -263,7 +266,8 @@ def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
     if reply is None:
         out.write(_candidates_text(result) if result.matches else NO_MATCH)
         return 1
-    out.write(render_reply(reply))
+    style = style_for(out)
+    out.write(render_short(reply, style) if args.short else render_reply(reply, style))
     return 0
 
 
@@ -634,6 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--passive-level", choices=PASSIVE_LEVELS, help="how sure the passive decision must be")
     mode = match.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the reply as JSON")
+    mode.add_argument("--short", action="store_true", help="print only what matched and the best fix")
     mode.add_argument("--jsonl", action="store_true", help='batch: one {"text": ...} a line in FILE or stdin')
     match.set_defaults(func=cmd_match)
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from bot.environment import Environment, describe, fits
 from bot.feedback.rates import FixRate, Tally, fix_rate, unapplied
 from bot.knowledge.model import DeadEnd, Entry, VersionRow, Workaround
+from bot.knowledge.placeholders import captured, fill
+from bot.matching.extract import ErrorReport
 from bot.matching.matcher import Confidence, Match, MatchResult
 
 # Runner-up entries are worth showing when the best match is not clearly ahead of them.
@@ -22,6 +24,12 @@ class RankedWorkaround:
     # Whether the workaround's `applies_to` holds for the asker's pasted versions; None when it names no
     # versions or the asker pasted none of them.
     for_asker: bool | None = None
+    # The code as shown: the entry's `{{name:example}}` placeholders filled with the asker's own names.
+    code: str = ""
+
+    @property
+    def shown_code(self) -> str:
+        return self.code or fill(self.workaround.code, {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,8 @@ class Reply:
     wrong_match_votes: int = 0
     environment: Environment | None = None  # what the asker pasted about their versions, None when nothing
     entry_for_asker: bool | None = None  # whether the entry's own `applies_to` holds for those versions
+    # The asker's own error line, shown above the entry's title: their numbers and names, not the example's.
+    asker_error: str | None = None
 
     @property
     def asker_versions(self) -> str:
@@ -62,18 +72,23 @@ def live_tally(workaround: Workaround, tally: Tally) -> Tally:
 
 
 def rank_workarounds(
-    entry: Entry, tallies: Mapping[str, Tally] | None = None, environment: Environment | None = None
+    entry: Entry,
+    tallies: Mapping[str, Tally] | None = None,
+    environment: Environment | None = None,
+    asker_error: str | None = None,
 ) -> tuple[RankedWorkaround, ...]:
     """The entry's workarounds ordered by their live fix rate; ties keep the curated order. A workaround
     whose `applies_to` excludes the asker's pasted version comes after all the others, whatever its rate.
     `tallies` maps workaround ids to the votes that count for them."""
     tallies = tallies or {}
+    names = captured(dict(entry.placeholders), asker_error) if asker_error and entry.placeholders else {}
     ranked = [
         RankedWorkaround(
             w,
             n,
             fix_rate(w.success_rate, entry.verification, live_tally(w, tallies.get(w.id, Tally()))),
             fits(w.applies_to, environment) if w.applies_to else None,
+            fill(w.code, names),
         )
         for n, w in enumerate(entry.workarounds, 1)
     ]
@@ -87,6 +102,7 @@ def build_reply(
     tallies: Mapping[str, Tally] | None = None,
     wrong_match_votes: int = 0,
     environment: Environment | None = None,
+    asker_error: str | None = None,
 ) -> Reply:
     """The reply for the best match; `environment` (the asker's pasted versions) marks the workarounds and
     version rows that are for their versions and puts those that are not last."""
@@ -99,16 +115,38 @@ def build_reply(
         entry=match.entry,
         score=match.score,
         confidence=match.confidence,
-        workarounds=rank_workarounds(match.entry, tallies, environment),
+        workarounds=rank_workarounds(match.entry, tallies, environment, asker_error),
         dead_ends=tuple(sorted(match.entry.dead_ends, key=lambda d: -d.fail_rate)),
         alternatives=alternatives[:3],
         wrong_match_votes=wrong_match_votes,
         environment=environment,
         entry_for_asker=fits(match.entry.applies_to, environment) if match.entry.applies_to else None,
+        asker_error=asker_error,
     )
 
 
 def reply_for(result: MatchResult, tallies: Mapping[str, Tally] | None = None) -> Reply | None:
     if not result.matches:
         return None
-    return build_reply(result.matches[0], result.matches[1:], tallies, environment=result.environment)
+    return build_reply(
+        result.matches[0],
+        result.matches[1:],
+        tallies,
+        environment=result.environment,
+        asker_error=asker_error_line(result.report),
+    )
+
+
+# The asker's error line is shown as a title: one line, and a title has room for about this much.
+ASKER_ERROR_MAX = 240
+
+
+def asker_error_line(report: ErrorReport) -> str | None:
+    """The error line the asker's run ended with (the last one reported), first line only; None when they
+    described a symptom in words."""
+    if not report.error_lines:
+        return None
+    line = report.error_lines[-1].text.split("\n", 1)[0]
+    # Control characters (a terminal escape sequence in a paste) are never passed on to a renderer.
+    line = "".join(ch for ch in line if ch.isprintable()).strip()
+    return line[:ASKER_ERROR_MAX] or None

@@ -136,3 +136,25 @@ async def test_off_mode_set_with_watch_silences_a_channel_the_settings_watch(fak
             assert (await store.watched_channels())[fake.help_channel] == "off"  # kept across restarts
     finally:
         await stopped_cleanly(bot)
+
+
+async def test_the_reply_shows_the_askers_own_error_and_names(fake: FakeDiscord, tmp_path: Path) -> None:
+    """Issue 11, item 6: the asker's line heads the embed, the entry's title under it, their module in the code."""
+    bot = await started(fake, tmp_path)
+    try:
+        asker = fake.user("asker")
+        shapes = "RuntimeError: mat1 and mat2 shapes cannot be multiplied (4x61504 and 14400x10)"
+        reply = (await fake.wait_for_reply(await fake.post_message(fake.help_channel, pasted(shapes), asker))).message
+        assert reply is not None
+        embed = reply["embeds"][0]
+        assert "(4x61504 and 14400x10)" in embed["title"] and "**Known error:**" in embed["description"]
+        module = 'Traceback (most recent call last):\n  File "a.py", line 1, in <module>\n' + (
+            "ModuleNotFoundError: No module named 'torchvision'"
+        )
+        asked = f"<@{fake.bot_user['id']}> {pasted(module)}"  # asked: a bare import error is not answered unprompted
+        other = (await fake.wait_for_reply(await fake.post_message(fake.unwatched_channel, asked, asker))).message
+        assert other is not None
+        values = "\n".join(f["value"] for f in other["embeds"][0]["fields"])
+        assert "pip install torchvision" in values and "{{" not in values
+    finally:
+        await stopped_cleanly(bot)

@@ -18,7 +18,7 @@ from bot.knowledge.markdown import render_markdown
 from bot.matching.matcher import MatchResult
 from bot.paste import PasteError, PasteSources, find_paste_links, read_paste
 from bot.render.embed import NONE_FIXED_EMOJI, NUMBER_EMOJI, RenderedReply, render_embed
-from bot.reply import Reply, build_reply
+from bot.reply import Reply, asker_error_line, build_reply
 from bot.store import EntryFeedback, Store, StoredReply
 
 log = logging.getLogger(__name__)
@@ -195,6 +195,7 @@ def answer_from(result: MatchResult, feedback: EntryFeedback | None = None) -> A
         feedback.tallies if feedback else None,
         feedback.wrong_match if feedback else 0,
         environment=result.environment,
+        asker_error=asker_error_line(result.report),
     )
     return Answer(result, reply, render_embed(reply, render_markdown(reply.entry)))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.knowledge.ids import assign_ids
 from bot.knowledge.model import Entry, EntryKind
+from bot.knowledge.placeholders import fill
 
 DASH = "—"
 _HEADER_FIELDS = {
@@ -89,8 +90,8 @@ def render_markdown(entry: Entry) -> str:
             out.append(f"   *When:* {w.condition}")
         if w.applied_fixed or w.applied_failed:
             out.append(f"   *Votes applied:* {w.applied_fixed} fixed, {w.applied_failed} failed")
-        if w.code:
-            out += _fence(w.code, w.lang, "   ")
+        if w.code:  # placeholders shown with their examples: a page is read, not filled in
+            out += _fence(fill(w.code, {}), w.lang, "   ")
 
     out += ["", "## Dead Ends", ""]
     for d in entry.dead_ends:

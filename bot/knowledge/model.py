@@ -107,6 +107,9 @@ class Entry:
     signatures: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     symptoms: tuple[str, ...] = ()
+    # name -> a pattern with the named group (?P<name>...): the asker's values for `{{name:example}}` in
+    # workaround code (bot.knowledge.placeholders). A tuple of pairs: the entry stays frozen and hashable.
+    placeholders: tuple[tuple[str, str], ...] = ()
     context: Context = field(default_factory=Context)
     verified_on: str | None = None
     # The versions the error happens on (`torch >=2.0` for an API removed in 2.0); empty: any version.

@@ -23,12 +23,13 @@ from bot.knowledge.model import (
     Workaround,
 )
 from bot.knowledge.patterns import pattern_problem
+from bot.knowledge.placeholders import names_in, placeholder_problem
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*$")
 CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 ENTRY_KEYS = {
-    "id", "title", "domain", "category", "kind", "exception", "signatures", "patterns", "symptoms",
+    "id", "title", "domain", "category", "kind", "exception", "signatures", "patterns", "placeholders", "symptoms",
     "context", "verification", "verified_on", "fix_rate", "root_cause", "applies_to", "versions", "workarounds",
     "dead_ends", "sources", "related", "reproducer", "source_note",
 }  # fmt: skip
@@ -265,6 +266,8 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
         if problem:
             c.add(f"patterns[{i}]", problem)
 
+    placeholders = _placeholders(c, data.get("placeholders"))
+
     context = Context()
     raw_context = data.get("context")
     if raw_context is not None:
@@ -372,6 +375,10 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
     if any(p.field in {"id", "title", "domain", "category", "root_cause"} for p in c.problems):
         return None, c.problems
     assert entry_id and title and domain and category and root_cause
+    declared = {name for name, _ in placeholders}
+    for i, w in enumerate(workarounds):
+        for name in sorted(names_in(w.code) - declared):
+            c.add(f"workarounds[{i}].code", f"{{{{{name}:...}}}} names no entry placeholder ({name!r})")
     entry = Entry(
         id=entry_id,
         title=title,
@@ -384,6 +391,7 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
         exception=c.text(data, "exception", "", required=False),
         signatures=signatures,
         patterns=tuple(p for i, p in enumerate(patterns) if not pattern_problem(p)),
+        placeholders=placeholders,
         symptoms=symptoms,
         context=context,
         verified_on=c.text(data, "verified_on", "", required=False),
@@ -398,6 +406,27 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
         path=path,
     )
     return entry, c.problems
+
+
+def _placeholders(c: Any, raw: Any) -> tuple[tuple[str, str], ...]:
+    """`placeholders: {name: pattern}`; a bad one is one problem and is left out."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        c.add("placeholders", "must be a mapping of name to a pattern with that named group")
+        return ()
+    kept: list[tuple[str, str]] = []
+    for name, pattern in raw.items():
+        where = f"placeholders.{clip(str(name))}"
+        if not isinstance(name, str) or not isinstance(pattern, str):
+            c.add(where, "name and pattern must be text")
+            continue
+        problem = pattern_problem(pattern) or placeholder_problem(name, pattern)
+        if problem:
+            c.add(where, problem)
+            continue
+        kept.append((name, pattern))
+    return tuple(kept)
 
 
 def entry_to_mapping(entry: Entry) -> dict[str, Any]:
@@ -416,6 +445,8 @@ def entry_to_mapping(entry: Entry) -> dict[str, Any]:
         out["signatures"] = list(entry.signatures)
     if entry.patterns:
         out["patterns"] = list(entry.patterns)
+    if entry.placeholders:
+        out["placeholders"] = dict(entry.placeholders)
     if entry.symptoms:
         out["symptoms"] = list(entry.symptoms)
     if entry.context.libraries or entry.context.paths:

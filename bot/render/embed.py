@@ -92,9 +92,9 @@ def _workaround_field(position: int, r: RankedWorkaround) -> tuple[str, str, boo
     if r.workaround.condition:
         parts.append(clip(f"*When:* {r.workaround.condition}", 250))
     trimmed = False
-    if r.workaround.code:
+    if r.shown_code:
         used = sum(len(p) + 1 for p in parts)
-        block, trimmed = code_block(r.workaround.code, r.workaround.lang, min(CODE_BUDGET, FIELD_VALUE_MAX - used))
+        block, trimmed = code_block(r.shown_code, r.workaround.lang, min(CODE_BUDGET, FIELD_VALUE_MAX - used))
         parts.append(block)
     value = "\n".join(parts) or "\u200b"
     return name, value, trimmed
@@ -137,14 +137,17 @@ def render_embed(reply: Reply, full_markdown: str | None = None) -> RenderedRepl
         badge += f" on {e.verified_on}"
     confidence = f"**{reply.confidence.value.capitalize()} confidence** ({reply.score:.0%} match) · {badge}"
     asker = _asker_text(reply)
+    # The asker's own error heads the reply (their shapes and names); the entry it matched comes under it.
+    known = f"**Known error:** {clip(e.title, 300)}\n" if reply.asker_error else ""
     description = (
-        f"{confidence}\n{asker}\n\n**Root cause**\n{e.root_cause}"
+        f"{known}{confidence}\n{asker}\n\n**Root cause**\n{e.root_cause}"
         if asker
-        else (f"{confidence}\n\n**Root cause**\n{e.root_cause}")
+        else (f"{known}{confidence}\n\n**Root cause**\n{e.root_cause}")
     )
     trimmed = len(description) > DESCRIPTION_BUDGET
+    title = discord.utils.escape_markdown(reply.asker_error) if reply.asker_error else e.title
     embed = discord.Embed(
-        title=clip(e.title, TITLE_MAX),
+        title=clip(title, TITLE_MAX),
         description=clip(description, DESCRIPTION_BUDGET),
         colour=COLOURS[reply.confidence],
     )
