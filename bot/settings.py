@@ -40,7 +40,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     token: str = field(repr=False)  # a repr ends up in logs and tracebacks: the token must not
-    database: Path = Path("data/knownfix.sqlite3")
+    database: Path | str = Path("data/knownfix.sqlite3")  # a SQLite file, or a postgresql:// URL (a str)
     knowledge: tuple[Path, ...] = ()
     watch_channels: frozenset[int] = frozenset()  # watched from the start, besides those added with /watch
     watch_mode: str = "answer"  # the mode of the channels in watch_channels (WATCH_MODES)
@@ -183,6 +183,8 @@ def _convert(name: str, value: Any) -> Any:
     try:
         if name == "token":
             return str(value).strip()
+        if name == "database" and str(value).startswith(("postgresql://", "postgres://")):
+            return str(value).strip()  # a URL: Path would fold its '//'
         if name in ("database", "drafts_dir"):
             return Path(str(value))
         if name == "knowledge":

@@ -5,12 +5,14 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.engine import Engine
+
+from .postgres import PostgresServer, PostgresUnavailable, start_server
 
 # The index cache goes to a throwaway directory, never the user's own, for this process and its children.
 os.environ["KNOWNFIX_CACHE_DIR"] = tempfile.mkdtemp(prefix="knownfix-test-cache-")
@@ -41,3 +43,29 @@ def run_python(code: str, tmp_path: Path) -> str:
 @pytest.fixture
 def real_traceback(tmp_path: Path) -> Callable[[str], str]:
     return lambda code: run_python(code, tmp_path)
+
+
+# -- the store contract: store tests take `database` and run once per backend -------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the session. Without one the postgres tests skip with the reason,
+    except in CI (CI=true), where they fail: CI must never pass by skipping them."""
+    try:
+        server = start_server()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL server did not start: {exc}", pytrace=False)
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """An empty database of each backend in turn: a SQLite file, or a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return tmp_path / "k.sqlite3"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()

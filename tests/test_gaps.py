@@ -75,8 +75,8 @@ def gap(line: str, candidate: str | None = None, scheme: int = FINGERPRINT_SCHEM
     return Fingerprint(hash=line[:16].ljust(16, "0"), scheme=scheme, line=line, exception=None, candidate=candidate)
 
 
-async def test_a_gap_is_counted_with_first_and_last_sighting(tmp_path: Path) -> None:
-    async with Store(tmp_path / "k.sqlite3") as store:
+async def test_a_gap_is_counted_with_first_and_last_sighting(database: str | Path) -> None:
+    async with Store(database) as store:
         await store.record_gap(gap("widget jammed", candidate="python/a"))
         first = (await store.top_gaps(FINGERPRINT_SCHEME, 10))[0]
         await store.record_gap(gap("widget jammed", candidate="python/b"))
@@ -86,8 +86,8 @@ async def test_a_gap_is_counted_with_first_and_last_sighting(tmp_path: Path) -> 
     assert listed[0].first_seen == first.first_seen and listed[0].candidate == "python/b"
 
 
-async def test_gaps_of_another_scheme_stay_apart(tmp_path: Path) -> None:
-    async with Store(tmp_path / "k.sqlite3") as store:
+async def test_gaps_of_another_scheme_stay_apart(database: str | Path) -> None:
+    async with Store(database) as store:
         await store.record_gap(gap("widget jammed", scheme=FINGERPRINT_SCHEME + 1))
         await store.record_gap(gap("widget jammed"))
         assert [g.count for g in await store.top_gaps(FINGERPRINT_SCHEME, 10)] == [1]
@@ -95,10 +95,10 @@ async def test_gaps_of_another_scheme_stay_apart(tmp_path: Path) -> None:
 
 
 async def test_a_flood_of_distinct_errors_keeps_the_frequent_ones(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: str | Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(store_module, "MAX_GAPS", 3)
-    async with Store(tmp_path / "k.sqlite3") as store:
+    async with Store(database) as store:
         for _ in range(3):
             await store.record_gap(gap("the frequent one"))
         for n in range(20):
@@ -109,8 +109,8 @@ async def test_a_flood_of_distinct_errors_keeps_the_frequent_ones(
     assert {g.line for g in listed[1:]} == {"made up error 18", "made up error 19"}
 
 
-async def test_a_concurrent_burst_loses_no_sighting(tmp_path: Path) -> None:
-    async with Store(tmp_path / "k.sqlite3") as store:
+async def test_a_concurrent_burst_loses_no_sighting(database: str | Path) -> None:
+    async with Store(database) as store:
         await asyncio.gather(*(store.record_gap(gap("widget jammed")) for _ in range(200)))
         assert (await store.top_gaps(FINGERPRINT_SCHEME, 1))[0].count == 200
 

@@ -50,8 +50,8 @@ def knownfix(kb_dir: Path, db: Path, *args: str) -> subprocess.CompletedProcess[
 # -- wrong match ------------------------------------------------------------------------------------------------
 
 
-async def test_votes_on_a_reply_marked_wrong_match_do_not_count_but_stay_stored(tmp_path: Path) -> None:
-    async with Store(tmp_path / "k.sqlite3") as store:
+async def test_votes_on_a_reply_marked_wrong_match_do_not_count_but_stay_stored(database: str | Path) -> None:
+    async with Store(database) as store:
         await store.record_reply(stored(100))  # the reply someone will call the wrong match
         await store.record_reply(stored(200))  # an honest one
         for user in range(5):
@@ -72,8 +72,8 @@ async def test_votes_on_a_reply_marked_wrong_match_do_not_count_but_stay_stored(
         assert feedback.excluded == 0
 
 
-async def test_a_voter_who_also_marked_wrong_match_moves_nothing(tmp_path: Path) -> None:
-    async with Store(tmp_path / "k.sqlite3") as store:
+async def test_a_voter_who_also_marked_wrong_match_moves_nothing(database: str | Path) -> None:
+    async with Store(database) as store:
         await store.record_reply(stored(100))
         await store.add_vote(100, 1, workaround_option(LOWER))
         await store.add_vote(100, 1, WRONG_MATCH)
@@ -92,12 +92,12 @@ def reorder(path: Path) -> None:
     path.write_text(f"{head}workarounds:\n  - id: clip-gradients\n{second}{first}dead_ends:\n{tail}", encoding="utf-8")
 
 
-async def test_reordering_workarounds_keeps_their_votes(tmp_path: Path) -> None:
+async def test_reordering_workarounds_keeps_their_votes(tmp_path: Path, database: str | Path) -> None:
     kb_dir = tmp_path / "kb"
     shutil.copytree(FIXTURES / "kb", kb_dir)
     entry = load_knowledge([kb_dir]).by_id[ENTRY]
     assert [w.id for w in entry.workarounds] == [LOWER, CLIP]
-    async with Store(tmp_path / "k.sqlite3") as store:
+    async with Store(database) as store:
         await store.record_reply(stored(100))
         reply = await store.reply(100)
         assert reply is not None

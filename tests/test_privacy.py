@@ -18,7 +18,7 @@ def reply(message_id: int, guild_id: int) -> StoredReply:
     )
 
 
-async def filled(path: Path) -> None:
+async def filled(path: str | Path) -> None:
     async with Store(path) as store:
         await store.record_reply(reply(100, guild_id=1))
         await store.record_reply(reply(200, guild_id=2))
@@ -29,8 +29,8 @@ async def filled(path: Path) -> None:
         await store.set_server_setting(1, "record_gaps", "false", VOTER)
 
 
-async def test_forgetting_a_person_deletes_their_votes_and_their_id_everywhere(tmp_path: Path) -> None:
-    path = tmp_path / "k.sqlite3"
+async def test_forgetting_a_person_deletes_their_votes_and_their_id_everywhere(database: str | Path) -> None:
+    path = database
     await filled(path)
     async with Store(path) as store:
         assert await store.forget_user(VOTER) == 2
@@ -39,12 +39,12 @@ async def test_forgetting_a_person_deletes_their_votes_and_their_id_everywhere(t
         kept = await store.reply(100)
         assert kept is not None and kept.asker_id is None
         for table, column in (("watched_channels", "added_by"), ("server_settings", "set_by")):
-            async with store.db.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} IS NOT NULL") as cur:
-                assert (await cur.fetchone()) == (0,), table
+            rows = await store.query(f"SELECT COUNT(*) FROM {table} WHERE {column} IS NOT NULL")
+            assert [tuple(row) for row in rows] == [(0,)], table
 
 
-async def test_forgetting_a_server_deletes_what_was_recorded_there_only(tmp_path: Path) -> None:
-    path = tmp_path / "k.sqlite3"
+async def test_forgetting_a_server_deletes_what_was_recorded_there_only(database: str | Path) -> None:
+    path = database
     await filled(path)
     async with Store(path) as store:
         assert await store.forget_guild(1) == 1

@@ -48,8 +48,8 @@ async def test_a_database_from_a_newer_knownfix_is_refused(tmp_path: Path) -> No
             pass
 
 
-async def test_votes_become_tallies_per_workaround_id(tmp_path: Path) -> None:
-    async with Store(tmp_path / "k.sqlite3") as store:
+async def test_votes_become_tallies_per_workaround_id(database: str | Path) -> None:
+    async with Store(database) as store:
         await store.record_reply(reply())
         assert await store.add_vote(100, 1, workaround_option(CLIP))
         assert not await store.add_vote(100, 1, workaround_option(CLIP))  # one vote per user per option
@@ -61,8 +61,8 @@ async def test_votes_become_tallies_per_workaround_id(tmp_path: Path) -> None:
         assert (await store.feedback("demo/loss-nan")).tallies[CLIP] == Tally(fixed=1, failed=1)
 
 
-async def test_votes_on_unknown_or_deleted_replies_are_ignored(tmp_path: Path) -> None:
-    async with Store(tmp_path / "k.sqlite3") as store:
+async def test_votes_on_unknown_or_deleted_replies_are_ignored(database: str | Path) -> None:
+    async with Store(database) as store:
         assert not await store.add_vote(999, 1, NONE_FIXED)
         await store.record_reply(reply())
         await store.mark_deleted(100)
@@ -70,8 +70,8 @@ async def test_votes_on_unknown_or_deleted_replies_are_ignored(tmp_path: Path) -
         assert await store.reply(100) is None
 
 
-async def test_an_edit_that_changes_the_entry_drops_the_old_votes(tmp_path: Path) -> None:
-    async with Store(tmp_path / "k.sqlite3") as store:
+async def test_an_edit_that_changes_the_entry_drops_the_old_votes(database: str | Path) -> None:
+    async with Store(database) as store:
         await store.record_reply(reply())
         await store.add_vote(100, 1, workaround_option(LOWER))
         await store.record_reply(reply())  # same entry: votes stay
@@ -82,16 +82,16 @@ async def test_an_edit_that_changes_the_entry_drops_the_old_votes(tmp_path: Path
         assert stored is not None and stored.entry_id == "demo/shape-mismatch"
 
 
-async def test_concurrent_voters_lose_no_votes(tmp_path: Path) -> None:
-    async with Store(tmp_path / "k.sqlite3") as store:
+async def test_concurrent_voters_lose_no_votes(database: str | Path) -> None:
+    async with Store(database) as store:
         await store.record_reply(reply())
         results = await asyncio.gather(*(store.add_vote(100, user, NONE_FIXED) for user in range(200)))
         assert all(results)
         assert await store.vote_count() == 200
 
 
-async def test_watched_channels_persist_across_reopen(tmp_path: Path) -> None:
-    path = tmp_path / "k.sqlite3"
+async def test_watched_channels_persist_across_reopen(database: str | Path) -> None:
+    path = database
     async with Store(path) as store:
         assert await store.watch(55, 1, 7)
         assert not await store.watch(55, 1, 7)
@@ -103,8 +103,8 @@ async def test_watched_channels_persist_across_reopen(tmp_path: Path) -> None:
         assert set(await store.watched_channels()) == {56}
 
 
-async def test_a_watched_channels_mode_is_stored_and_changed_in_place(tmp_path: Path) -> None:
-    path = tmp_path / "k.sqlite3"
+async def test_a_watched_channels_mode_is_stored_and_changed_in_place(database: str | Path) -> None:
+    path = database
     async with Store(path) as store:
         await store.watch(55, 1, 7)
         assert await store.watch(55, 1, 7, "suggest")
@@ -151,10 +151,10 @@ async def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path: Pat
         assert stored is not None and stored.entry_id == "demo/x" and stored.shown_workarounds == ("only-one",)
 
 
-async def test_a_message_may_be_answered_again_after_an_edit_removed_the_reply(tmp_path: Path) -> None:
+async def test_a_message_may_be_answered_again_after_an_edit_removed_the_reply(database: str | Path) -> None:
     from bot.store import REMOVED_BY_EDIT, REMOVED_BY_PEOPLE
 
-    async with Store(tmp_path / "k.sqlite3") as store:
+    async with Store(database) as store:
         await store.record_reply(reply(100))  # answers message 101
         await store.mark_deleted(100, REMOVED_BY_EDIT)
         assert not await store.removed_by_people(101)
@@ -165,8 +165,8 @@ async def test_a_message_may_be_answered_again_after_an_edit_removed_the_reply(t
         assert await store.removed_by_people(101)
 
 
-async def test_fixed_and_none_fixed_from_one_person_replace_each_other(tmp_path: Path) -> None:
-    async with Store(tmp_path / "k.sqlite3") as store:
+async def test_fixed_and_none_fixed_from_one_person_replace_each_other(database: str | Path) -> None:
+    async with Store(database) as store:
         await store.record_reply(reply())  # shows workarounds 2 then 1
         assert await store.add_vote(100, 1, workaround_option(CLIP))
         assert await store.add_vote(100, 1, workaround_option(LOWER))  # two workarounds may both have helped
@@ -265,10 +265,10 @@ def test_a_write_to_a_read_only_database_names_its_path(tmp_path: Path) -> None:
     assert done.stdout.startswith("StoreError: ") and str(tmp_path / "k.sqlite3") in done.stdout, done
 
 
-async def test_writes_whose_callers_are_cancelled_still_complete_before_the_store_closes(tmp_path: Path) -> None:
+async def test_writes_whose_callers_are_cancelled_still_complete_before_the_store_closes(database: str | Path) -> None:
     # A shutdown cancels handlers that outlive its grace: one cancelled between BEGIN and COMMIT must
     # neither lose its vote nor leave the connection inside a transaction for the next write.
-    path = tmp_path / "k.sqlite3"
+    path = database
     async with Store(path) as store:
         await store.record_reply(reply())
         for steps in range(1, 8):  # cancelled after 1..7 turns of the event loop: at every stage of a write

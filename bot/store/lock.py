@@ -5,6 +5,9 @@ several processes are supported properly, a second bot refuses to start. The loc
 `<database>.lock`: the kernel drops it when the process ends, however it ends, so a crash leaves no
 stale lock behind. The file is never deleted: a process that unlinked it could let a third one lock a
 fresh file while a second still holds the old one.
+
+SQLite only: several processes share a PostgreSQL database by design, so a `postgresql://` database takes
+no lock here.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import fcntl
 import os
 from pathlib import Path
 from types import TracebackType
+
+from bot.store.backend import is_postgres
 
 
 class DatabaseInUseError(RuntimeError):
@@ -28,13 +33,15 @@ def lock_path(database: str | Path) -> Path:
 
 class DatabaseLock:
     def __init__(self, database: str | Path) -> None:
-        self.database = Path(database)
+        self.database: str | Path = database if is_postgres(database) else Path(database)
         self.path = lock_path(database)
         self._fd: int | None = None
 
     def acquire(self) -> None:
         """Take the lock or raise DatabaseInUseError at once; never waits for the other process."""
         if str(self.database) == ":memory:":  # a private database: nothing to share
+            return
+        if is_postgres(self.database):  # a server shared by design: its own transactions keep order
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)

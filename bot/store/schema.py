@@ -1,7 +1,10 @@
-"""The SQLite schema as an ordered list of migrations; the database records how many it has applied.
+"""The schema as an ordered list of migrations; the database records how many it has applied.
 
-Append new migrations; never edit one that has shipped. Each runs in its own transaction together with
-the version bump, so a crash leaves the database at one version or the next, never between.
+MIGRATIONS holds each migration's text as SQLite runs it; POSTGRES_TEXT replaces the text of the few that
+PostgreSQL would read differently (one list, one numbering: a database of either kind at version N has the
+same tables). Append new migrations, in SQL both accept where possible; never edit one that has shipped.
+Each runs in its own transaction together with the version bump, so a crash leaves the database at one
+version or the next, never between.
 """
 
 from __future__ import annotations
@@ -90,4 +93,62 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+# PostgreSQL's INTEGER is 32 bits, too small for Discord ids (snowflakes need 64), and its REAL is single
+# precision: these migrations say BIGINT and DOUBLE PRECISION there. The others run as written.
+POSTGRES_TEXT: dict[int, str] = {
+    1: """
+    CREATE TABLE replies (
+        message_id        BIGINT PRIMARY KEY,
+        channel_id        BIGINT NOT NULL,
+        guild_id          BIGINT,
+        source_message_id BIGINT,
+        asker_id          BIGINT,
+        entry_id          TEXT    NOT NULL,
+        shown_workarounds TEXT    NOT NULL,
+        score             DOUBLE PRECISION NOT NULL,
+        confidence        TEXT    NOT NULL,
+        matched_at        TEXT    NOT NULL,
+        deleted           INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX replies_by_entry ON replies (entry_id);
+    CREATE UNIQUE INDEX replies_by_source ON replies (source_message_id) WHERE source_message_id IS NOT NULL;
+
+    CREATE TABLE votes (
+        reply_message_id BIGINT  NOT NULL REFERENCES replies (message_id) ON DELETE CASCADE,
+        user_id          BIGINT  NOT NULL,
+        option           TEXT    NOT NULL,
+        voted_at         TEXT    NOT NULL,
+        PRIMARY KEY (reply_message_id, user_id, option)
+    );
+
+    CREATE TABLE watched_channels (
+        channel_id BIGINT PRIMARY KEY,
+        guild_id   BIGINT NOT NULL,
+        added_by   BIGINT,
+        added_at   TEXT   NOT NULL
+    );
+    """,
+    6: """
+    CREATE TABLE server_settings (
+        guild_id BIGINT NOT NULL,
+        name     TEXT   NOT NULL,
+        value    TEXT   NOT NULL,
+        set_by   BIGINT,
+        set_at   TEXT   NOT NULL,
+        PRIMARY KEY (guild_id, name)
+    );
+    """,
+}
+
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Every table the store keeps, parents before children (votes reference replies): `knownfix db copy` copies
+# them in this order, and a test checks that the list names every table the migrations create.
+TABLES: tuple[str, ...] = ("replies", "votes", "watched_channels", "gaps", "server_settings")
+
+
+def migration_text(version: int, dialect: str) -> str:
+    """Migration number `version` (1-based) as the given backend ("sqlite" or "postgresql") runs it."""
+    if dialect == "postgresql":
+        return POSTGRES_TEXT.get(version, MIGRATIONS[version - 1])
+    return MIGRATIONS[version - 1]

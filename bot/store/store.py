@@ -23,7 +23,16 @@ import aiosqlite
 
 from bot.feedback.rates import Tally
 from bot.gaps import Fingerprint, Gap
-from bot.store.schema import MIGRATIONS, SCHEMA_VERSION, WORKAROUND_IDS_MIGRATION
+from bot.store.backend import (
+    POSTGRES_VERSION_TABLE,
+    Backend,
+    SqliteBackend,
+    Transaction,
+    _PostgresTransaction,
+    backend_for,
+    driver_errors,
+)
+from bot.store.schema import SCHEMA_VERSION, WORKAROUND_IDS_MIGRATION, migration_text
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +49,8 @@ WRONG_MATCH = "wrong"
 WRONG_MATCH_EXCLUDES_AT = 1
 WORKAROUND_PREFIX = "w:"  # 'w:<workaround id>': that workaround fixed it
 # Votes from before schema 4 were 'w<N>', a position; the ones the migration could not attach stay so.
-UNATTACHED_GLOB = "w[0-9]*"
+# Written without GLOB (PostgreSQL has none): 'w' then a digit, exactly what GLOB 'w[0-9]*' matched.
+UNATTACHED_SQL = "(substr(option, 1, 1) = 'w' AND substr(option, 2, 1) IN ('0','1','2','3','4','5','6','7','8','9'))"
 # Fingerprints kept at most: past this the least seen, longest quiet ones go, so a flood of distinct
 # made-up errors cannot grow the database without bound while the frequent gaps stay.
 MAX_GAPS = 5000
@@ -98,8 +108,8 @@ class StoreUnavailableError(StoreError):
     """The database file was deleted or replaced while open: writes would go to a file nobody reads."""
 
 
-def database_error(path: str, exc: sqlite3.Error) -> StoreError:
-    """SQLite's own message names no file: add the path, and what to check when it is read-only."""
+def database_error(path: str, exc: BaseException) -> StoreError:
+    """The driver's own message names no database: add it, and what to check when it is read-only."""
     hint = " (read-only: check the permissions of the file and its folder)" if "readonly" in str(exc) else ""
     return StoreError(f"database {path}: {exc}{hint}")
 
@@ -109,6 +119,16 @@ TOP_GAPS_SQL = (
     "SELECT fingerprint, scheme, error_line, exception, count, first_seen, last_seen, candidate FROM gaps"
     " WHERE scheme = ? ORDER BY count DESC, last_seen DESC, fingerprint LIMIT ?"
 )
+
+
+# Past MAX_GAPS, the least seen, longest quiet gaps go. SQLite orders ties by rowid (oldest first) and reads
+# a negative LIMIT as "no limit"; PostgreSQL has no rowid and refuses a negative LIMIT.
+PRUNE_GAPS_SQL = {
+    "sqlite": "DELETE FROM gaps WHERE rowid IN (SELECT rowid FROM gaps ORDER BY count, last_seen, rowid"
+    " LIMIT max(0, (SELECT COUNT(*) FROM gaps) - ?))",
+    "postgresql": "DELETE FROM gaps WHERE (scheme, fingerprint) IN (SELECT scheme, fingerprint FROM gaps"
+    " ORDER BY count, last_seen, first_seen, fingerprint LIMIT GREATEST(0, (SELECT COUNT(*) FROM gaps) - ?))",
+}
 
 
 def gap_from_row(row: Any) -> Gap:
@@ -121,12 +141,14 @@ def _now() -> str:
 
 class Store:
     def __init__(self, path: str | Path, workaround_ids: Mapping[str, Sequence[str]] | None = None) -> None:
-        self.path = str(path)
+        # A SQLite file, or a postgresql:// URL: bot.store.backend.backend_for is the one place that decides.
+        self._backend: Backend = backend_for(path)
+        self.path = self._backend.name  # for messages: a URL's password is masked
         # entry id -> its workaround ids in file order: what a position-keyed vote from before schema 4
         # means now. Needed only to migrate such a database (see _attach_workaround_ids).
         self.workaround_ids = workaround_ids
-        self._db: aiosqlite.Connection | None = None
-        # One connection serves every task; its transactions must not interleave.
+        # One connection serves every task (SQLite); its transactions must not interleave. PostgreSQL
+        # keeps the same rule within a process, so both backends order one process's writes alike.
         self._write_lock = asyncio.Lock()
         # (st_dev, st_ino) of the file opened: SQLite keeps writing to a deleted or replaced file, so
         # every write first checks that the path still names it.
@@ -136,6 +158,11 @@ class Store:
     @property
     def healthy(self) -> bool:
         return self.problem is None
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self._backend.dialect
 
     async def __aenter__(self) -> Store:
         await self.open()
@@ -148,42 +175,44 @@ class Store:
 
     @property
     def db(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise RuntimeError("the store is not open")
-        return self._db
+        """The SQLite connection itself (tests and SQLite-only checks); a PostgreSQL store has none."""
+        if not isinstance(self._backend, SqliteBackend):
+            raise RuntimeError(f"{self.path} is not a SQLite database")
+        return self._backend.db
+
+    async def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Sequence[Any]]:
+        """Rows of one read-only statement in the shared SQL (`?` placeholders), on either backend."""
+        return await self._backend.fetchall(sql, params)
 
     async def open(self) -> None:
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) in _write.
-            self._db = await aiosqlite.connect(self.path, isolation_level=None)
-            await self.db.execute("PRAGMA journal_mode=WAL")
-            await self.db.execute("PRAGMA foreign_keys=ON")
-            await self.db.execute("PRAGMA busy_timeout=5000")
-            # WAL with synchronous=NORMAL: a commit survives the bot crashing or being killed (only a
-            # power loss or OS crash may undo the last ones) and costs no fsync, which made a flood of
-            # votes five times faster (171 -> 853 votes/s on the loaded 2-core machine).
-            await self.db.execute("PRAGMA synchronous=NORMAL")
+            await self._backend.open()
             await self.migrate()
             self._identity = self._file_identity()
-        except sqlite3.Error as exc:
-            await self.close()  # a refused database must not leave its connection thread behind
+        except driver_errors() as exc:
+            await self.close()  # a refused database must not leave its connection (thread or pool) behind
             raise database_error(self.path, exc) from exc
+        except OSError as exc:  # PostgreSQL: refused connection, unknown host
+            await self.close()
+            raise StoreError(f"database {self.path}: cannot connect ({exc})") from exc
         except BaseException:
             await self.close()
             raise
 
     def _file_identity(self) -> tuple[int, int] | None:
-        if self.path == ":memory:":
+        if not isinstance(self._backend, SqliteBackend) or self.path == ":memory:":
             return None
         found = os.stat(self.path)
         return (found.st_dev, found.st_ino)
 
     async def ensure_writable(self) -> None:
         """Refuse a database this process cannot write now, at start, rather than at the first vote."""
-        # Rewriting user_version with its own value is the smallest write SQLite really attempts.
-        await self._write(f"PRAGMA user_version = {await self.schema_version()}", ())
+        async with self._write_lock:
+            self._check_file()
+            try:
+                await self._backend.ensure_writable()
+            except driver_errors() as exc:
+                raise database_error(self.path, exc) from exc
 
     def _check_file(self) -> None:
         """Raise StoreUnavailableError, and log it once, when the path no longer names the open file."""
@@ -206,14 +235,10 @@ class Store:
     async def close(self) -> None:
         # After the write in progress, which may belong to a cancelled caller (see _write).
         async with self._write_lock:
-            if self._db is not None:
-                await self._db.close()
-                self._db = None
+            await self._backend.close()
 
     async def schema_version(self) -> int:
-        async with self.db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return await self._backend.schema_version()
 
     async def migrate(self) -> None:
         current = await self.schema_version()
@@ -222,26 +247,34 @@ class Store:
                 f"{self.path} has schema version {current}; this knownfix knows up to {SCHEMA_VERSION}"
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
-                if MIGRATIONS[version - 1] == WORKAROUND_IDS_MIGRATION:
-                    await self._attach_workaround_ids()
-                for statement in MIGRATIONS[version - 1].split(";"):
-                    if statement.strip():
-                        await self.db.execute(statement)
-                await self.db.execute(f"PRAGMA user_version = {version}")
-                await self.db.execute("COMMIT")
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
+            async with self._backend.transaction() as tx:
+                if isinstance(tx, _PostgresTransaction):
+                    # Several processes may start at once on one PostgreSQL database: one migrates, the
+                    # others wait here and then find the version already applied.
+                    await tx.lock_migrations()
+                    if await self._backend_version(tx) >= version:
+                        continue
+                text = migration_text(version, self.dialect)
+                if text == WORKAROUND_IDS_MIGRATION:  # Python, not SQL: its text is only a comment
+                    await self._attach_workaround_ids(tx)
+                else:
+                    for statement in text.split(";"):
+                        if statement.strip():
+                            await tx.execute(statement)
+                await tx.set_schema_version(version)
             log.info("store %s migrated to schema version %d", self.path, version)
 
-    async def _attach_workaround_ids(self) -> None:
+    @staticmethod
+    async def _backend_version(tx: Transaction) -> int:
+        rows = await tx.fetchall(f"SELECT version FROM {POSTGRES_VERSION_TABLE}")
+        return int(rows[0][0]) if rows else 0
+
+    async def _attach_workaround_ids(self, tx: Transaction) -> None:
         """Schema 4: rewrite position-keyed votes ('w<N>') and shown positions as workaround ids, by the
         entry files as they are now. A position the entry no longer has keeps its old form, unattached:
         never dropped, counted nowhere, reported here and by `knownfix stats`."""
-        async with self.db.execute("SELECT message_id, entry_id, shown_workarounds FROM replies") as cur:
-            replies = [(int(r[0]), str(r[1]), json.loads(str(r[2]))) async for r in cur]
+        rows = await tx.fetchall("SELECT message_id, entry_id, shown_workarounds FROM replies")
+        replies = [(int(r[0]), str(r[1]), json.loads(str(r[2]))) for r in rows]
         if not replies:
             return
         if self.workaround_ids is None:
@@ -254,20 +287,18 @@ class Store:
         for message_id, entry_id, shown in replies:
             known = ids.get(entry_id, ())
             attached = [known[n - 1] if isinstance(n, int) and 1 <= n <= len(known) else n for n in shown]
-            await self.db.execute(
+            await tx.execute(
                 "UPDATE replies SET shown_workarounds = ? WHERE message_id = ?", (json.dumps(attached), message_id)
             )
-            async with self.db.execute(
-                "SELECT user_id, option FROM votes WHERE reply_message_id = ? AND option GLOB ?",
-                (message_id, UNATTACHED_GLOB),
-            ) as cur:
-                votes = [(int(r[0]), str(r[1])) async for r in cur]
-            for user_id, option in votes:
+            found = await tx.fetchall(
+                f"SELECT user_id, option FROM votes WHERE reply_message_id = ? AND {UNATTACHED_SQL}", (message_id,)
+            )
+            for user_id, option in [(int(r[0]), str(r[1])) for r in found]:
                 number = int(option[1:])
                 if not 1 <= number <= len(known):
                     unattached[f"{entry_id} #{number}"] += 1
                     continue
-                await self.db.execute(
+                await tx.execute(
                     "UPDATE votes SET option = ? WHERE reply_message_id = ? AND user_id = ? AND option = ?",
                     (workaround_option(known[number - 1]), message_id, user_id, option),
                 )
@@ -282,7 +313,7 @@ class Store:
     async def _write(self, sql: str, params: tuple[object, ...], *more: tuple[str, tuple[object, ...]]) -> int:
         """Statements in one transaction; returns the number of rows the first one changed."""
         # Shielded: a caller cancelled between BEGIN and COMMIT (a shutdown cutting a handler short)
-        # would otherwise leave the shared connection inside a transaction, or lose a write SQLite
+        # would otherwise leave the shared connection inside a transaction, or lose a write the database
         # already committed; the transaction runs to its end whatever happens to the caller.
         return await asyncio.shield(self._transaction(sql, params, more))
 
@@ -292,17 +323,11 @@ class Store:
         async with self._write_lock:
             self._check_file()
             try:
-                await self.db.execute("BEGIN IMMEDIATE")
-                try:
-                    cur = await self.db.execute(sql, params)
-                    changed = cur.rowcount
+                async with self._backend.transaction() as tx:
+                    changed = await tx.execute(sql, params)
                     for extra_sql, extra_params in more:
-                        await self.db.execute(extra_sql, extra_params)
-                    await self.db.execute("COMMIT")
-                except BaseException:
-                    await self.db.execute("ROLLBACK")
-                    raise
-            except sqlite3.OperationalError as exc:  # read-only, disk full, locked too long: say which file
+                        await tx.execute(extra_sql, extra_params)
+            except driver_errors(sqlite3.OperationalError) as exc:  # read-only, full, locked: say which database
                 raise database_error(self.path, exc) from exc
         return changed
 
@@ -354,18 +379,16 @@ class Store:
     )
 
     async def reply(self, message_id: int) -> StoredReply | None:
-        async with self.db.execute(
+        row = await self._backend.fetchone(
             f"SELECT {self._REPLY_COLUMNS} FROM replies WHERE message_id = ? AND deleted = 0", (message_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return self._reply_from_row(row) if row else None
 
     async def reply_to(self, source_message_id: int) -> StoredReply | None:
-        async with self.db.execute(
+        row = await self._backend.fetchone(
             f"SELECT {self._REPLY_COLUMNS} FROM replies WHERE source_message_id = ? AND deleted = 0",
             (source_message_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return self._reply_from_row(row) if row else None
 
     async def mark_deleted(self, message_id: int, removed_by: str = REMOVED_GONE) -> None:
@@ -376,11 +399,11 @@ class Store:
 
     async def removed_by_people(self, source_message_id: int) -> bool:
         """Whether someone deleted a reply to this message (with 🗑️): then the bot does not answer it again."""
-        async with self.db.execute(
+        row = await self._backend.fetchone(
             "SELECT 1 FROM replies WHERE source_message_id = ? AND deleted = 1 AND removed_by = ? LIMIT 1",
             (source_message_id, REMOVED_BY_PEOPLE),
-        ) as cur:
-            return await cur.fetchone() is not None
+        )
+        return row is not None
 
     # -- votes ----------------------------------------------------------------------------------------
 
@@ -389,16 +412,21 @@ class Store:
 
         "Workaround N fixed it" and "none of these fixed it" contradict each other: the newer one replaces
         the older, so one person's report never counts both for and against a workaround."""
-        contradicted = (f"{WORKAROUND_PREFIX}*", "") if option == NONE_FIXED else (NONE_FIXED, NONE_FIXED)
+        # (an option it replaces, whether it replaces every workaround vote); "" names no option.
+        contradicted: tuple[str, bool] = ("", True) if option == NONE_FIXED else (NONE_FIXED, False)
         if option == WRONG_MATCH:
-            contradicted = ("", "")
+            contradicted = ("", False)
+        # ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: both backends read it, and it ignores only the
+        # duplicate vote, not other constraint failures. The casts type the SELECT's parameters for
+        # PostgreSQL (SQLite's values are unchanged by them).
         changed = await self._write(
-            "INSERT OR IGNORE INTO votes (reply_message_id, user_id, option, voted_at)"
-            " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM replies WHERE message_id = ? AND deleted = 0)",
+            "INSERT INTO votes (reply_message_id, user_id, option, voted_at)"
+            " SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT)"
+            " WHERE EXISTS (SELECT 1 FROM replies WHERE message_id = ? AND deleted = 0) ON CONFLICT DO NOTHING",
             (reply_message_id, user_id, option, _now(), reply_message_id),
             (
                 "DELETE FROM votes WHERE reply_message_id = ? AND user_id = ? AND option != ?"
-                " AND (option GLOB ? OR option = ?)",
+                f" AND (option = ? OR (? AND substr(option, 1, {len(WORKAROUND_PREFIX)}) = '{WORKAROUND_PREFIX}'))",
                 (reply_message_id, user_id, option, *contradicted),
             ),
         )
@@ -413,15 +441,14 @@ class Store:
 
     async def votes_of(self, reply_message_id: int, user_id: int) -> tuple[str, ...]:
         """The options one person has voted on one reply, in the order they voted them."""
-        async with self.db.execute(
+        rows = await self._backend.fetchall(
             "SELECT option FROM votes WHERE reply_message_id = ? AND user_id = ? ORDER BY voted_at, option",
             (reply_message_id, user_id),
-        ) as cur:
-            return tuple([str(row[0]) async for row in cur])
+        )
+        return tuple(str(row[0]) for row in rows)
 
     async def _scalar(self, sql: str) -> int:
-        async with self.db.execute(sql) as cur:
-            row = await cur.fetchone()
+        row = await self._backend.fetchone(sql)
         return int(row[0]) if row else 0
 
     async def vote_count(self) -> int:
@@ -437,27 +464,26 @@ class Store:
         fixed: Counter[str] = Counter()
         failed: Counter[str] = Counter()
         wrong = excluded = 0
-        async with self.db.execute(
+        rows = await self._backend.fetchall(
             "SELECT r.shown_workarounds, v.option, (SELECT COUNT(*) FROM votes w"
             "  WHERE w.reply_message_id = r.message_id AND w.option = ?)"
             " FROM votes v JOIN replies r ON r.message_id = v.reply_message_id WHERE r.entry_id = ?",
             (WRONG_MATCH, entry_id),
-        ) as cur:
-            async for shown_json, option, wrong_marks in cur:
-                if option == WRONG_MATCH:
-                    wrong += 1
-                elif wrong_marks >= WRONG_MATCH_EXCLUDES_AT:
-                    excluded += 1
-                elif option == NONE_FIXED:
-                    failed.update(w for w in json.loads(shown_json) if isinstance(w, str))
-                elif option.startswith(WORKAROUND_PREFIX):
-                    fixed[option[len(WORKAROUND_PREFIX) :]] += 1
+        )
+        for shown_json, option, wrong_marks in rows:
+            if option == WRONG_MATCH:
+                wrong += 1
+            elif wrong_marks >= WRONG_MATCH_EXCLUDES_AT:
+                excluded += 1
+            elif option == NONE_FIXED:
+                failed.update(w for w in json.loads(shown_json) if isinstance(w, str))
+            elif option.startswith(WORKAROUND_PREFIX):
+                fixed[option[len(WORKAROUND_PREFIX) :]] += 1
         ids = set(fixed) | set(failed)
         return EntryFeedback({w: Tally(fixed[w], failed[w]) for w in ids}, wrong, excluded)
 
     async def all_feedback(self) -> dict[str, EntryFeedback]:
-        async with self.db.execute("SELECT DISTINCT entry_id FROM replies") as cur:
-            ids = [str(row[0]) async for row in cur]
+        ids = [str(row[0]) for row in await self._backend.fetchall("SELECT DISTINCT entry_id FROM replies")]
         return {entry_id: await self.feedback(entry_id) for entry_id in ids}
 
     # -- watched channels -----------------------------------------------------------------------------
@@ -466,7 +492,7 @@ class Store:
         """Watch a channel in a mode (answer, suggest, off), or change the mode of one already watched."""
         changed = await self._write(
             "INSERT INTO watched_channels (channel_id, guild_id, added_by, added_at, mode) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (channel_id) DO UPDATE SET mode = excluded.mode WHERE mode != excluded.mode",
+            " ON CONFLICT (channel_id) DO UPDATE SET mode = excluded.mode WHERE watched_channels.mode != excluded.mode",
             (channel_id, guild_id, added_by, _now(), mode),
         )
         return changed > 0
@@ -481,8 +507,7 @@ class Store:
         if guild_id is not None:
             sql += " WHERE guild_id = ?"
             params = (guild_id,)
-        async with self.db.execute(sql, params) as cur:
-            return {int(row[0]): str(row[1]) async for row in cur}
+        return {int(row[0]): str(row[1]) for row in await self._backend.fetchall(sql, params)}
 
     # -- privacy: what a person or a server asks to have deleted (docs/privacy.md) -----------------------
 
@@ -531,9 +556,8 @@ class Store:
             sql += " WHERE guild_id = ?"
             params = (guild_id,)
         found: dict[int, dict[str, str]] = {}
-        async with self.db.execute(sql + " ORDER BY guild_id, name", params) as cur:
-            async for row in cur:
-                found.setdefault(int(row[0]), {})[str(row[1])] = str(row[2])
+        for row in await self._backend.fetchall(sql + " ORDER BY guild_id, name", params):
+            found.setdefault(int(row[0]), {})[str(row[1])] = str(row[2])
         return found
 
     # -- gaps: errors the bot could not answer (bot.gaps) ---------------------------------------------
@@ -543,39 +567,34 @@ class Store:
         now = _now()
         await self._write(
             "INSERT INTO gaps (scheme, fingerprint, error_line, exception, count, first_seen, last_seen, candidate)"
-            " VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (scheme, fingerprint) DO UPDATE SET count = count + 1,"
+            " VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT (scheme, fingerprint) DO UPDATE SET count = gaps.count + 1,"
             " last_seen = excluded.last_seen, candidate = excluded.candidate",
             (gap.scheme, gap.hash, gap.line, gap.exception, now, now, gap.candidate),
-            (
-                "DELETE FROM gaps WHERE rowid IN (SELECT rowid FROM gaps ORDER BY count, last_seen, rowid"
-                " LIMIT max(0, (SELECT COUNT(*) FROM gaps) - ?))",
-                (MAX_GAPS,),
-            ),
+            (PRUNE_GAPS_SQL[self.dialect], (MAX_GAPS,)),
         )
 
     async def top_gaps(self, scheme: int, limit: int) -> list[Gap]:
         """The most frequent unanswered errors of one fingerprint scheme, most recent first among equals."""
-        async with self.db.execute(TOP_GAPS_SQL, (scheme, limit)) as cur:
-            return [gap_from_row(row) async for row in cur]
+        return [gap_from_row(row) for row in await self._backend.fetchall(TOP_GAPS_SQL, (scheme, limit))]
 
     # -- figures --------------------------------------------------------------------------------------
 
     async def stats(self, top: int = 5) -> StoreStats:
-        async with self.db.execute(
+        rows = await self._backend.fetchall(
             "SELECT entry_id, COUNT(*) AS n FROM replies GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?", (top,)
-        ) as cur:
-            top_entries = tuple([(str(r[0]), int(r[1])) async for r in cur])
-        async with self.db.execute(
+        )
+        top_entries = tuple((str(r[0]), int(r[1])) for r in rows)
+        rows = await self._backend.fetchall(
             "SELECT r.entry_id, COUNT(*) AS n FROM votes v JOIN replies r ON r.message_id = v.reply_message_id"
             " WHERE v.option = ? GROUP BY r.entry_id ORDER BY n DESC, r.entry_id LIMIT ?",
             (WRONG_MATCH, top),
-        ) as cur:
-            wrong = tuple([(str(r[0]), int(r[1])) async for r in cur])
+        )
+        wrong = tuple((str(r[0]), int(r[1])) for r in rows)
         return StoreStats(
             replies=await self._scalar("SELECT COUNT(*) FROM replies"),
             votes=await self.vote_count(),
             watched_channels=await self._scalar("SELECT COUNT(*) FROM watched_channels"),
             top_entries=top_entries,
             wrong_matches=wrong,
-            unattached_votes=await self._scalar(f"SELECT COUNT(*) FROM votes WHERE option GLOB '{UNATTACHED_GLOB}'"),
+            unattached_votes=await self._scalar(f"SELECT COUNT(*) FROM votes WHERE {UNATTACHED_SQL}"),
         )
