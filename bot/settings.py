@@ -60,7 +60,9 @@ class Settings:
     # Seconds between one person's public "Find a fix" answers: ten uses in a row must not post ten replies.
     find_fix_cooldown: float = 60.0
     reply_in: str = "inline"  # where unprompted answers go (REPLY_IN)
-    reaction_prompts: int = 3  # workaround number reactions the bot adds itself (0 turns prompts off)
+    # Number reactions the bot adds under a reply as vote prompts (0 to 5). Off by default: the vote buttons
+    # under every reply do the same with one request; reactions people add themselves still count as votes.
+    reaction_prompts: int = 0
     # Ask for the privileged Message Content intent (needed by passive mode; see the README for what works
     # without it: Discord requires approval for it once an app is in 100 servers / seen by 10,000 users).
     message_content: bool = True
