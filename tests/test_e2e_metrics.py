@@ -21,6 +21,7 @@ from bot.chat.app import KnownfixBot
 from bot.chat.health import GatewayState, health_app
 from bot.settings import Settings
 from tests.fakediscord import BotProcess, FakeDiscord
+from tests.fakediscord.server import FakeDiscordError
 
 from .test_e2e_buttons import answered, press
 from .test_e2e_discord import bot_env
@@ -131,3 +132,23 @@ async def test_healthz_names_each_failed_check_and_the_store_check_is_a_real_que
         await unstarted_bot.store.close()  # the store goes away under a running bot
         status, _, text = await get(url)
         assert status == 503 and '"failed": ["store", "knowledge"]' in text
+
+
+@pytest.mark.e2e
+async def test_a_metrics_port_in_use_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        async with FakeDiscord() as fake:
+            settings = bot_env(fake, tmp_path / "k.sqlite3", [fake.help_channel], KNOWNFIX_METRICS_PORT=str(port))
+            bot = BotProcess(fake, settings, tmp_path / "bot.log")
+            with pytest.raises(FakeDiscordError):
+                await bot.start(timeout=60)
+    assert bot.proc is not None and bot.proc.returncode == 1
+    said = [line for line in bot.log().splitlines() if line.startswith("knownfix:")]
+    assert said == [
+        f"knownfix: the bot stopped: RuntimeError: metrics port 127.0.0.1:{port}: cannot listen "
+        "(Address already in use)"
+    ]
+    assert "Traceback" not in bot.log()

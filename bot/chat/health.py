@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -96,7 +97,8 @@ async def serving_health(bot: KnownfixBot) -> AsyncIterator[None]:
         try:
             await web.TCPSite(runner, host, port).start()
         except OSError as exc:  # the port is taken or the address is not this machine's: say which
-            raise RuntimeError(f"metrics port {host}:{port}: cannot listen ({exc.strerror or exc})") from None
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)  # asyncio's own text repeats host and port
+            raise RuntimeError(f"metrics port {host}:{port}: cannot listen ({reason})") from None
         log.info("metrics and health on http://%s:%d/metrics and /healthz", host, port)
         yield
     finally:
