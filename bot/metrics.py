@@ -65,6 +65,8 @@ class _Family:
                 raise ValueError(f"{name}: label name {label!r} is not allowed")
 
     def _key(self, labels: Mapping[str, str]) -> LabelValues:
+        if not labels and not self.labelnames:
+            return ()  # the common case, counted per message: no set building
         if set(labels) != set(self.labelnames):
             raise ValueError(f"{self.name}: labels must be {self.labelnames}, got {tuple(labels)}")
         return tuple(str(labels[name]) for name in self.labelnames)
