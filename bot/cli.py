@@ -524,6 +524,43 @@ def cmd_kb_gaps(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _database_call(work: Any) -> Any:
+    """Run a `knownfix db` coroutine; a database that refuses (in use, too new, unreachable) is one line."""
+    import asyncio
+
+    from bot.store import DatabaseInUseError, SchemaTooNewError, StoreError
+
+    try:
+        return asyncio.run(work)
+    except (StoreError, DatabaseInUseError, SchemaTooNewError) as exc:
+        raise UserMistake("knownfix db", str(exc)) from None
+
+
+def cmd_db_migrate(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.feedback.report import workaround_ids
+    from bot.store.transfer import migrate
+
+    ids = workaround_ids(load_knowledge(_knowledge_dirs(args)))  # schema 4 reads them from old databases
+    done = _database_call(migrate(args.database, ids))
+    change = f"{done.before} -> {done.after}" if done.before != done.after else f"{done.after}, already current"
+    out.write(f"database {done.database}: schema version {change}\n")
+    return 0
+
+
+def cmd_db_copy(args: argparse.Namespace, out: TextIO) -> int:
+    from bot.feedback.report import workaround_ids
+    from bot.store.backend import display_name, is_postgres, sqlite_path
+    from bot.store.transfer import copy
+
+    if not is_postgres(args.source):
+        _check_database(Path(sqlite_path(args.source)))  # a mistyped path must not become a new empty database
+    ids = workaround_ids(load_knowledge(_knowledge_dirs(args)))
+    counts = _database_call(copy(args.source, args.target, force=args.force, workaround_ids=ids))
+    out.write(f"copied {display_name(args.source)} -> {display_name(args.target)}\n")
+    out.write("".join(f"  {table:<17} {n}\n" for table, n in counts.items()))
+    return 0
+
+
 def cmd_kb_drafts(args: argparse.Namespace, out: TextIO) -> int:
     from bot.drafts import DraftError, list_drafts, promote
 
@@ -698,6 +735,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     drafts.add_argument("--promote", metavar="ID", help="move this draft into the first knowledge directory")
     drafts.set_defaults(func=cmd_kb_drafts)
+
+    db = sub.add_parser("db", help="the bot's database: migrate it, or copy it into another")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_migrate = db_sub.add_parser("migrate", help="bring the database to this knownfix's schema version")
+    db_migrate.add_argument(
+        "--database", default=default_db, help="a SQLite file or a postgresql:// URL (default: $KNOWNFIX_DATABASE)"
+    )
+    db_migrate.set_defaults(func=cmd_db_migrate)
+    db_copy = db_sub.add_parser("copy", help="copy every table into another database, e.g. SQLite to PostgreSQL")
+    db_copy.add_argument("--from", dest="source", required=True, metavar="DATABASE", help="sqlite:PATH or a URL")
+    db_copy.add_argument(
+        "--to", dest="target", required=True, metavar="DATABASE", help="postgresql://... or sqlite:PATH"
+    )
+    db_copy.add_argument("--force", action="store_true", help="replace the rows the target already holds")
+    db_copy.set_defaults(func=cmd_db_copy)
 
     tune = sub.add_parser("tune", help="fit the calibration (and optionally the scoring weights) on the corpus")
     tune.add_argument("--corpus", metavar="DIR", help="labelled JSONL cases (default: evaluation/corpus)")

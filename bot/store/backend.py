@@ -103,6 +103,10 @@ class Transaction(ABC):
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
     @abstractmethod
+    async def executemany(self, sql: str, rows: Sequence[Row]) -> None:
+        """One statement for each row (a bulk copy)."""
+
+    @abstractmethod
     async def set_schema_version(self, version: int) -> None: ...
 
 
@@ -179,6 +183,9 @@ class _SqliteTransaction(Transaction):
         async with self.db.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
+    async def executemany(self, sql: str, rows: Sequence[Row]) -> None:
+        await self.db.executemany(sql, [tuple(row) for row in rows])
+
     async def set_schema_version(self, version: int) -> None:
         await self.db.execute(f"PRAGMA user_version = {int(version)}")
 
@@ -247,6 +254,9 @@ class _PostgresTransaction(Transaction):
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return list(await self.conn.fetch(to_dollar_placeholders(sql), *params))
+
+    async def executemany(self, sql: str, rows: Sequence[Row]) -> None:
+        await self.conn.executemany(to_dollar_placeholders(sql), [tuple(row) for row in rows])
 
     async def set_schema_version(self, version: int) -> None:
         await self.conn.execute(f"UPDATE {POSTGRES_VERSION_TABLE} SET version = $1", version)

@@ -154,6 +154,7 @@ class Store:
         # every write first checks that the path still names it.
         self._identity: tuple[int, int] | None = None
         self.problem: str | None = None  # why the store refuses writes; None while healthy
+        self.opened_at_version = 0  # the schema version found at open, before migrating (`knownfix db migrate`)
 
     @property
     def healthy(self) -> bool:
@@ -241,7 +242,7 @@ class Store:
         return await self._backend.schema_version()
 
     async def migrate(self) -> None:
-        current = await self.schema_version()
+        current = self.opened_at_version = await self.schema_version()
         if current > SCHEMA_VERSION:
             raise SchemaTooNewError(
                 f"{self.path} has schema version {current}; this knownfix knows up to {SCHEMA_VERSION}"
@@ -330,6 +331,26 @@ class Store:
             except driver_errors(sqlite3.OperationalError) as exc:  # read-only, full, locked: say which database
                 raise database_error(self.path, exc) from exc
         return changed
+
+    # -- whole tables (`knownfix db copy`, bot.store.transfer) ------------------------------------------
+
+    async def snapshot(self, columns: Mapping[str, Sequence[str]]) -> dict[str, list[Sequence[Any]]]:
+        """Every row of these tables, read in one transaction: all from one moment."""
+        async with self._write_lock, self._backend.transaction() as tx:
+            return {
+                table: await tx.fetchall(f"SELECT {', '.join(cols)} FROM {table}") for table, cols in columns.items()
+            }
+
+    async def replace_rows(self, tables: Mapping[str, tuple[Sequence[str], Sequence[Sequence[Any]]]]) -> None:
+        """Replace every row of these tables (given parents first) in one transaction: all or nothing."""
+        async with self._write_lock:
+            self._check_file()
+            async with self._backend.transaction() as tx:
+                for table in reversed(list(tables)):  # children first: votes reference replies
+                    await tx.execute(f"DELETE FROM {table}")
+                for table, (cols, rows) in tables.items():
+                    marks = ", ".join("?" for _ in cols)
+                    await tx.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
 
     # -- replies --------------------------------------------------------------------------------------
 
