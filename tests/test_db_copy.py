@@ -104,3 +104,13 @@ def test_copy_refuses_a_sqlite_database_a_bot_is_using(tmp_path: Path) -> None:
         done = knownfix("db", "copy", "--from", str(source), "--to", str(tmp_path / "copy.sqlite3"))
     assert done.returncode != 0 and "in use by another knownfix bot" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_sqlite_url_locks_the_same_file_as_its_path(tmp_path: Path) -> None:
+    """`sqlite:PATH` and PATH are one database: one lock file beside it, never a `sqlite:` folder in the cwd."""
+    from bot.store.lock import lock_path
+
+    database = tmp_path / "k.sqlite3"
+    assert lock_path(f"sqlite:{database}") == lock_path(database) == tmp_path / "k.sqlite3.lock"
+    with DatabaseLock(f"sqlite:{database}"), pytest.raises(RuntimeError):
+        DatabaseLock(database).acquire()

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from bot.store.backend import is_postgres
+from bot.store.backend import is_postgres, sqlite_path
 
 
 class DatabaseInUseError(RuntimeError):
@@ -26,14 +26,14 @@ class DatabaseInUseError(RuntimeError):
 
 
 def lock_path(database: str | Path) -> Path:
-    # Resolved, so that two spellings of one database (relative, through a symlink) share one lock.
-    resolved = Path(database).resolve()
+    # Resolved, so that two spellings of one database (relative, through a symlink, `sqlite:PATH`) share one lock.
+    resolved = Path(sqlite_path(database)).resolve()
     return resolved.with_name(resolved.name + ".lock")
 
 
 class DatabaseLock:
     def __init__(self, database: str | Path) -> None:
-        self.database: str | Path = database if is_postgres(database) else Path(database)
+        self.database: str | Path = database if is_postgres(database) else Path(sqlite_path(database))
         self.path = lock_path(database)
         self._fd: int | None = None
 
