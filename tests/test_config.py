@@ -4,6 +4,7 @@ server in the database (a migration that keeps an older database's rows), and st
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from pathlib import Path
 
@@ -24,9 +25,24 @@ from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 # A one-line error the calibrated normal level answers unprompted and the strict level does not (its
 # probability sits between the two levels' thresholds for a crisp paste); the score rules answer it too.
-BETWEEN_LEVELS = (
-    "RuntimeError: Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!"
-)
+
+
+def between_levels(engine: Engine) -> str:
+    """A bare error line from the bundled knowledge that the normal passive level answers and the strict one
+    leaves alone. Found, not fixed: which lines fall between the levels moves each time the weights are refitted,
+    and what is tested is that the level decides, not where one line's probability lands."""
+    strict = server_settings(defaults(), {"passive_level": "strict"}).thresholds
+    normal = server_settings(defaults(), {"passive_level": "normal"}).thresholds
+    for entry in engine.kb.entries:
+        for line in entry.signatures:
+            if "\n" in line or not _BARE_ERROR_LINE.match(line):
+                continue
+            if engine.match(line, thresholds=normal).reply and not engine.match(line, thresholds=strict).reply:
+                return line
+    raise AssertionError("no bundled signature falls between the strict and the normal passive level")
+
+
+_BARE_ERROR_LINE = re.compile(r"[A-Za-z_.]*(?:Error|Exception): \S")
 
 
 def defaults(**changes: object) -> Settings:
@@ -138,9 +154,10 @@ def test_the_cache_answers_per_server_and_forgets_a_server_reset_to_the_defaults
 def test_the_passive_level_changes_what_is_answered_unprompted(bundled_engine: Engine) -> None:
     strict = server_settings(defaults(), {"passive_level": "strict"}).thresholds
     normal = server_settings(defaults(), {"passive_level": "normal"}).thresholds
-    assert bundled_engine.match(BETWEEN_LEVELS, thresholds=normal).reply
-    assert not bundled_engine.match(BETWEEN_LEVELS, thresholds=strict).reply
-    assert bundled_engine.match(BETWEEN_LEVELS).reply  # the engine's own thresholds are untouched
+    line = between_levels(bundled_engine)
+    assert bundled_engine.match(line, thresholds=normal).reply
+    assert not bundled_engine.match(line, thresholds=strict).reply
+    assert bundled_engine.match(line).reply  # the engine's own thresholds are untouched
 
 
 # -- the store ------------------------------------------------------------------------------------------------

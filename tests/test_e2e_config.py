@@ -17,13 +17,14 @@ import pytest_asyncio
 
 from bot.chat.cogs.config import NOT_MANAGER
 from bot.chat.cogs.curation import GAPS_HEADER, NOT_CURATOR
+from bot.engine import Engine
 from bot.gaps import FINGERPRINT_SCHEME
 from bot.store import Store
 from tests.fakediscord import BotProcess, FakeDiscord
 from tests.fakediscord.payloads import MANAGE_GUILD
 from tests.fakediscord.server import AUTOCOMPLETE
 
-from .test_config import BETWEEN_LEVELS
+from .test_config import between_levels
 from .test_e2e_discord import DEVICE_TRACEBACK, ENTRY, bot_env, pasted, wait_stored
 from .test_e2e_gaps import UNCOVERED, private_answer, stored_gaps
 
@@ -145,16 +146,19 @@ async def test_helper_and_curator_roles_set_with_config_apply_at_once(fake: Fake
         await stopped_cleanly(bot, fake)
 
 
-async def test_the_passive_level_decides_what_is_answered_unprompted(fake: FakeDiscord, tmp_path: Path) -> None:
+async def test_the_passive_level_decides_what_is_answered_unprompted(
+    fake: FakeDiscord, tmp_path: Path, bundled_engine: Engine
+) -> None:
+    unsure_line = between_levels(bundled_engine)
     bot = await started(fake, tmp_path)
     try:
         manager, ann, bob = fake.user("mod", moderator=True), fake.user("ann"), fake.user("bob")
         await config(fake, manager, "set", setting="passive_level", value="strict")
-        unsure = await fake.post_message(fake.help_channel, BETWEEN_LEVELS, ann)
+        unsure = await fake.post_message(fake.help_channel, unsure_line, ann)
         await answered(fake, pasted(DEVICE_TRACEBACK), bob)  # a full traceback clears even the strict level
         assert fake.replies_to(unsure) == []
         await config(fake, manager, "set", setting="passive_level", value="normal")
-        await answered(fake, BETWEEN_LEVELS, ann)
+        await answered(fake, unsure_line, ann)
     finally:
         await stopped_cleanly(bot, fake)
 
