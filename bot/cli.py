@@ -276,7 +276,7 @@ NO_CONFIDENT_CANDIDATES = 3
 
 
 def _candidates_text(result: MatchResult) -> str:
-    """"No confident match" with up to three candidate ids and titles to open with `knownfix kb show ID`."""
+    """ "No confident match" with up to three candidate ids and titles to open with `knownfix kb show ID`."""
     shown = result.matches[:NO_CONFIDENT_CANDIDATES]
     lines = ["No confident match. The closest entries (open one with knownfix kb show ID):"]
     lines += [f"  - {m.entry.id}: {_one_line(m.entry.title)[:100]}" for m in shown]

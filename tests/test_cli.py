@@ -280,8 +280,12 @@ def test_a_huge_pipe_on_stdin_is_matched_by_the_traceback_at_its_end(huge_log: P
     # `cat` makes stdin a pipe, which cannot seek: the tail has to be streamed
     with subprocess.Popen(["cat", str(huge_log)], stdout=subprocess.PIPE) as cat:
         proc = subprocess.run(
-            [sys.executable, "-m", "bot", "match", "-"], stdin=cat.stdout, capture_output=True, text=True,
-            timeout=120, cwd=REPO,
+            [sys.executable, "-m", "bot", "match", "-"],
+            stdin=cat.stdout,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
         )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "pytorch/mat1-mat2-shape-mismatch" in proc.stdout

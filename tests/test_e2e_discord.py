@@ -636,9 +636,10 @@ async def test_watch_is_persisted_across_a_restart(tmp_path: Path) -> None:
         try:
             await third.start()
             assert reply.message is not None
+            reply_id = reply.message["id"]
             await fake.edit_message(message, "never mind, it was a typo in my config")
             await fake.wait_for(
-                lambda c: c.method == "DELETE" and c.path.endswith(f"/messages/{reply.message['id']}"),
+                lambda c: c.method == "DELETE" and c.path.endswith(f"/messages/{reply_id}"),
                 what="the reply's deletion after an edit of an uncached message",
             )
             assert not third.problems() and not fake.errors

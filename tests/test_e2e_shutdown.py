@@ -41,9 +41,10 @@ async def entry_reply(fake: FakeDiscord, user: dict[str, Any]) -> dict[str, Any]
 
 
 async def stored_votes(database: Path, reply_id: int) -> set[tuple[int, str]]:
-    async with Store(database) as store, store.db.execute(
-        "SELECT user_id, option FROM votes WHERE reply_message_id = ?", (reply_id,)
-    ) as cur:
+    async with (
+        Store(database) as store,
+        store.db.execute("SELECT user_id, option FROM votes WHERE reply_message_id = ?", (reply_id,)) as cur,
+    ):
         return {(int(user), str(option)) async for user, option in cur}
 
 

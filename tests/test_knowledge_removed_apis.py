@@ -19,52 +19,93 @@ WORDINGS = [
     ("AttributeError: 'ImageDraw' object has no attribute 'textsize'", "pillow/textsize-getsize-removed"),
     ("from torch._six import inf\nModuleNotFoundError: No module named 'torch._six'", "pytorch/torch-six-removed"),
     ("ModuleNotFoundError: No module named 'torch._six'", "pytorch/torch-six-removed"),
-    ("  from torch._six import container_abcs\n  ImportError: cannot import name 'container_abcs' from 'torch._six' "
-     "(C:\\python39\\lib\\site-packages\\torch\\_six.py)", "pytorch/torch-six-container-abcs"),
-    ("ImportError: cannot import name 'cached_download' from 'huggingface_hub' "
-     "(/usr/local/lib/python3.11/dist-packages/huggingface_hub/__init__.py)",
-     "transformers/hf-hub-cached-download-removed"),
-    ("ImportError: cannot import name 'cached_download' from 'huggingface_hub' (C:\\ComfyUI_windows_portable\\"
-     "python_embeded\\Lib\\site-packages\\huggingface_hub\\__init__.py). Did you mean: 'hf_hub_download'?",
-     "transformers/hf-hub-cached-download-removed"),
-    ("ImportError: cannot import name 'HfFolder' from 'huggingface_hub' "
-     "(/usr/local/lib/python3.12/dist-packages/huggingface_hub/__init__.py)",
-     "transformers/hf-hub-cached-download-removed"),
+    (
+        "  from torch._six import container_abcs\n  ImportError: cannot import name 'container_abcs' from 'torch._six' "
+        "(C:\\python39\\lib\\site-packages\\torch\\_six.py)",
+        "pytorch/torch-six-container-abcs",
+    ),
+    (
+        "ImportError: cannot import name 'cached_download' from 'huggingface_hub' "
+        "(/usr/local/lib/python3.11/dist-packages/huggingface_hub/__init__.py)",
+        "transformers/hf-hub-cached-download-removed",
+    ),
+    (
+        "ImportError: cannot import name 'cached_download' from 'huggingface_hub' (C:\\ComfyUI_windows_portable\\"
+        "python_embeded\\Lib\\site-packages\\huggingface_hub\\__init__.py). Did you mean: 'hf_hub_download'?",
+        "transformers/hf-hub-cached-download-removed",
+    ),
+    (
+        "ImportError: cannot import name 'HfFolder' from 'huggingface_hub' "
+        "(/usr/local/lib/python3.12/dist-packages/huggingface_hub/__init__.py)",
+        "transformers/hf-hub-cached-download-removed",
+    ),
     ("AttributeError: 'DataFrame' object has no attribute 'iteritems'", "pandas/iteritems-removed"),
     ("AttributeError: 'Series' object has no attribute 'iteritems'", "pandas/iteritems-removed"),
-    ("ImportError: cannot import name 'soft_unicode' from 'markupsafe' "
-     "(/usr/local/lib/python3.8/site-packages/markupsafe/__init__.py)", "python/markupsafe-soft-unicode-removed"),
-    ("from markupsafe import Markup, escape, soft_unicode\nImportError: cannot import name 'soft_unicode' from "
-     "'markupsafe'", "python/markupsafe-soft-unicode-removed"),
-    ("original_keras_version = f.attrs['keras_version'].decode('utf8')\n"
-     "AttributeError: 'str' object has no attribute 'decode'", "keras/h5py3-str-decode"),
+    (
+        "ImportError: cannot import name 'soft_unicode' from 'markupsafe' "
+        "(/usr/local/lib/python3.8/site-packages/markupsafe/__init__.py)",
+        "python/markupsafe-soft-unicode-removed",
+    ),
+    (
+        "from markupsafe import Markup, escape, soft_unicode\nImportError: cannot import name 'soft_unicode' from "
+        "'markupsafe'",
+        "python/markupsafe-soft-unicode-removed",
+    ),
+    (
+        "original_keras_version = f.attrs['keras_version'].decode('utf8')\n"
+        "AttributeError: 'str' object has no attribute 'decode'",
+        "keras/h5py3-str-decode",
+    ),
     ("AttributeError: 'str' object has no attribute 'decode'", "keras/h5py3-str-decode"),
-    ("TypeError: Descriptors cannot not be created directly.\nIf this call came from a _pb2.py file, your generated "
-     "code is out of date and must be regenerated with protoc >= 3.19.0.", "python/protobuf-descriptors-out-of-date"),
+    (
+        "TypeError: Descriptors cannot not be created directly.\nIf this call came from a _pb2.py file, your generated "
+        "code is out of date and must be regenerated with protoc >= 3.19.0.",
+        "python/protobuf-descriptors-out-of-date",
+    ),
     ("TypeError: Descriptors cannot be created directly.", "python/protobuf-descriptors-out-of-date"),
-    ('OSError: [WinError 1455] The paging file is too small for this operation to complete. Error loading '
-     '"C:\\Users\\phill\\AppData\\Local\\Programs\\Python\\Python310\\lib\\site-packages\\torch\\lib\\'
-     'cudnn_adv_infer64_8.dll" or one of its dependencies.', "pytorch/windows-paging-file-too-small"),
-    ('OSError: [WinError 1455] 页面文件太小，无法完成操作。 Error loading "F:\\anaconda3\\envs\\pytorch\\lib\\'
-     'site-packages\\torch\\lib\\caffe2_detectron_ops_gpu.dll" or one of its dependencies.',
-     "pytorch/windows-paging-file-too-small"),
-    ("pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', port=443): "
-     "Read timed out.", "pip/read-timeout"),
-    ("    raise ReadTimeoutError(self._pool, None, \"Read timed out.\")\n"
-     "pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', "
-     "port=443): Read timed out.", "pip/read-timeout"),
-    ("error: incomplete-download\n\n× Download failed because not enough bytes were received (0 bytes/10.0 MB)",
-     "pip/read-timeout"),
-    ("INFO: pip is looking at multiple versions of zipp to determine which version is compatible with other "
-     "requirements. This could take a while.", "pip/resolver-backtracking"),
+    (
+        "OSError: [WinError 1455] The paging file is too small for this operation to complete. Error loading "
+        '"C:\\Users\\phill\\AppData\\Local\\Programs\\Python\\Python310\\lib\\site-packages\\torch\\lib\\'
+        'cudnn_adv_infer64_8.dll" or one of its dependencies.',
+        "pytorch/windows-paging-file-too-small",
+    ),
+    (
+        'OSError: [WinError 1455] 页面文件太小，无法完成操作。 Error loading "F:\\anaconda3\\envs\\pytorch\\lib\\'
+        'site-packages\\torch\\lib\\caffe2_detectron_ops_gpu.dll" or one of its dependencies.',
+        "pytorch/windows-paging-file-too-small",
+    ),
+    (
+        "pip._vendor.urllib3.exceptions.ReadTimeoutError: "
+        "HTTPSConnectionPool(host='files.pythonhosted.org', port=443): Read timed out.",
+        "pip/read-timeout",
+    ),
+    (
+        '    raise ReadTimeoutError(self._pool, None, "Read timed out.")\n'
+        "pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', "
+        "port=443): Read timed out.",
+        "pip/read-timeout",
+    ),
+    (
+        "error: incomplete-download\n\n× Download failed because not enough bytes were received (0 bytes/10.0 MB)",
+        "pip/read-timeout",
+    ),
+    (
+        "INFO: pip is looking at multiple versions of zipp to determine which version is compatible with other "
+        "requirements. This could take a while.",
+        "pip/resolver-backtracking",
+    ),
     ("pip._vendor.resolvelib.resolvers.ResolutionTooDeep: 200000", "pip/resolver-backtracking"),
-    ("CondaHTTPError: HTTP 000 CONNECTION FAILED for url <https://repo.anaconda.com/pkgs/main/linux-64/"
-     "current_repodata.json>\nElapsed: -\n\nAn HTTP error occurred when trying to retrieve this URL.",
-     "conda/http-000-connection-failed"),
+    (
+        "CondaHTTPError: HTTP 000 CONNECTION FAILED for url <https://repo.anaconda.com/pkgs/main/linux-64/"
+        "current_repodata.json>\nElapsed: -\n\nAn HTTP error occurred when trying to retrieve this URL.",
+        "conda/http-000-connection-failed",
+    ),
     ("ModuleNotFoundError: No module named 'pkg_resources'", "python/pkg-resources-missing"),
     ("ModuleNotFoundError: No module named 'distutils'", "python/distutils-removed"),
-    ("from distutils.version import LooseVersion\nModuleNotFoundError: No module named 'distutils'",
-     "python/distutils-removed"),
+    (
+        "from distutils.version import LooseVersion\nModuleNotFoundError: No module named 'distutils'",
+        "python/distutils-removed",
+    ),
 ]
 
 
@@ -75,10 +116,14 @@ def test_removed_api_wording_finds_its_entry(bundled_engine: Engine, wording: st
     assert result.best.entry.id == entry_id
 
 
-PAGING_FILE = ('OSError: [WinError 1455] The paging file is too small for this operation to complete. Error loading '
-               '"D:\\venv\\lib\\site-packages\\torch\\lib\\cublas64_11.dll" or one of its dependencies.')
-MISSING_DLL = ('OSError: [WinError 126] The specified module could not be found. Error loading '
-               '"C:\\Python311\\Lib\\site-packages\\torch\\lib\\fbgemm.dll" or one of its dependencies.')
+PAGING_FILE = (
+    "OSError: [WinError 1455] The paging file is too small for this operation to complete. Error loading "
+    '"D:\\venv\\lib\\site-packages\\torch\\lib\\cublas64_11.dll" or one of its dependencies.'
+)
+MISSING_DLL = (
+    "OSError: [WinError 126] The specified module could not be found. Error loading "
+    '"C:\\Python311\\Lib\\site-packages\\torch\\lib\\fbgemm.dll" or one of its dependencies.'
+)
 
 
 def _dll_entry_patterns(engine: Engine) -> list[str]:

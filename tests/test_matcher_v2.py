@@ -51,7 +51,7 @@ def _evidence(**overrides: object) -> ev.Evidence:
         "pack": False,
     }
     base.update(overrides)
-    return ev.Evidence(**{k: np.array([v]) for k, v in base.items()})  # type: ignore[arg-type]
+    return ev.Evidence(**{k: np.array([v]) for k, v in base.items()})
 
 
 def _scored(**overrides: object) -> tuple[float, str]:
@@ -138,7 +138,7 @@ def test_writing_values_keeps_the_reasons(tmp_path: Path) -> None:
     shutil.copy(WEIGHTS_FILE, copy)
     write_values(copy, "decisions", {"asked": 0.5})
     assert load(copy).decisions.asked == 0.5
-    assert 'asked = { value = 0.5, why = "/fix, \'Find a fix\'' in copy.read_text(encoding="utf-8")
+    assert "asked = { value = 0.5, why = \"/fix, 'Find a fix'" in copy.read_text(encoding="utf-8")
 
 
 # -- report or talk --------------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ def test_an_unknown_decision_mode_or_level_is_refused() -> None:
 
 def _corpus(tmp_path: Path) -> Path:
     """A small corpus of our own: the demo entries' own errors, and chat that must stay silent."""
-    cases = []
+    cases: list[dict[str, str | None]] = []
     for n, width in enumerate(range(2, 14)):
         cases.append({"text": f"RuntimeError: mat1 and mat2 shapes cannot be multiplied ({width}x4096 and 512x3)",
                       "expected": "demo/shape-mismatch", "kind": "error-line", "source": f"own:shape/{n}"})  # fmt: skip

@@ -30,8 +30,10 @@ def test_a_plot_that_never_shows_is_not_a_missing_cjk_glyph(bundled_engine: Engi
 
 
 def test_an_unauthorized_hub_download_is_not_a_rate_limit(bundled_engine: Engine) -> None:
-    paste = ("requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: "
-             "https://huggingface.co/meta-llama/Llama-2-7b-hf/resolve/main/config.json")
+    paste = (
+        "requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: "
+        "https://huggingface.co/meta-llama/Llama-2-7b-hf/resolve/main/config.json"
+    )
     result = bundled_engine.match(paste, top=3)
     assert result.best is not None
     assert result.best.entry.id != "huggingface-hub/too-many-requests"

@@ -86,7 +86,7 @@ def test_small_entry_needs_no_attachment_and_shows_rates_in_live_order(demo_engi
     rendered = render_embed(reply, "full")
     assert rendered.overflow is None
     assert rendered.shown == ("lower-learning-rate", "clip-gradients")  # twenty reports lift it above #2
-    assert "observed: 100% of 20 reports" in rendered.embed.fields[0].name
+    assert "observed: 100% of 20 reports" in (rendered.embed.fields[0].name or "")
 
 
 def test_code_blocks_are_trimmed_at_line_boundaries_and_closed() -> None:

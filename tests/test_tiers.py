@@ -135,14 +135,14 @@ def _candidates(n: int, **columns: list[object]) -> evidence.Evidence:
         "exact_signature": False, "exception_agrees": False, "exception_shared_by": 0, "exception_disagrees": False,
         "library_hint": False, "symptom_entry": False, "pack": False,
     }  # fmt: skip
-    return evidence.Evidence(**{k: np.array(columns.get(k, [v] * n)) for k, v in empty.items()})  # type: ignore[arg-type]
+    return evidence.Evidence(**{k: np.array(columns.get(k, [v] * n)) for k, v in empty.items()})
 
 
 def test_pack_prose_words_rank_below_a_loose_curated_symptom() -> None:
     # Every word of a pack signature in prose, against a curated symptom phrasing half covered: the curated
     # entry is what the message is about (six corpus regressions had this shape).
     w = default_weights()
-    rows = {
+    rows: dict[str, list[object]] = {
         "signature_coverage": [1.0, 0.0],
         "symptom_coverage": [0.0, 0.5],
         "explained_share": [1.0, 0.5],

@@ -89,7 +89,5 @@ def sigmoid(z: float) -> float:
 
 
 def probability(top: TopEvidence, calibration: Calibration) -> float:
-    z = calibration.intercept + sum(
-        c * x for c, x in zip(calibration.coefficients, feature_vector(top), strict=True)
-    )
+    z = calibration.intercept + sum(c * x for c, x in zip(calibration.coefficients, feature_vector(top), strict=True))
     return sigmoid(z)

@@ -203,9 +203,9 @@ class Matcher:
     def _similarity(self, queries: list[str], choices: list[str]) -> npt.NDArray[np.float64]:
         """Query x choice similarity in 0..1: whole-string ratio, or a length-discounted partial ratio."""
         sel = self.weights.selection
-        ratio = process.cdist(
-            queries, choices, scorer=fuzz.ratio, workers=1, score_cutoff=sel.ratio_cutoff
-        ).astype(np.float64)
+        ratio = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1, score_cutoff=sel.ratio_cutoff).astype(
+            np.float64
+        )
         qlen = np.array([len(q) for q in queries], dtype=np.float64)[:, None]
         clen = np.array([len(c) for c in choices], dtype=np.float64)[None, :]
         # partial_ratio finds a short text inside a long one; trust it in proportion to how much of the
