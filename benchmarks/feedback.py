@@ -24,7 +24,8 @@ NOT_BUILT = "feedback store: not built yet"
 async def _run(
     entries: Sequence[Entry], path: Path, voters: int, votes_each: int, replies: int, reps: int
 ) -> dict[str, Any]:
-    from bot.store import NONE_FIXED, WRONG_MATCH, Store, StoredReply, workaround_option
+    from bot.feedback.votes import NONE_FIXED, WRONG_MATCH, workaround_option
+    from bot.store import Store, StoredReply
 
     usable = [e for e in entries if e.workarounds] or list(entries)
     async with Store(path) as store:

@@ -18,6 +18,8 @@ import time
 from collections.abc import Awaitable, Iterable, Mapping
 from typing import TypeVar
 
+from bot.feedback.votes import NONE_FIXED, WORKAROUND_KIND, WRONG_MATCH
+
 T = TypeVar("T")
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -202,7 +204,7 @@ class Registry:
 
 REPLY_MODES = ("answer", "suggest", "asked", "find-a-fix", "mention")
 ASKED_OUTCOMES = ("answer", "no_confident_match")
-VOTE_KINDS = ("workaround", "none", "wrong")
+VOTE_KINDS = (WORKAROUND_KIND, NONE_FIXED, WRONG_MATCH)
 VOTE_WAYS = ("reaction", "button")
 # Matching takes 0.5-25 ms per message on the 2-core machine (README, Speed and scale), a hostile
 # 1 MB paste up to about half a second: buckets from 1 ms to 2.5 s cover both ends.
@@ -243,8 +245,3 @@ MATCH_SECONDS = REGISTRY.histogram("knownfix_match_seconds", "Time to match one 
 STORE_SECONDS = REGISTRY.histogram(
     "knownfix_store_seconds", "Time of store operations, in seconds.", STORE_BUCKETS, ("operation",)
 )
-
-
-def vote_kind(option: str) -> str:
-    """The kind of a stored vote option (bot.store): 'w:<id>' is a workaround, 'none' and 'wrong' themselves."""
-    return "workaround" if option.startswith("w:") else option

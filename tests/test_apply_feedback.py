@@ -5,8 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.feedback.votes import NONE_FIXED, workaround_option
 from bot.knowledge.loader import load_knowledge
-from bot.store import NONE_FIXED, Store, StoredReply, workaround_option
+from bot.store import Store, StoredReply
 
 from .conftest import FIXTURES, REPO
 

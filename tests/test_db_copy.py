@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.feedback.votes import NONE_FIXED, workaround_option
 from bot.gaps import FINGERPRINT_SCHEME, Fingerprint
-from bot.store import NONE_FIXED, DatabaseLock, Store, StoredReply, workaround_option
+from bot.store import DatabaseLock, Store, StoredReply
 from bot.store.schema import SCHEMA_VERSION, TABLES
 from bot.store.transfer import COLUMNS
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from bot.chat.buttons import CUSTOM_ID_PREFIX
-from bot.store import NONE_FIXED, WRONG_MATCH, Store, workaround_option
+from bot.feedback.votes import NONE_FIXED, WRONG_MATCH, workaround_option
+from bot.store import Store
 from tests.fakediscord import BotProcess, FakeDiscord
 from tests.fakediscord.payloads import EPHEMERAL as EPHEMERAL_FLAG
 from tests.fakediscord.server import buttons_of

@@ -20,9 +20,9 @@ import yaml
 
 from bot.chat.cogs.asking import MESSAGE_GONE, NO_MATCH
 from bot.feedback.rates import Tally
+from bot.feedback.votes import NONE_FIXED_EMOJI, NUMBER_EMOJI
 from bot.knowledge.model import Entry
 from bot.knowledge.validate import entry_from_mapping
-from bot.render.embed import NONE_FIXED_EMOJI, NUMBER_EMOJI
 from bot.reply import rank_workarounds
 from bot.store import Store, StoredReply
 from tests.fakediscord import BotProcess, Call, FakeDiscord, Upload

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.render.embed import NUMBER_EMOJI
-from bot.store import Store, workaround_option
+from bot.feedback.votes import NUMBER_EMOJI, workaround_option
+from bot.store import Store
 from tests.fakediscord import BotProcess, FakeDiscord
 from tests.fakediscord.launch import RECEIVED
 

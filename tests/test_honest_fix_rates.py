@@ -19,12 +19,13 @@ from bot.chat.cogs.feedback import vote_option
 from bot.engine import Engine
 from bot.feedback.rates import Tally
 from bot.feedback.report import workaround_ids
+from bot.feedback.votes import NONE_FIXED, NUMBER_EMOJI, WRONG_MATCH, workaround_option
 from bot.knowledge.loader import load_knowledge
 from bot.matching.matcher import Confidence, Match
-from bot.render.embed import FIELD_NAME_MAX, NUMBER_EMOJI, render_embed
+from bot.render.embed import FIELD_NAME_MAX, render_embed
 from bot.render.terminal import render_reply
 from bot.reply import build_reply, rank_workarounds
-from bot.store import NONE_FIXED, WRONG_MATCH, NeedsKnowledgeError, Store, StoredReply, workaround_option
+from bot.store import NeedsKnowledgeError, Store, StoredReply
 from bot.store.schema import MIGRATIONS, WORKAROUND_IDS_MIGRATION
 
 from .conftest import FIXTURES, REPO

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from bot import metrics
-from bot.metrics import Counter, Histogram, Registry, escape_label_value, format_value, vote_kind
+from bot.feedback.votes import vote_kind
+from bot.metrics import Counter, Histogram, Registry, escape_label_value, format_value
 
 # One sample line of the 0.0.4 text format: name, optional {label="value",...}, a value.
 SAMPLE = re.compile(

@@ -12,16 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.feedback.rates import Tally, fix_rate
+from bot.feedback.votes import NONE_FIXED, WRONG_MATCH, workaround_option
 from bot.knowledge.model import Verification
-from bot.store import (
-    NONE_FIXED,
-    WRONG_MATCH,
-    SchemaTooNewError,
-    Store,
-    StoredReply,
-    StoreUnavailableError,
-    workaround_option,
-)
+from bot.store import SchemaTooNewError, Store, StoredReply, StoreUnavailableError
 from bot.store.schema import SCHEMA_VERSION
 
 from .conftest import REPO

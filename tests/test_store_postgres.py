@@ -10,8 +10,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.feedback.votes import NONE_FIXED
 from bot.settings import load_settings
-from bot.store import NONE_FIXED, DatabaseLock, Store, StoredReply, StoreError
+from bot.store import DatabaseLock, Store, StoredReply, StoreError
 from bot.store.backend import display_name
 from bot.store.schema import SCHEMA_VERSION
 

@@ -15,8 +15,18 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import metrics
-from bot.render.embed import MAX_WORKAROUNDS_SHOWN
-from bot.store import NONE_FIXED, WORKAROUND_PREFIX, WRONG_MATCH, StoredReply, workaround_option
+from bot.feedback.votes import (
+    NONE_FIXED,
+    WORKAROUND_PREFIX,
+    WRONG_MATCH,
+    VoteChoice,
+    choices_for,
+    is_workaround_option,
+    vote_kind,
+    vote_label,
+    workaround_option,
+)
+from bot.store import StoredReply
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
@@ -24,28 +34,20 @@ if TYPE_CHECKING:
 CUSTOM_ID_PREFIX = "kf:vote:"
 # Workaround ids are slugs of at most 48 characters (bot.knowledge.ids): the whole id stays far inside
 # Discord's 100-character limit on custom ids.
-OPTION_PATTERN = r"(?P<option>none|wrong|w:[a-z0-9-]{1,48})"
-NONE_WORKED_LABEL = "None worked"
-WRONG_MATCH_LABEL = "Wrong match"
+OPTION_PATTERN = rf"(?P<option>{NONE_FIXED}|{WRONG_MATCH}|{re.escape(WORKAROUND_PREFIX)}[a-z0-9-]{{1,48}})"
 NOT_TRACKED = "This reply is no longer tracked (it was removed or replaced), so the vote was not recorded."
 CHANGE_HINT = "Press the same button again to take your vote back, or another one to change it."
 
 
-def vote_label(option: str, reply: StoredReply) -> str:
-    """How a vote reads back to the voter: 'Fixed it: 2' names the workaround by the number shown."""
-    if option == NONE_FIXED:
-        return NONE_WORKED_LABEL
-    if option == WRONG_MATCH:
-        return WRONG_MATCH_LABEL
-    shown = [workaround_option(w) for w in reply.shown_workarounds]
-    return f"Fixed it: {shown.index(option) + 1}" if option in shown else "Fixed it (a workaround no longer shown)"
-
-
 def acknowledgement(reply: StoredReply, votes: tuple[str, ...], *, taken_back: str | None) -> str:
     """The private line a voter sees after pressing: what they have on this reply now, and how to change it."""
-    lines = [f"Took back your vote: **{vote_label(taken_back, reply)}**."] if taken_back else []
+    lines = [f"Took back your vote: **{vote_label(taken_back, reply.shown_workarounds)}**."] if taken_back else []
     if votes:
-        lines.append("Your vote on this reply: " + ", ".join(f"**{vote_label(v, reply)}**" for v in votes) + ".")
+        lines.append(
+            "Your vote on this reply: "
+            + ", ".join(f"**{vote_label(v, reply.shown_workarounds)}**" for v in votes)
+            + "."
+        )
     else:
         lines.append("You have no vote on this reply now.")
     lines.append(CHANGE_HINT)
@@ -80,25 +82,30 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM
             await metrics.STORE_SECONDS.timed(
                 bot.store.add_vote(reply.message_id, user_id, self.option), operation="vote"
             )
-            metrics.VOTES.inc(kind=metrics.vote_kind(self.option), via="button")
+            metrics.VOTES.inc(kind=vote_kind(self.option), via="button")
         votes = await bot.store.votes_of(reply.message_id, user_id)
         await interaction.response.send_message(acknowledgement(reply, votes, taken_back=taken_back), ephemeral=True)
 
     def _applies_to(self, reply: StoredReply) -> bool:
         """A workaround button counts only for a workaround that reply shows (an edit may have replaced it)."""
-        if self.option.startswith(WORKAROUND_PREFIX):
+        if is_workaround_option(self.option):
             return self.option in {workaround_option(w) for w in reply.shown_workarounds if w}
         return True
+
+
+# Button colours: a fix is good news; the other two are the same kind of "no".
+_STYLES = {NONE_FIXED: discord.ButtonStyle.secondary, WRONG_MATCH: discord.ButtonStyle.secondary}
+
+
+def vote_button(choice: VoteChoice) -> VoteButton:
+    """The button for one vote: the fixes on the first row, 'None worked' and 'Wrong match' on the second."""
+    row = 1 if choice.option in _STYLES else 0
+    return VoteButton(choice.option, choice.label, _STYLES.get(choice.option, discord.ButtonStyle.success), row)
 
 
 def vote_view(shown: tuple[str, ...]) -> discord.ui.View:
     """The buttons under a reply showing these workaround ids: 'Fixed it: N' for each, then the other two."""
     view = discord.ui.View(timeout=None)
-    for number, workaround_id in enumerate(shown[:MAX_WORKAROUNDS_SHOWN], 1):
-        if workaround_id:
-            view.add_item(
-                VoteButton(workaround_option(workaround_id), f"Fixed it: {number}", discord.ButtonStyle.success, 0)
-            )
-    view.add_item(VoteButton(NONE_FIXED, NONE_WORKED_LABEL, discord.ButtonStyle.secondary, 1))
-    view.add_item(VoteButton(WRONG_MATCH, WRONG_MATCH_LABEL, discord.ButtonStyle.secondary, 1))
+    for choice in choices_for(shown):
+        view.add_item(vote_button(choice))
     return view

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.feedback.rates import rate_basis
+from bot.feedback.votes import DELETE_EMOJI, MAX_VOTABLE_WORKAROUNDS, NONE_FIXED_EMOJI, NUMBER_EMOJI, WRONG_MATCH_EMOJI
 from bot.knowledge.markdown import percent
 from bot.knowledge.model import Verification
 from bot.matching.matcher import Confidence
@@ -26,13 +27,7 @@ FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 CONTENT_MAX = 2000
 
-# Emoji the bot reads as votes; the position shown is what a number means.
-NUMBER_EMOJI = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣")
-NONE_FIXED_EMOJI = "❌"
-WRONG_MATCH_EMOJI = "🤷"
-DELETE_EMOJI = "🗑️"
-
-MAX_WORKAROUNDS_SHOWN = 5
+MAX_WORKAROUNDS_SHOWN = MAX_VOTABLE_WORKAROUNDS  # each shown workaround has its number to vote with
 DEAD_ENDS_NAME = "🚫 Dead ends: what people try that does not work"
 DESCRIPTION_BUDGET = 1200  # keeps room in the 6000 total for the workarounds
 CODE_BUDGET = 700

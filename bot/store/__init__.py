@@ -2,11 +2,8 @@
 
 from bot.store.lock import DatabaseInUseError, DatabaseLock
 from bot.store.store import (
-    NONE_FIXED,
     REMOVED_BY_EDIT,
     REMOVED_BY_PEOPLE,
-    WORKAROUND_PREFIX,
-    WRONG_MATCH,
     WRONG_MATCH_EXCLUDES_AT,
     EntryFeedback,
     NeedsKnowledgeError,
@@ -16,15 +13,11 @@ from bot.store.store import (
     StoreError,
     StoreStats,
     StoreUnavailableError,
-    workaround_option,
 )
 
 __all__ = [
-    "NONE_FIXED",
     "REMOVED_BY_EDIT",
     "REMOVED_BY_PEOPLE",
-    "WORKAROUND_PREFIX",
-    "WRONG_MATCH",
     "WRONG_MATCH_EXCLUDES_AT",
     "DatabaseInUseError",
     "DatabaseLock",
@@ -36,5 +29,4 @@ __all__ = [
     "StoreStats",
     "StoreUnavailableError",
     "StoredReply",
-    "workaround_option",
 ]

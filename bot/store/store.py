@@ -22,6 +22,7 @@ from typing import Any
 import aiosqlite
 
 from bot.feedback.rates import Tally
+from bot.feedback.votes import NONE_FIXED, WORKAROUND_PREFIX, WRONG_MATCH, workaround_option
 from bot.gaps import Fingerprint, Gap
 from bot.store.backend import (
     POSTGRES_VERSION_TABLE,
@@ -36,30 +37,21 @@ from bot.store.schema import SCHEMA_VERSION, WORKAROUND_IDS_MIGRATION, migration
 
 log = logging.getLogger(__name__)
 
-NONE_FIXED = "none"
 REMOVED_BY_PEOPLE = "people"  # the asker or a moderator deleted the reply
 REMOVED_BY_EDIT = "edit"  # the message was edited and no longer matches
 REMOVED_GONE = "gone"  # the reply message disappeared some other way
-WRONG_MATCH = "wrong"
 # The rule for honest fix rates: once this many people mark a reply 🤷 "wrong match", none of the votes on
 # that reply count toward the entry's fix rates (they stay stored, and count again if the marks are taken
 # back). The reply may have answered a different error, so its "fixed"/"none fixed" votes describe that
 # error, not this entry's workarounds. One mark is enough: leaving votes out can only fall back to the
 # curated estimate, never inflate a rate, so a mistaken or spiteful mark costs little.
 WRONG_MATCH_EXCLUDES_AT = 1
-WORKAROUND_PREFIX = "w:"  # 'w:<workaround id>': that workaround fixed it
 # Votes from before schema 4 were 'w<N>', a position; the ones the migration could not attach stay so.
 # Written without GLOB (PostgreSQL has none): 'w' then a digit, exactly what GLOB 'w[0-9]*' matched.
 UNATTACHED_SQL = "(substr(option, 1, 1) = 'w' AND substr(option, 2, 1) IN ('0','1','2','3','4','5','6','7','8','9'))"
 # Fingerprints kept at most: past this the least seen, longest quiet ones go, so a flood of distinct
 # made-up errors cannot grow the database without bound while the frequent gaps stay.
 MAX_GAPS = 5000
-
-
-def workaround_option(workaround_id: str) -> str:
-    """The vote option for 'this workaround fixed it', keyed by the workaround's id: reordering an entry's
-    workarounds does not move their votes."""
-    return f"{WORKAROUND_PREFIX}{workaround_id}"
 
 
 @dataclass(frozen=True, slots=True)

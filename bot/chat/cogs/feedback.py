@@ -11,38 +11,18 @@ from discord.ext import commands
 
 from bot import metrics
 from bot.chat.buttons import VoteButton
-from bot.render.embed import DELETE_EMOJI, NONE_FIXED_EMOJI, NUMBER_EMOJI, WRONG_MATCH_EMOJI
-from bot.store import NONE_FIXED, REMOVED_BY_PEOPLE, WRONG_MATCH, StoredReply, workaround_option
+from bot.feedback.votes import is_delete, option_for_emoji, vote_kind
+from bot.store import REMOVED_BY_PEOPLE, StoredReply
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
 
 log = logging.getLogger(__name__)
 
-WRONG_MATCH_ALIASES = {WRONG_MATCH_EMOJI, "🤷‍♂️", "🤷‍♀️", "❓"}
-
-
-def plain(emoji: str) -> str:
-    """The emoji without variation selectors: clients send 🗑 and 🗑️ (with U+FE0F) alike."""
-    return emoji.replace("\ufe0f", "")
-
-
-_NUMBERS = tuple(plain(e) for e in NUMBER_EMOJI)
-_WRONG = {plain(e) for e in WRONG_MATCH_ALIASES}
-
 
 def vote_option(emoji: str, reply: StoredReply) -> str | None:
-    """The stored vote an emoji means on this reply, or None when it is not a vote."""
-    emoji = plain(emoji)
-    if emoji in _NUMBERS:
-        position = _NUMBERS.index(emoji) + 1
-        shown = reply.shown_workarounds[position - 1] if position <= len(reply.shown_workarounds) else ""
-        return workaround_option(shown) if shown else None  # "": an old position no workaround has now
-    if emoji == plain(NONE_FIXED_EMOJI):
-        return NONE_FIXED
-    if emoji in _WRONG:
-        return WRONG_MATCH
-    return None
+    """The stored vote an emoji means on this reply, or None when it is not a vote (bot.feedback.votes)."""
+    return option_for_emoji(emoji, reply.shown_workarounds)
 
 
 class Feedback(commands.Cog):
@@ -60,12 +40,12 @@ class Feedback(commands.Cog):
         if reply is None:  # not one of our replies
             return
         emoji = str(payload.emoji)
-        if plain(emoji) == plain(DELETE_EMOJI):
+        if is_delete(emoji):
             await self._delete_if_allowed(payload, reply)
             return
         option = vote_option(emoji, reply)
         if option is not None and await self.bot.store.add_vote(reply.message_id, payload.user_id, option):
-            metrics.VOTES.inc(kind=metrics.vote_kind(option), via="reaction")
+            metrics.VOTES.inc(kind=vote_kind(option), via="reaction")
             log.info("vote %s on reply %s (%s)", option, reply.message_id, reply.entry_id)
 
     @commands.Cog.listener()
