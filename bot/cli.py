@@ -380,6 +380,12 @@ def cmd_kb_verify(args: argparse.Namespace, out: TextIO) -> int:
     return verify_command(dirs, args.only, args.mark, args.timeout, out, trust_packs=args.trust_packs)
 
 
+def _shard_flags(args: argparse.Namespace) -> dict[str, str]:
+    """`run --shard-count/--shard-ids` as the environment variables they override, checked the same way."""
+    flags = {"KNOWNFIX_SHARD_COUNT": args.shard_count, "KNOWNFIX_SHARD_IDS": args.shard_ids}
+    return {name: value for name, value in flags.items() if value is not None}
+
+
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio
 
@@ -388,7 +394,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from bot.settings import SettingsError, load_settings
 
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(args.config, {**os.environ, **_shard_flags(args)})
     except SettingsError as exc:
         sys.stderr.write(f"knownfix: {exc}\n")
         return 2
@@ -708,6 +714,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
     run.add_argument("--config", metavar="FILE", help="a TOML settings file (default: $KNOWNFIX_CONFIG)")
+    run.add_argument("--shard-count", metavar="N", help="shards in all, across every process ($KNOWNFIX_SHARD_COUNT)")
+    run.add_argument(
+        "--shard-ids", metavar="A,B", help="the shards this process runs (default: all; $KNOWNFIX_SHARD_IDS)"
+    )
     run.set_defaults(func=cmd_run)
 
     default_db = os.environ.get("KNOWNFIX_DATABASE", "data/knownfix.sqlite3")

@@ -81,6 +81,11 @@ class Settings:
     # figures are for the operator, not the internet (a container sets 0.0.0.0 and publishes the port).
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    # Several processes (README "Several processes"): the total number of shards, and the ones this process
+    # runs (all of them when only the count is given). None: one process, discord.py's plain Bot.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    sync_commands: str = "auto"  # SYNC_COMMANDS
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -125,9 +130,15 @@ ENV = {
     "KNOWNFIX_CURATOR_ROLES": "curator_roles",
     "KNOWNFIX_DRAFTS_DIR": "drafts_dir",
     "KNOWNFIX_PASTE_BASE_URLS": "paste_base_urls",
+    "KNOWNFIX_SHARD_COUNT": "shard_count",
+    "KNOWNFIX_SHARD_IDS": "shard_ids",
+    "KNOWNFIX_SYNC_COMMANDS": "sync_commands",
 }
 BOOLEAN_SETTINGS = ("packs_answer", "record_gaps", "message_content")
 LOG_FORMATS = ("text", "json")
+# Who registers the slash commands with Discord at start: `auto` is the process holding shard 0 (or the only
+# process), so that several processes do not each overwrite the commands on every start.
+SYNC_COMMANDS = ("auto", "always", "never")
 
 
 def _ids(name: str, value: Any) -> frozenset[int]:
@@ -179,6 +190,36 @@ def _metrics_host(value: Any) -> str:
     if not host or any(c.isspace() for c in host):
         raise SettingsError(f"metrics_host: must be an address to listen on, such as 127.0.0.1, got {value!r}")
     return host
+
+
+def _shard_count(value: Any) -> int | None:
+    text = str(value).strip()
+    if not text:
+        return None
+    count = int(text)
+    if count < 1:
+        raise SettingsError(f"shard_count: must be 1 or more, got {value!r}")
+    return count
+
+
+def _shard_ids(value: Any) -> tuple[int, ...] | None:
+    items = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    ids = tuple(sorted({int(str(v)) for v in items}))
+    if any(i < 0 for i in ids):
+        raise SettingsError(f"shard_ids: must be shard numbers from 0, got {value!r}")
+    return ids or None
+
+
+def check_shards(settings: Settings) -> None:
+    """The shard settings together: ids need a count, and each id is below it."""
+    if settings.shard_ids is None:
+        return
+    if settings.shard_count is None:
+        raise SettingsError("shard_ids: needs shard_count (KNOWNFIX_SHARD_COUNT, or --shard-count)")
+    beyond = [i for i in settings.shard_ids if i >= settings.shard_count]
+    if beyond:
+        shown = ", ".join(map(str, beyond))
+        raise SettingsError(f"shard_ids: {shown} not below shard_count {settings.shard_count} (shards count from 0)")
 
 
 def _convert(name: str, value: Any) -> Any:
@@ -238,6 +279,12 @@ def _convert(name: str, value: Any) -> Any:
             return _metrics_port(value)
         if name == "metrics_host":
             return _metrics_host(value)
+        if name == "shard_count":
+            return _shard_count(value)
+        if name == "shard_ids":
+            return _shard_ids(value)
+        if name == "sync_commands":
+            return _choice(name, value, SYNC_COMMANDS)
         if name == "log_level":
             level = str(value).upper()
             if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -280,4 +327,6 @@ def load_settings(config_file: str | Path | None = None, environ: Mapping[str, s
     if not values.get("token"):
         raise SettingsError("no Discord token: set DISCORD_TOKEN (or token in the config file)")
     values.setdefault("knowledge", tuple(default_knowledge_dirs()))
-    return Settings(**values)
+    settings = Settings(**values)
+    check_shards(settings)
+    return settings

@@ -1,4 +1,5 @@
-"""The Discord bot: a `commands.Bot` that owns the engine and the store; cogs do the talking."""
+"""The Discord bot: a `commands.Bot` (an `AutoShardedBot` with shard settings) that owns the engine and the store;
+cogs do the talking."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from bot.gaps import unanswered_gap
 from bot.matching.matcher import MatchResult, Thresholds
 from bot.server_settings import ServerSettingsCache
 from bot.settings import Settings
-from bot.store import DatabaseLock, Store
+from bot.store import DatabaseLock, Store, events
+from bot.store.coordination import coordination_for
 from bot.store.store import StoreUnavailableError
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,22 @@ def intents(message_content: bool = True) -> discord.Intents:
     return chosen
 
 
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """What AutoShardedBot is told: the shards in all, and this process's (None: every one)."""
+    if settings.shard_count is None:
+        return {}
+    ids = list(settings.shard_ids) if settings.shard_ids is not None else None
+    return {"shard_count": settings.shard_count, "shard_ids": ids}
+
+
+def syncs_commands(settings: Settings) -> bool:
+    """Whether this process registers the slash commands at start (KNOWNFIX_SYNC_COMMANDS): with `auto`, the one
+    holding shard 0, or the only process; every start of every process overwriting them is wasted requests."""
+    if settings.sync_commands != "auto":
+        return settings.sync_commands == "always"
+    return settings.shard_ids is None or 0 in settings.shard_ids
+
+
 class KnownfixBot(commands.Bot):
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -68,9 +86,13 @@ class KnownfixBot(commands.Bot):
             owner_ids=set(settings.owner_ids) or None,
             help_command=None,
             tree_cls=ReportingTree,  # every failed command ends with a private line, never a hanging "thinking..."
+            **shard_options(settings),
         )
         self.settings = settings
         self.store = Store(settings.database)
+        # One reply per message and the cooldowns: in memory (SQLite), or through the database (PostgreSQL).
+        self.coordination = coordination_for(self.store)
+        self._following: set[asyncio.Task[None]] = set()  # events from other processes being applied
         self.engine: Engine | None = None
         # Watched channel id -> its mode (bot.settings.WATCH_MODES); /watch's choices override the settings'.
         self.watched: dict[int, str] = dict.fromkeys(settings.watch_channels, settings.watch_mode)
@@ -87,17 +109,59 @@ class KnownfixBot(commands.Bot):
         self.store.workaround_ids = workaround_ids(self.engine.kb)
         await self.store.open()
         await self.store.ensure_writable()  # a read-only database fails now, not at the first vote
+        # Listening before reading: a change another process makes meanwhile is heard, not missed.
+        await self.store.listen(self._heard)
         self.watched |= await self.store.watched_channels()
         self.servers.load(await self.store.server_settings())
         self.http_session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if syncs_commands(self.settings):
+            await self.sync_commands()
+        else:
+            log.info("slash commands left to another process (KNOWNFIX_SYNC_COMMANDS=%s)", self.settings.sync_commands)
+
+    async def sync_commands(self) -> None:
         if self.settings.dev_guild:
             guild = discord.Object(id=self.settings.dev_guild)
             self.tree.copy_global_to(guild=guild)
             await self.tree.sync(guild=guild)
         else:
             await self.tree.sync()
+
+    # -- what other processes on the same database change (bot.store.events) ----------------------------
+
+    def _heard(self, event: events.Event) -> None:
+        """Called by the store's listener: apply the event in a task of its own, off the listener's callback."""
+        task = asyncio.create_task(self._follow(event), name=f"knownfix event {event.kind}")
+        self._following.add(task)
+        task.add_done_callback(self._following.discard)
+
+    async def _follow(self, event: events.Event) -> None:
+        try:
+            if event.kind == events.SETTINGS and event.guild_id is not None:
+                stored = await self.store.server_settings(event.guild_id)
+                self.servers.put(event.guild_id, stored.get(event.guild_id, {}))
+            elif event.kind == events.WATCH and event.channel_id is not None:
+                if event.mode is None:
+                    self.watched.pop(event.channel_id, None)
+                else:
+                    self.watched[event.channel_id] = event.mode
+            elif event.kind == events.RELOAD:
+                await self.reload_knowledge(announce=False)
+            elif event.kind == events.RESYNC:
+                await self._resync()
+            log.info("applied a change from another process: %s", event.kind)
+        except Exception:
+            log.exception("could not apply a change from another process: %s", event)
+
+    async def _resync(self) -> None:
+        """Everything events would have told, read again (after the listener lost its connection)."""
+        self.watched = dict.fromkeys(self.settings.watch_channels, self.settings.watch_mode)
+        self.watched |= await self.store.watched_channels()
+        stored = await self.store.server_settings()
+        self.servers = ServerSettingsCache(self.settings)
+        self.servers.load(stored)
 
     async def shut_down(self, gateway: asyncio.Task[None]) -> None:
         """The clean stop (SIGTERM): stop taking events, let running handlers finish, then close."""
@@ -197,16 +261,33 @@ class KnownfixBot(commands.Bot):
             await metrics.STORE_SECONDS.timed(self.store.record_gap(gap), operation="record_gap")
             metrics.GAPS_RECORDED.inc()
 
-    async def reload_knowledge(self) -> Engine:
+    async def reload_knowledge(self, announce: bool = True) -> Engine:
+        """Re-read the knowledge; `announce` tells the other processes on the database to do the same."""
         engine = await asyncio.to_thread(Engine.load, self.settings.knowledge, self.settings.thresholds)
         self.engine = engine
+        if announce:
+            await self.store.announce(events.Event(events.RELOAD))
         return engine
+
+
+class ShardedKnownfixBot(KnownfixBot, commands.AutoShardedBot):
+    """The same bot over discord.py's AutoShardedBot: the shards named by the settings, in this process."""
+
+    async def shut_down(self, gateway: asyncio.Task[None]) -> None:
+        # Each shard reads its own connection in a task of its own: stop them all before the handlers drain.
+        for shard in self.shards.values():
+            shard._parent._cancel_task()  # discord.py has no public way to stop reading and keep the connection
+        await super().shut_down(gateway)
+
+
+def make_bot(settings: Settings) -> KnownfixBot:
+    return ShardedKnownfixBot(settings) if settings.shard_count is not None else KnownfixBot(settings)
 
 
 async def run_bot(settings: Settings) -> None:
     # Before anything else: a second bot on this database stops here, in one line, having sent nothing.
     with DatabaseLock(settings.database):
-        bot = KnownfixBot(settings)
+        bot = make_bot(settings)
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):

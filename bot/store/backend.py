@@ -9,16 +9,21 @@ SQLite file.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiosqlite
+
+log = logging.getLogger(__name__)
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 SQLITE_PREFIX = "sqlite:"  # `knownfix db copy --from sqlite:PATH`: an explicit spelling of a SQLite file
@@ -28,6 +33,9 @@ SQLITE_PREFIX = "sqlite:"  # `knownfix db copy --from sqlite:PATH`: an explicit 
 POSTGRES_POOL_SIZE = 4
 # Key of the advisory lock that serialises migrations when several processes start on one database at once.
 MIGRATION_LOCK_KEY = 0x6B6E6F776E666978  # "knownfix"
+# Seconds between attempts to reconnect a lost LISTEN connection: quick enough that a restarted PostgreSQL
+# is heard again within seconds, slow enough not to hammer one that is down.
+LISTEN_RETRY_S = 2.0
 
 Row = Sequence[Any]
 Params = tuple[object, ...]
@@ -92,6 +100,11 @@ class Backend(ABC):
     @abstractmethod
     async def ensure_writable(self) -> None:
         """Attempt the smallest real write, so that a read-only database fails at start."""
+
+    async def listen(self, channel: str, heard: Callable[[str], None], reconnected: Callable[[], None]) -> None:
+        """Call `heard` with each NOTIFY payload on `channel`, and `reconnected` after a lost connection came
+        back (events sent meanwhile are lost). A database only one process uses has nothing to hear."""
+        return None
 
 
 class Transaction(ABC):
@@ -203,6 +216,7 @@ class PostgresBackend(Backend):
         self.url = url
         self.name = display_name(url)
         self._pool: Any = None  # asyncpg.Pool; asyncpg ships no type hints mypy --strict accepts
+        self._listening: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
         import asyncpg
@@ -216,9 +230,48 @@ class PostgresBackend(Backend):
             )
 
     async def close(self) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+            await asyncio.wait({self._listening})
+            self._listening = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+    async def listen(self, channel: str, heard: Callable[[str], None], reconnected: Callable[[], None]) -> None:
+        # Its own connection, outside the pool: LISTEN belongs to a session, and pooled connections are reset.
+        connected = asyncio.get_running_loop().create_future()
+        self._listening = asyncio.create_task(self._listen_forever(channel, heard, reconnected, connected))
+        await connected  # the first connection's error, if any, is the caller's
+
+    async def _listen_forever(
+        self, channel: str, heard: Callable[[str], None], reconnected: Callable[[], None], connected: Any
+    ) -> None:
+        import asyncpg
+
+        while True:
+            try:
+                conn = await asyncpg.connect(self.url)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                await conn.add_listener(channel, lambda _conn, _pid, _channel, payload: heard(payload))
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                if not connected.done():
+                    connected.set_exception(exc)
+                    return
+                log.warning("listening on %s: cannot reconnect (%s); retrying", self.name, exc)
+                await asyncio.sleep(LISTEN_RETRY_S)
+                continue
+            if connected.done():
+                reconnected()
+            else:
+                connected.set_result(None)
+            try:
+                await lost.wait()
+                log.warning("listening on %s: connection lost; reconnecting", self.name)
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close(timeout=LISTEN_RETRY_S)
 
     @property
     def pool(self) -> Any:

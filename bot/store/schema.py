@@ -91,6 +91,34 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (guild_id, name)
     );
     """,
+    # 7: what several bot processes on one database agree through it (bot.store.claims): the claim a process
+    # takes before it replies to a message (one reply per message and revision across processes), the
+    # passive cooldowns per (server, channel) and (server, person), and per-message leases that order the
+    # handling of a message's create and edit events. Unix times; rows expire (see bot.store.claims).
+    """
+    CREATE TABLE claims (
+        message_id INTEGER NOT NULL,             -- the message answered
+        revision   TEXT    NOT NULL,             -- '' for the message as posted, its edit time for an edit
+        process    TEXT    NOT NULL,             -- the process that replied (host:pid:random)
+        claimed_at REAL    NOT NULL,
+        PRIMARY KEY (message_id, revision)
+    );
+    CREATE INDEX claims_by_time ON claims (claimed_at);
+
+    CREATE TABLE cooldowns (
+        guild_id INTEGER NOT NULL,
+        kind     TEXT    NOT NULL,               -- 'channel' or 'user'
+        key_id   INTEGER NOT NULL,               -- the channel's or the person's id
+        used_at  REAL    NOT NULL,               -- when a passive reply last took this slot
+        PRIMARY KEY (guild_id, kind, key_id)
+    );
+
+    CREATE TABLE message_locks (
+        message_id INTEGER PRIMARY KEY,
+        holder     TEXT    NOT NULL,
+        expires_at REAL    NOT NULL              -- a crashed holder's lease runs out, then another takes it
+    );
+    """,
 )
 
 # PostgreSQL's INTEGER is 32 bits, too small for Discord ids (snowflakes need 64), and its REAL is single
@@ -138,13 +166,46 @@ POSTGRES_TEXT: dict[int, str] = {
         PRIMARY KEY (guild_id, name)
     );
     """,
+    7: """
+    CREATE TABLE claims (
+        message_id BIGINT NOT NULL,
+        revision   TEXT   NOT NULL,
+        process    TEXT   NOT NULL,
+        claimed_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (message_id, revision)
+    );
+    CREATE INDEX claims_by_time ON claims (claimed_at);
+
+    CREATE TABLE cooldowns (
+        guild_id BIGINT NOT NULL,
+        kind     TEXT   NOT NULL,
+        key_id   BIGINT NOT NULL,
+        used_at  DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (guild_id, kind, key_id)
+    );
+
+    CREATE TABLE message_locks (
+        message_id BIGINT PRIMARY KEY,
+        holder     TEXT   NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL
+    );
+    """,
 }
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Every table the store keeps, parents before children (votes reference replies): `knownfix db copy` copies
 # them in this order, and a test checks that the list names every table the migrations create.
-TABLES: tuple[str, ...] = ("replies", "votes", "watched_channels", "gaps", "server_settings")
+TABLES: tuple[str, ...] = (
+    "replies",
+    "votes",
+    "watched_channels",
+    "gaps",
+    "server_settings",
+    "claims",
+    "cooldowns",
+    "message_locks",
+)
 
 
 def migration_text(version: int, dialect: str) -> str:

@@ -7,23 +7,25 @@ transaction; the database runs in WAL mode so readers never wait for the writer.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from bot.feedback.rates import Tally
 from bot.feedback.votes import NONE_FIXED, WORKAROUND_PREFIX, WRONG_MATCH, workaround_option
 from bot.gaps import Fingerprint, Gap
+from bot.store import events
 from bot.store.backend import (
     POSTGRES_VERSION_TABLE,
     Backend,
@@ -33,9 +35,13 @@ from bot.store.backend import (
     backend_for,
     driver_errors,
 )
+from bot.store.claims import Claims, new_process_id
 from bot.store.schema import SCHEMA_VERSION, WORKAROUND_IDS_MIGRATION, migration_text
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Statement = tuple[str, tuple[object, ...]]
 
 REMOVED_BY_PEOPLE = "people"  # the asker or a moderator deleted the reply
 REMOVED_BY_EDIT = "edit"  # the message was edited and no longer matches
@@ -147,6 +153,9 @@ class Store:
         self._identity: tuple[int, int] | None = None
         self.problem: str | None = None  # why the store refuses writes; None while healthy
         self.opened_at_version = 0  # the schema version found at open, before migrating (`knownfix db migrate`)
+        # This process, in claims, leases and the events it sends (several processes share a PostgreSQL store).
+        self.process = new_process_id()
+        self.claims = Claims(self)
 
     @property
     def healthy(self) -> bool:
@@ -323,6 +332,46 @@ class Store:
             except driver_errors(sqlite3.OperationalError) as exc:  # read-only, full, locked: say which database
                 raise database_error(self.path, exc) from exc
         return changed
+
+    async def atomic(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """`work` in one write transaction, shielded and serialised like every write (see _write); an exception
+        it raises rolls the transaction back and comes out here."""
+        return await asyncio.shield(self._atomic(work))
+
+    async def _atomic(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        async with self._write_lock:
+            self._check_file()
+            try:
+                async with self._backend.transaction() as tx:
+                    return await work(tx)
+            except driver_errors(sqlite3.OperationalError) as exc:
+                raise database_error(self.path, exc) from exc
+
+    # -- events for the other processes (bot.store.events) ----------------------------------------------
+
+    def _announcing(self, event: events.Event) -> tuple[Statement, ...]:
+        """The statement that tells the other processes about a change, to run in the change's transaction
+        (PostgreSQL delivers it at commit); none on SQLite, which one process uses."""
+        if self.dialect != "postgresql":
+            return ()
+        payload = events.encode(dataclasses.replace(event, origin=self.process))
+        return (("SELECT pg_notify(?, ?)", (events.CHANNEL, payload)),)
+
+    async def announce(self, event: events.Event) -> None:
+        """Tell the other processes on this database about `event` (nothing on SQLite)."""
+        for sql, params in self._announcing(event):
+            await self._write(sql, params)
+
+    async def listen(self, handler: Callable[[events.Event], None]) -> None:
+        """Call `handler` with every event another process announces (and a RESYNC after a lost connection
+        came back); on SQLite nothing ever comes."""
+
+        def heard(payload: str) -> None:
+            event = events.decode(payload)
+            if event is not None and event.origin != self.process:
+                handler(event)
+
+        await self._backend.listen(events.CHANNEL, heard, lambda: handler(events.Event(events.RESYNC)))
 
     # -- whole tables (`knownfix db copy`, bot.store.transfer) ------------------------------------------
 
@@ -507,11 +556,13 @@ class Store:
             "INSERT INTO watched_channels (channel_id, guild_id, added_by, added_at, mode) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (channel_id) DO UPDATE SET mode = excluded.mode WHERE watched_channels.mode != excluded.mode",
             (channel_id, guild_id, added_by, _now(), mode),
+            *self._announcing(events.Event(events.WATCH, guild_id=guild_id, channel_id=channel_id, mode=mode)),
         )
         return changed > 0
 
     async def unwatch(self, channel_id: int) -> bool:
-        return await self._write("DELETE FROM watched_channels WHERE channel_id = ?", (channel_id,)) > 0
+        announced = self._announcing(events.Event(events.WATCH, channel_id=channel_id))
+        return await self._write("DELETE FROM watched_channels WHERE channel_id = ?", (channel_id,), *announced) > 0
 
     async def watched_channels(self, guild_id: int | None = None) -> dict[int, str]:
         """Watched channel id -> its mode."""
@@ -544,6 +595,7 @@ class Store:
             ("DELETE FROM votes WHERE reply_message_id NOT IN (SELECT message_id FROM replies)", ()),
             ("DELETE FROM watched_channels WHERE guild_id = ?", (guild_id,)),
             ("DELETE FROM server_settings WHERE guild_id = ?", (guild_id,)),
+            *self._announcing(events.Event(events.RESYNC)),
         )
 
     # -- per-server settings (bot.server_settings) ---------------------------------------------------
@@ -555,11 +607,14 @@ class Store:
             " ON CONFLICT (guild_id, name) DO UPDATE SET value = excluded.value, set_by = excluded.set_by,"
             " set_at = excluded.set_at",
             (guild_id, name, value, set_by, _now()),
+            *self._announcing(events.Event(events.SETTINGS, guild_id=guild_id)),
         )
 
     async def reset_server_setting(self, guild_id: int, name: str) -> bool:
         """Forget one server's value for a setting (the default applies again); False when it had none."""
-        return await self._write("DELETE FROM server_settings WHERE guild_id = ? AND name = ?", (guild_id, name)) > 0
+        announced = self._announcing(events.Event(events.SETTINGS, guild_id=guild_id))
+        sql = "DELETE FROM server_settings WHERE guild_id = ? AND name = ?"
+        return await self._write(sql, (guild_id, name), *announced) > 0
 
     async def server_settings(self, guild_id: int | None = None) -> dict[int, dict[str, str]]:
         """Server id -> its stored settings (name -> canonical text), for one server or all of them."""

@@ -28,6 +28,11 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "watched_channels": ("channel_id", "guild_id", "added_by", "added_at", "mode"),
     "gaps": ("scheme", "fingerprint", "error_line", "exception", "count", "first_seen", "last_seen", "candidate"),
     "server_settings": ("guild_id", "name", "value", "set_by", "set_at"),
+    # Coordination between processes (schema 7): short-lived, but copied too, so that a message answered just
+    # before the move is not answered again after it.
+    "claims": ("message_id", "revision", "process", "claimed_at"),
+    "cooldowns": ("guild_id", "kind", "key_id", "used_at"),
+    "message_locks": ("message_id", "holder", "expires_at"),
 }  # fmt: skip
 
 

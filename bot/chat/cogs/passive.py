@@ -3,9 +3,7 @@ error report unprompted, from the person asking only."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -20,13 +18,12 @@ from bot.chat.suggest import ShowFixButton, as_suggestion, suggest_with, suggest
 from bot.chat.threads import answer_in_thread, open_thread, suggest_in_thread
 from bot.paste import PasteSources, has_paste_link
 from bot.store import REMOVED_BY_EDIT
+from bot.store.claims import CooldownSlot
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
 
 log = logging.getLogger(__name__)
-
-MAX_LOCKS = 1024  # per-message locks kept; idle ones are dropped past this
 
 
 def watched_channel_id(channel: object) -> int | None:
@@ -36,31 +33,15 @@ def watched_channel_id(channel: object) -> int | None:
     return getattr(channel, "id", None)
 
 
-class Cooldowns:
-    """At most one passive reply per channel every `channel_s` seconds and per person every `user_s`."""
-
-    def __init__(self, channel_s: float, user_s: float) -> None:
-        self.channel_s, self.user_s = channel_s, user_s
-        self._channel: dict[int, float] = {}
-        self._user: dict[int, float] = {}
-
-    def ready(self, channel_id: int, user_id: int, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        return now - self._channel.get(channel_id, -1e18) >= self.channel_s and (
-            now - self._user.get(user_id, -1e18) >= self.user_s
-        )
-
-    def used(self, channel_id: int, user_id: int, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        self._channel[channel_id] = self._user[user_id] = now
+def edit_revision(message: discord.Message) -> str:
+    """Names one edit of a message in its reply claim: every process that receives the edit sees the same time."""
+    return message.edited_at.isoformat() if message.edited_at is not None else "edited"
 
 
 class Passive(commands.Cog):
     def __init__(self, bot: KnownfixBot) -> None:
         self.bot = bot
-        self._cooldowns: dict[int, Cooldowns] = {}  # per server: each has its own seconds (/config)
         self.pastes = PasteSources(bot.settings.paste_base_urls)
-        self._locks: dict[int, asyncio.Lock] = {}
 
     def _mode(self, message: discord.Message) -> str | None:
         """How to treat a message: its watched channel's mode ("answer" or "suggest"), or None to leave it:
@@ -120,46 +101,32 @@ class Passive(commands.Cog):
             return
         await reply_with(message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=message.id)
 
-    def _lock_for(self, message_id: int) -> asyncio.Lock:
-        """One handler at a time per source message: its create and edit events must not both answer."""
-        lock = self._locks.get(message_id)
-        if lock is None:
-            if len(self._locks) > MAX_LOCKS:
-                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
-            lock = self._locks[message_id] = asyncio.Lock()
-        return lock
-
-    def _cooldowns_for(self, message: discord.Message) -> Cooldowns:
-        """The message's server's cooldowns, with its current seconds: a /config change applies at once."""
+    def _slot(self, message: discord.Message) -> CooldownSlot:
+        """The reply slots a message would take, with its server's current seconds: a /config change applies
+        at once."""
         guild_id = message.guild.id if message.guild else 0
         server = self.bot.servers.get(guild_id or None)
-        cooldowns = self._cooldowns.get(guild_id)
-        if cooldowns is None:
-            cooldowns = self._cooldowns[guild_id] = Cooldowns(server.channel_cooldown, server.user_cooldown)
-        cooldowns.channel_s, cooldowns.user_s = server.channel_cooldown, server.user_cooldown
-        return cooldowns
+        seconds = (server.channel_cooldown, server.user_cooldown)
+        return CooldownSlot(guild_id, message.channel.id, message.author.id, *seconds)
 
-    def _claim_cooldown(self, message: discord.Message) -> bool:
-        """Take the channel's and the person's reply slot, if free. No await may come between the check
-        and the claim, or two messages matched at the same time would both take it."""
-        cooldowns = self._cooldowns_for(message)
-        if not cooldowns.ready(message.channel.id, message.author.id):
-            return False
-        cooldowns.used(message.channel.id, message.author.id)
-        return True
+    async def _may_post(self, message: discord.Message, revision: str = "") -> bool:
+        """Whether this handler posts the reply: it claims the message (revision), then the cooldown slots.
+        The claim first: a claim taken in vain costs only a duplicate, a slot taken in vain another reply."""
+        coordination = self.bot.coordination
+        return await coordination.claim(message.id, revision) and await coordination.take_cooldown(self._slot(message))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         mode = self._mode(message)
         if mode is None:
             return
-        if not self._cooldowns_for(message).ready(message.channel.id, message.author.id):
-            return  # cheap early exit; the slot is claimed for real below
-        async with self._lock_for(message.id):
+        if not self.bot.coordination.cooldown_ready(self._slot(message)):
+            return  # cheap early exit; the slot is taken for real below
+        async with self.bot.coordination.message_lock(message.id):
             answer = await self._passive_answer(message, note_gap=True)
             if answer is None or await self.bot.store.reply_to(message.id) is not None:  # one reply a message
                 return
-            if self._claim_cooldown(message):
+            if await self._may_post(message):
                 await self._send(message, answer, mode)
                 metrics.REPLIES.inc(mode=mode)
 
@@ -191,13 +158,13 @@ class Passive(commands.Cog):
         mode = self._mode(after)
         if mode is None:
             return
-        async with self._lock_for(after.id):
+        async with self.bot.coordination.message_lock(after.id):
             previous = await self.bot.store.reply_to(after.id)
             if previous is None and await self.bot.store.removed_by_people(after.id):
                 return  # the asker or a moderator removed our answer: an edit does not bring it back
             answer = await self._passive_answer(after)
             if previous is None:
-                if answer is not None and self._claim_cooldown(after):
+                if answer is not None and await self._may_post(after, edit_revision(after)):
                     await self._send(after, answer, mode)
                     metrics.REPLIES.inc(mode=mode)
                 return
