@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from packaging.specifiers import SpecifierSet
 
+from bot.chat.embed import render_embed
 from bot.engine import Engine
 from bot.knowledge.loader import dump_entry, load_knowledge
 from bot.knowledge.model import VersionRange
 from bot.knowledge.validate import entry_from_mapping
 from bot.matching.weights import default_weights
-from bot.render.embed import render_embed
 from bot.render.terminal import render_reply
 from bot.reply import Reply, reply_for
 

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from bot.chat.cogs.feedback import vote_option
+from bot.chat.embed import FIELD_NAME_MAX, render_embed
 from bot.engine import Engine
 from bot.feedback.rates import Tally
 from bot.feedback.report import workaround_ids
 from bot.feedback.votes import NONE_FIXED, NUMBER_EMOJI, WRONG_MATCH, workaround_option
 from bot.knowledge.loader import load_knowledge
 from bot.matching.matcher import Confidence, Match
-from bot.render.embed import FIELD_NAME_MAX, render_embed
 from bot.render.terminal import render_reply
 from bot.reply import build_reply, rank_workarounds
 from bot.store import NeedsKnowledgeError, Store, StoredReply

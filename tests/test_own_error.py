@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
+from bot.chat.embed import render_embed
 from bot.engine import Engine
 from bot.knowledge.placeholders import captured, fill
 from bot.knowledge.validate import entry_from_mapping
-from bot.render.embed import render_embed
 from bot.render.terminal import MAX_WIDTH, Style, render_reply, style_for
 from bot.reply import asker_error_line, reply_for
 

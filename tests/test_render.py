@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.engine import Engine
-from bot.feedback.rates import Tally
-from bot.knowledge.model import DeadEnd, Entry, Workaround
-from bot.matching.matcher import Confidence, Match
-from bot.render.embed import (
+from bot.chat.embed import (
     DESCRIPTION_MAX,
     EMBED_TOTAL_MAX,
     FIELD_NAME_MAX,
@@ -18,6 +14,10 @@ from bot.render.embed import (
     code_block,
     render_embed,
 )
+from bot.engine import Engine
+from bot.feedback.rates import Tally
+from bot.knowledge.model import DeadEnd, Entry, Workaround
+from bot.matching.matcher import Confidence, Match
 from bot.render.terminal import render_reply
 from bot.reply import build_reply
 

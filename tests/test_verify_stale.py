@@ -9,10 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.chat.embed import render_embed
 from bot.engine import Engine
 from bot.knowledge.loader import load_knowledge
 from bot.matching.matcher import Confidence, Match
-from bot.render.embed import render_embed
 from bot.reply import build_reply
 
 from .conftest import REPO

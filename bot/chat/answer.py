@@ -14,11 +14,11 @@ import aiohttp
 import discord
 
 from bot.chat.buttons import vote_view
+from bot.chat.embed import RenderedReply, render_embed
 from bot.feedback.votes import NONE_FIXED_EMOJI, NUMBER_EMOJI
 from bot.knowledge.markdown import render_markdown
 from bot.matching.matcher import MatchResult
 from bot.paste import PasteError, PasteSources, find_paste_links, read_paste
-from bot.render.embed import RenderedReply, render_embed
 from bot.reply import Reply, asker_error_line, build_reply
 from bot.store import EntryFeedback, Store, StoredReply
 

@@ -1,4 +1,5 @@
 """The reply as one Discord embed, always inside Discord's limits. Pure: a reply model in, an embed out.
+It lives with the Discord layer that sends it; the reply model and bot.render stay Discord-free.
 
 Long code is trimmed at a line boundary and its code block closed, never cut mid-block; whatever did
 not fit goes into `overflow`, the full reply as Markdown, which the caller attaches as a file.
@@ -15,6 +16,7 @@ from bot.feedback.votes import DELETE_EMOJI, MAX_VOTABLE_WORKAROUNDS, NONE_FIXED
 from bot.knowledge.markdown import percent
 from bot.knowledge.model import Verification
 from bot.matching.matcher import Confidence
+from bot.render.text import clip
 from bot.reply import RankedWorkaround, Reply
 
 # Discord's documented embed limits.
@@ -45,17 +47,6 @@ class RenderedReply:
     embed: discord.Embed
     shown: tuple[str, ...]  # workaround ids in the order shown: position N is reaction N
     overflow: str | None  # the full reply as Markdown when something had to be trimmed
-
-
-def clip(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word boundary where one is near, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip() + "…"
 
 
 def code_block(code: str, lang: str | None, budget: int) -> tuple[str, bool]:

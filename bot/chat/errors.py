@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.chat.answer import NO_MENTIONS  # a refusal's reason may quote what the person typed
-from bot.render.embed import clip
+from bot.render.text import clip
 
 log = logging.getLogger(__name__)
 

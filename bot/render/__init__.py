@@ -1,1 +1,2 @@
-"""Renderers: a reply model in, text or a Discord embed out. Pure functions."""
+"""Renderers a reply model goes through that need no Discord: the terminal text, and the text helpers they
+share. The Discord embed is built next to the layer that sends it (bot.chat.embed)."""

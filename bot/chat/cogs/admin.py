@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.chat.answer import NO_MENTIONS
 from bot.feedback.report import rate_changes
 from bot.knowledge.markdown import percent
-from bot.render.embed import clip
+from bot.render.text import clip
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot

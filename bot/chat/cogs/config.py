@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.answer import NO_MENTIONS
-from bot.render.embed import clip
+from bot.render.text import clip
 from bot.server_settings import (
     CHOICES,
     SECONDS_SETTINGS,

@@ -19,7 +19,7 @@ from bot.chat.answer import NO_MENTIONS, gather_text
 from bot.drafts import DraftError, save_draft
 from bot.gaps import DEFAULT_SHOWN, FINGERPRINT_SCHEME, gaps_text
 from bot.matching.extract import ErrorReport, extract
-from bot.render.embed import clip
+from bot.render.text import clip
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot

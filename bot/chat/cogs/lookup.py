@@ -15,7 +15,7 @@ from bot.chat.buttons import vote_view
 from bot.engine import Engine
 from bot.matching.extract import extract
 from bot.matching.matcher import Confidence, Match, MatchResult
-from bot.render.embed import clip
+from bot.render.text import clip
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
