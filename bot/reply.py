@@ -41,8 +41,10 @@ class MarkedRow:
 @dataclass(frozen=True, slots=True)
 class Reply:
     entry: Entry
-    score: float
-    confidence: Confidence
+    # How the entry was found for this message: None for both when someone asked for the entry by id
+    # (`/entry`, `knownfix kb show`): no message was matched, so there is no score to show.
+    score: float | None
+    confidence: Confidence | None
     workarounds: tuple[RankedWorkaround, ...]  # best live fix rate first
     dead_ends: tuple[DeadEnd, ...]  # most often failing first
     alternatives: tuple[Match, ...]  # runner-ups, only when the best match is not clearly ahead
@@ -51,6 +53,11 @@ class Reply:
     entry_for_asker: bool | None = None  # whether the entry's own `applies_to` holds for those versions
     # The asker's own error line, shown above the entry's title: their numbers and names, not the example's.
     asker_error: str | None = None
+
+    @property
+    def looked_up(self) -> bool:
+        """Whether this is an entry asked for by id rather than a match for someone's message."""
+        return self.confidence is None
 
     @property
     def asker_versions(self) -> str:
@@ -96,6 +103,11 @@ def rank_workarounds(
     return tuple(ranked)
 
 
+def ranked_dead_ends(entry: Entry) -> tuple[DeadEnd, ...]:
+    """The entry's dead ends, the most often failing first."""
+    return tuple(sorted(entry.dead_ends, key=lambda d: -d.fail_rate))
+
+
 def build_reply(
     match: Match,
     others: tuple[Match, ...] = (),
@@ -116,12 +128,26 @@ def build_reply(
         score=match.score,
         confidence=match.confidence,
         workarounds=rank_workarounds(match.entry, tallies, environment, asker_error),
-        dead_ends=tuple(sorted(match.entry.dead_ends, key=lambda d: -d.fail_rate)),
+        dead_ends=ranked_dead_ends(match.entry),
         alternatives=alternatives[:3],
         wrong_match_votes=wrong_match_votes,
         environment=environment,
         entry_for_asker=fits(match.entry.applies_to, environment) if match.entry.applies_to else None,
         asker_error=asker_error,
+    )
+
+
+def entry_reply(entry: Entry, tallies: Mapping[str, Tally] | None = None, wrong_match_votes: int = 0) -> Reply:
+    """The reply for an entry someone asked for by id: its workarounds ranked by their live fix rates, no
+    match behind it (no score, no confidence, no runner-ups, no asker's versions or error line)."""
+    return Reply(
+        entry=entry,
+        score=None,
+        confidence=None,
+        workarounds=rank_workarounds(entry, tallies),
+        dead_ends=ranked_dead_ends(entry),
+        alternatives=(),
+        wrong_match_votes=wrong_match_votes,
     )
 
 

@@ -17,7 +17,7 @@ from bot.chat.buttons import vote_view
 from bot.chat.embed import RenderedReply, render_embed
 from bot.feedback.votes import NONE_FIXED_EMOJI, NUMBER_EMOJI
 from bot.knowledge.markdown import render_markdown
-from bot.matching.matcher import MatchResult
+from bot.matching.matcher import Confidence, MatchResult
 from bot.paste import PasteError, PasteSources, find_paste_links, read_paste
 from bot.reply import Reply, asker_error_line, build_reply
 from bot.store import EntryFeedback, Store, StoredReply
@@ -161,6 +161,12 @@ async def gather_text(
     return Gathered("\n\n".join(p for p in parts if p), tuple(skipped))
 
 
+# The store keeps a score and a confidence with every reply; an entry asked for by id (no match behind it) is
+# kept as a certain one, as it always was, so stats and a later edit read it the same.
+LOOKED_UP_SCORE = 1.0
+LOOKED_UP_CONFIDENCE = Confidence.HIGH
+
+
 @dataclass(frozen=True)
 class Answer:
     result: MatchResult
@@ -182,8 +188,8 @@ class Answer:
             asker_id=asker_id,
             entry_id=self.reply.entry.id,
             shown_workarounds=self.rendered.shown,
-            score=self.reply.score,
-            confidence=self.reply.confidence.value,
+            score=LOOKED_UP_SCORE if self.reply.score is None else self.reply.score,
+            confidence=(self.reply.confidence or LOOKED_UP_CONFIDENCE).value,
         )
 
 

@@ -34,6 +34,8 @@ DEAD_ENDS_NAME = "🚫 Dead ends: what people try that does not work"
 DESCRIPTION_BUDGET = 1200  # keeps room in the 6000 total for the workarounds
 CODE_BUDGET = 700
 COLOURS = {Confidence.HIGH: 0x2ECC71, Confidence.MEDIUM: 0xF1C40F, Confidence.LOW: 0x95A5A6}
+ENTRY_COLOUR = 0x5865F2  # an entry asked for by id: no confidence to colour, so Discord's own blurple
+LOOKED_UP = "**Knowledge entry**"  # heads an entry asked for by id, where a match shows its confidence
 BADGES = {
     "reproduced": "✅ reproduced",
     "expert": "🎓 expert-checked",
@@ -112,6 +114,13 @@ def _asker_text(reply: Reply) -> str:
     return clip(text, ASKER_BUDGET)
 
 
+def _how_found(reply: Reply) -> str:
+    """`**High confidence** (93% match)`, or that this is an entry someone asked for by id."""
+    if reply.confidence is None or reply.score is None:
+        return LOOKED_UP
+    return f"**{reply.confidence.value.capitalize()} confidence** ({reply.score:.0%} match)"
+
+
 def _embed_size(embed: discord.Embed) -> int:
     return len(embed)
 
@@ -121,7 +130,7 @@ def render_embed(reply: Reply, full_markdown: str | None = None) -> RenderedRepl
     badge = BADGES.get(e.verification.value, "🤖 unverified (AI-drafted)")
     if e.verification is Verification.STALE and e.verified_on:
         badge += f" on {e.verified_on}"
-    confidence = f"**{reply.confidence.value.capitalize()} confidence** ({reply.score:.0%} match) · {badge}"
+    confidence = f"{_how_found(reply)} · {badge}"
     asker = _asker_text(reply)
     # The asker's own error heads the reply (their shapes and names); the entry it matched comes under it.
     known = f"**Known error:** {clip(e.title, 300)}\n" if reply.asker_error else ""
@@ -135,7 +144,7 @@ def render_embed(reply: Reply, full_markdown: str | None = None) -> RenderedRepl
     embed = discord.Embed(
         title=clip(title, TITLE_MAX),
         description=clip(description, DESCRIPTION_BUDGET),
-        colour=COLOURS[reply.confidence],
+        colour=COLOURS[reply.confidence] if reply.confidence is not None else ENTRY_COLOUR,
     )
     shown: list[str] = []
     for position, ranked in enumerate(reply.workarounds[:MAX_WORKAROUNDS_SHOWN], 1):

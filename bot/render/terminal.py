@@ -52,7 +52,8 @@ def render_short(reply: Reply, style: Style = _PLAIN) -> str:
     """Three or four lines: the asker's error, the entry it matched, the best workaround and its rate."""
     e = reply.entry
     out = [style.paint(reply.asker_error, "error")] if reply.asker_error else []
-    out.append(_wrap(f"{style.paint(e.title, 'bold')}  [{e.id}, {reply.confidence.value} confidence]", "", style))
+    found = f", {reply.confidence.value} confidence" if reply.confidence is not None else ""
+    out.append(_wrap(f"{style.paint(e.title, 'bold')}  [{e.id}{found}]", "", style))
     if reply.workarounds:
         best = reply.workarounds[0]
         rate = style.paint(f"fixes {percent(best.rate.observed)}%", "good")
@@ -72,10 +73,7 @@ def render_reply(reply: Reply, style: Style = _PLAIN) -> str:
         if reply.asker_error
         else [bold(e.title)]
     )
-    out.append(
-        f"  match: {e.id}  ({reply.confidence.value} confidence, score {reply.score:.2f})  "
-        f"[{e.verification.value}{' on ' + e.verified_on if e.verified_on else ''}]"
-    )
+    out.append(f"  {_how_found(reply)}  [{e.verification.value}{' on ' + e.verified_on if e.verified_on else ''}]")
     out += _asker_lines(reply)
     out += [
         "",
@@ -103,6 +101,13 @@ def render_reply(reply: Reply, style: Style = _PLAIN) -> str:
     if e.sources:
         out += ["", "Sources"] + [f"  - {s}" for s in e.sources]
     return "\n".join(out) + "\n"
+
+
+def _how_found(reply: Reply) -> str:
+    """`match: <id>  (high confidence, score 0.93)`, or `entry: <id>` for an entry asked for by id."""
+    if reply.confidence is None or reply.score is None:
+        return f"entry: {reply.entry.id}"
+    return f"match: {reply.entry.id}  ({reply.confidence.value} confidence, score {reply.score:.2f})"
 
 
 def _mark(r: RankedWorkaround) -> str:
