@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import json
 import logging
 import math
@@ -23,9 +22,10 @@ from bot.knowledge.markdown import MarkdownError, parse_markdown, render_markdow
 from bot.knowledge.model import Entry
 from bot.knowledge.validate import entry_from_mapping
 from bot.matching.extract import HEAD_CHARS, MAX_CHARS
-from bot.matching.matcher import DECISION_MODES, PASSIVE_LEVELS, MatchResult, Thresholds
+from bot.matching.matcher import DECISION_MODES, PASSIVE_LEVELS, Match, MatchResult, Thresholds
 from bot.render.terminal import NO_MATCH, render_reply, render_short, style_for
-from bot.reply import reply_for
+from bot.reply import Reply
+from bot.service import Service, UnknownEntryError, find_entry
 
 # Huge input is cut as the engine cuts it (extract.bound_text keeps the first HEAD_CHARS characters and
 # the last MAX_CHARS - HEAD_CHARS). A UTF-8 character is at most 4 bytes, so that many characters' worth
@@ -165,12 +165,11 @@ def _knowledge(args: argparse.Namespace) -> KnowledgeBase:
 
 def _entry(kb: KnowledgeBase, entry_id: str) -> Entry:
     """The entry with this id; an id no entry has is a typo more often than not, so the closest ids are named."""
-    entry = kb.get(entry_id)
-    if entry is None:
-        close = difflib.get_close_matches(entry_id, [e.id for e in kb.entries], n=2)
-        hint = f"; did you mean {' or '.join(close)}?" if close else ""
-        raise UserMistake(entry_id, f"no entry has this id{hint}")
-    return entry
+    try:
+        return find_entry(kb, entry_id)
+    except UnknownEntryError as exc:
+        hint = f"; did you mean {' or '.join(exc.close)}?" if exc.close else ""
+        raise UserMistake(entry_id, f"no entry has this id{hint}") from None
 
 
 def result_json(result: MatchResult) -> dict[str, Any]:
@@ -190,9 +189,9 @@ def result_json(result: MatchResult) -> dict[str, Any]:
     }
 
 
-def reply_json(result: MatchResult) -> dict[str, Any]:
+def reply_json(result: MatchResult, reply: Reply | None) -> dict[str, Any]:
+    """The match and the reply for its best entry (the service's, `reply`), as `match --json` prints them."""
     out = result_json(result)
-    reply = reply_for(result)
     if reply is not None:
         e = reply.entry
         out["entry"] = {
@@ -240,46 +239,48 @@ def _jsonl_text(raw: bytes) -> str:
     return text
 
 
-def _match_lines(engine: Engine, lines: Iterable[bytes], top: int, out: TextIO) -> None:
+async def _match_lines(service: Service, lines: Iterable[bytes], top: int, out: TextIO) -> None:
     """One JSON record out for each non-blank line in, in order; a bad line gets a record with its error."""
     for raw in lines:
         if not raw.strip():
             continue
         try:
-            record = result_json(engine.match(_jsonl_text(raw), top=top))
+            record = result_json(await service.match(_jsonl_text(raw), top=top))
         except ValueError as exc:  # JSONDecodeError is one
             record = {"matches": [], "reply": False, "answer": False, "error": str(exc)}
         out.write(json.dumps(record) + "\n")
 
 
-def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
-    if args.jsonl:
-        with _input_stream(args.file) as lines:
-            _match_lines(_engine(args), lines, args.top, out)
-        return 0
-    text = _read_input(args.file)  # before loading the knowledge: input that cannot be read says so at once
-    result = _engine(args).match(text, top=args.top)
+async def _match_text(service: Service, text: str, args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
-        out.write(json.dumps(reply_json(result), indent=2) + "\n")
+        result = await service.match(text, top=args.top)
+        out.write(json.dumps(reply_json(result, await service.reply_for(result)), indent=2) + "\n")
         return 0
-    reply = reply_for(result) if result.answer else None
-    if reply is None:
-        out.write(_candidates_text(result) if result.matches else NO_MATCH)
+    asked = await service.answer(text, top=args.top)
+    if asked.reply is None:
+        out.write(_candidates_text(asked.candidates) if asked.candidates else NO_MATCH)
         return 1
     style = style_for(out)
-    out.write(render_short(reply, style) if args.short else render_reply(reply, style))
+    out.write(render_short(asked.reply, style) if args.short else render_reply(asked.reply, style))
     return 0
 
 
-# Candidates offered when no match is confident enough to answer: enough to pick from, not a page.
-NO_CONFIDENT_CANDIDATES = 3
+def cmd_match(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
+    if args.jsonl:
+        with _input_stream(args.file) as lines:
+            asyncio.run(_match_lines(Service.over(_engine(args)), lines, args.top, out))
+        return 0
+    text = _read_input(args.file)  # before loading the knowledge: input that cannot be read says so at once
+    code: int = asyncio.run(_match_text(Service.over(_engine(args)), text, args, out))
+    return code
 
 
-def _candidates_text(result: MatchResult) -> str:
-    """ "No confident match" with up to three candidate ids and titles to open with `knownfix kb show ID`."""
-    shown = result.matches[:NO_CONFIDENT_CANDIDATES]
+def _candidates_text(candidates: Sequence[Match]) -> str:
+    """ "No confident match" and the closest entries (the service picks a few), to open with `knownfix kb show ID`."""
     lines = ["No confident match. The closest entries (open one with knownfix kb show ID):"]
-    lines += [f"  - {m.entry.id}: {_one_line(m.entry.title)[:100]}" for m in shown]
+    lines += [f"  - {m.entry.id}: {_one_line(m.entry.title)[:100]}" for m in candidates]
     return "\n".join(lines) + "\n"
 
 

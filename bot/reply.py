@@ -151,13 +151,18 @@ def entry_reply(entry: Entry, tallies: Mapping[str, Tally] | None = None, wrong_
     )
 
 
-def reply_for(result: MatchResult, tallies: Mapping[str, Tally] | None = None) -> Reply | None:
+def reply_for(
+    result: MatchResult, tallies: Mapping[str, Tally] | None = None, wrong_match_votes: int = 0
+) -> Reply | None:
+    """The reply for a match's best entry, with the asker's versions and error line from what they pasted;
+    `tallies` and `wrong_match_votes` are the votes so far (bot.service reads them from the store)."""
     if not result.matches:
         return None
     return build_reply(
         result.matches[0],
         result.matches[1:],
         tallies,
+        wrong_match_votes,
         environment=result.environment,
         asker_error=asker_error_line(result.report),
     )

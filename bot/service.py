@@ -27,9 +27,10 @@ from bot import metrics
 from bot.engine import Engine
 from bot.feedback.votes import is_workaround_option, vote_kind, workaround_option
 from bot.gaps import unanswered_gap
+from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Entry
 from bot.matching.matcher import Confidence, Match, MatchResult, Thresholds
-from bot.reply import Reply, asker_error_line, build_reply, entry_reply
+from bot.reply import Reply, build_reply, entry_reply, reply_for
 from bot.server_settings import ServerSettings
 from bot.store import EntryFeedback, Store, StoredReply
 
@@ -54,6 +55,16 @@ class UnknownEntryError(LookupError):
         super().__init__(entry_id)
         self.entry_id = entry_id
         self.close = tuple(close)
+
+
+def find_entry(kb: KnowledgeBase, entry_id: str) -> Entry:
+    """The entry with this id; UnknownEntryError names the closest ids (a typo more often than not). Also for
+    the commands that read the knowledge without indexing it (`knownfix kb show`, `kb export-md`)."""
+    entry = kb.get(entry_id)
+    if entry is None:
+        close = difflib.get_close_matches(entry_id, [e.id for e in kb.entries], CLOSE_IDS)
+        raise UnknownEntryError(entry_id, close)
+    return entry
 
 
 @dataclass(frozen=True)
@@ -154,18 +165,12 @@ class Service:
 
     async def reply_for(self, result: MatchResult) -> Reply | None:
         """The reply for a match's best entry, its workarounds ranked by the fix rates the votes so far give."""
-        best = result.best
-        if best is None:
+        if result.best is None:
             return None
-        feedback = await self._feedback(best.entry.id)
-        return build_reply(
-            best,
-            result.matches[1:],
-            feedback.tallies if feedback else None,
-            feedback.wrong_match if feedback else 0,
-            environment=result.environment,
-            asker_error=asker_error_line(result.report),
-        )
+        feedback = await self._feedback(result.best.entry.id)
+        if feedback is None:
+            return reply_for(result)
+        return reply_for(result, feedback.tallies, feedback.wrong_match)
 
     async def note_gap(self, result: MatchResult, guild_id: int | None = None) -> None:
         """Count an error report that got no answer (bot.gaps), unless recording is off (in that server)."""
@@ -198,13 +203,7 @@ class Service:
 
     def entry(self, entry_id: str) -> Entry:
         """The entry with this id; UnknownEntryError names the closest ids (a typo more often than not)."""
-        kb = self.engine.kb
-        entry = kb.get(entry_id)
-        if entry is None:
-            raise UnknownEntryError(
-                entry_id, difflib.get_close_matches(entry_id, [e.id for e in kb.entries], CLOSE_IDS)
-            )
-        return entry
+        return find_entry(self.engine.kb, entry_id)
 
     async def show_entry(self, entry_id: str) -> Reply:
         """One entry as a reply (no match behind it), its workarounds ranked by their live fix rates."""

@@ -19,6 +19,7 @@ import pytest_asyncio
 import yaml
 
 from bot.chat.cogs.asking import MESSAGE_GONE, NO_MATCH
+from bot.chat.embed import LOOKED_UP
 from bot.feedback.rates import Tally
 from bot.feedback.votes import NONE_FIXED_EMOJI, NUMBER_EMOJI
 from bot.knowledge.model import Entry
@@ -57,14 +58,12 @@ def load_entry(entry_id: str) -> Entry:
 
 def overflowing_entry() -> str | None:
     """An entry whose reply does not fit one embed (the bot then attaches it as Markdown)."""
-    from bot.chat.answer import answer_from
+    from bot.chat.answer import render_answer
     from bot.knowledge.loader import load_knowledge
-    from bot.matching.extract import extract
-    from bot.matching.matcher import Confidence, Match, MatchResult
+    from bot.reply import entry_reply
 
     for entry in load_knowledge([REPO / "knowledge"]).entries:
-        answer = answer_from(MatchResult(extract(""), (Match(entry, 1.0, Confidence.HIGH, "id"),), False))
-        if answer is not None and answer.rendered.overflow:
+        if render_answer(entry_reply(entry)).rendered.overflow:  # what /entry shows
             return entry.id
     return None
 
@@ -509,7 +508,9 @@ async def test_search_autocomplete_and_entry(env: Env) -> None:
 
     shown = await fake.slash_command("entry", nina, fake.general_channel, [{"name": "id", "type": 3, "value": ENTRY}])
     answer = await fake.wait_for_callback(shown)
-    assert_entry_reply(answer)
+    embed = assert_entry_reply(answer)
+    # An entry asked for by id is no match: it says what it is, and claims no match score.
+    assert embed["description"].startswith(LOOKED_UP) and "% match" not in embed["description"]
     assert answer.message is not None
     await wait_prompts(fake, answer.message["id"])
 

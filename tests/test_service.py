@@ -3,6 +3,7 @@ a real engine on the bundled knowledge, a real SQLite store in tmp_path, no Disc
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -147,3 +148,11 @@ async def test_the_effective_settings_are_a_servers_own_over_the_defaults(bundle
     assert mine is not None and not mine.record_gaps and mine.thresholds.passive_level == "normal"
     assert default is not None and default.record_gaps
     assert Service.over(bundled_engine).settings_for(42) is None  # the command line: no servers
+
+
+def test_no_face_fakes_a_match_to_show_an_entry() -> None:
+    """An entry is shown from the entry (bot.reply.entry_reply), never from a match made up for it: an empty
+    extraction, or a Match whose evidence is the id."""
+    faked = re.compile(r'extract\(""\)|Match\([^)]*"id"\)')
+    found = [str(p.relative_to(REPO)) for p in (REPO / "bot").rglob("*.py") if faked.search(p.read_text("utf-8"))]
+    assert found == []

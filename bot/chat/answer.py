@@ -1,6 +1,7 @@
-"""What every way of asking shares: read a message's text and attachments, match, build the reply.
+"""What every way of asking shares on Discord: read a message's text and attachments, render the service's
+reply (bot.service) as an embed, send it and record it.
 
-Cogs translate Discord events into calls of these functions and send what they return.
+Cogs translate Discord events into calls of the service and of these functions, and send what they return.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from bot.chat.buttons import vote_view
 from bot.chat.embed import RenderedReply, render_embed
 from bot.feedback.votes import NONE_FIXED_EMOJI, NUMBER_EMOJI
 from bot.knowledge.markdown import render_markdown
-from bot.matching.matcher import Confidence, MatchResult
+from bot.matching.matcher import Confidence
 from bot.paste import PasteError, PasteSources, find_paste_links, read_paste
-from bot.reply import Reply, asker_error_line, build_reply
-from bot.store import EntryFeedback, Store, StoredReply
+from bot.reply import Reply
+from bot.store import Store, StoredReply
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,8 @@ LOOKED_UP_CONFIDENCE = Confidence.HIGH
 
 @dataclass(frozen=True)
 class Answer:
-    result: MatchResult
+    """A reply from the service, rendered for Discord: the embed, and the full text as a file when it overflows."""
+
     reply: Reply
     rendered: RenderedReply
 
@@ -193,18 +195,9 @@ class Answer:
         )
 
 
-def answer_from(result: MatchResult, feedback: EntryFeedback | None = None) -> Answer | None:
-    if result.best is None:
-        return None
-    reply = build_reply(
-        result.best,
-        result.matches[1:],
-        feedback.tallies if feedback else None,
-        feedback.wrong_match if feedback else 0,
-        environment=result.environment,
-        asker_error=asker_error_line(result.report),
-    )
-    return Answer(result, reply, render_embed(reply, render_markdown(reply.entry)))
+def render_answer(reply: Reply) -> Answer:
+    """The reply model as Discord shows it."""
+    return Answer(reply, render_embed(reply, render_markdown(reply.entry)))
 
 
 async def add_prompts(message: discord.Message, shown: int, prompts: int) -> None:

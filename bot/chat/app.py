@@ -4,7 +4,6 @@ cogs do the talking."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import signal
 import sys
@@ -16,14 +15,14 @@ import discord
 from discord.ext import commands
 
 from bot import metrics
-from bot.chat.answer import NO_MENTIONS, Answer, answer_from
+from bot.chat.answer import NO_MENTIONS, Answer, render_answer
 from bot.chat.errors import ReportingTree
 from bot.chat.health import serving_health
 from bot.engine import Engine
 from bot.feedback.report import workaround_ids
-from bot.gaps import unanswered_gap
 from bot.matching.matcher import MatchResult, Thresholds
 from bot.server_settings import ServerSettingsCache
+from bot.service import Service
 from bot.settings import Settings
 from bot.store import DatabaseLock, Store, events
 from bot.store.coordination import coordination_for
@@ -101,6 +100,11 @@ class KnownfixBot(commands.Bot):
         self.http_session: aiohttp.ClientSession | None = None
         # Matching is CPU work: one big paste must not hold up heartbeats and other messages.
         self._matching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knownfix-match")
+        # What the cogs ask (bot.service); the engine and the servers' settings are read at each call, since
+        # /kb reload replaces the one and a resync the other.
+        self.service = Service(
+            self.require_engine, self.store, lambda guild_id: self.servers.get(guild_id), self._matching
+        )
 
     async def setup_hook(self) -> None:
         self.engine = await asyncio.to_thread(Engine.load, self.settings.knowledge, self.settings.thresholds)
@@ -237,29 +241,20 @@ class KnownfixBot(commands.Bot):
     def may_answer(self, text: str, packs_answer: bool | None = None) -> bool:
         return self.require_engine().may_answer(text, packs_answer)
 
+    # The faces' shared work is the service's (bot.service); these keep the passive cog's calls as they were.
+
     async def match(self, text: str, thresholds: Thresholds | None = None) -> MatchResult:
         """Match off the event loop; `thresholds` (a server's) decide instead of the settings' defaults."""
-        engine = self.require_engine()
-        metrics.MATCHES.inc()
-        return await metrics.MATCH_SECONDS.timed(
-            asyncio.get_running_loop().run_in_executor(
-                self._matching, functools.partial(engine.match, text, thresholds=thresholds)
-            )
-        )
+        return await self.service.match(text, thresholds)
 
     async def answer(self, result: MatchResult) -> Answer | None:
-        """The reply for a match, ranked with the fix rates the votes so far give."""
-        if result.best is None:
-            return None
-        feedback = await metrics.STORE_SECONDS.timed(self.store.feedback(result.best.entry.id), operation="feedback")
-        return answer_from(result, feedback)
+        """The reply for a match, ranked with the fix rates the votes so far give, rendered for Discord."""
+        reply = await self.service.reply_for(result)
+        return render_answer(reply) if reply is not None else None
 
     async def note_gap(self, result: MatchResult, guild_id: int | None = None) -> None:
         """Count an error report the bot could not answer (bot.gaps), unless recording is off (in that server)."""
-        gap = unanswered_gap(result) if self.servers.get(guild_id).record_gaps else None
-        if gap is not None:
-            await metrics.STORE_SECONDS.timed(self.store.record_gap(gap), operation="record_gap")
-            metrics.GAPS_RECORDED.inc()
+        await self.service.note_gap(result, guild_id)
 
     async def reload_knowledge(self, announce: bool = True) -> Engine:
         """Re-read the knowledge; `announce` tells the other processes on the database to do the same."""

@@ -14,19 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import metrics
 from bot.feedback.votes import (
     NONE_FIXED,
     WORKAROUND_PREFIX,
     WRONG_MATCH,
     VoteChoice,
     choices_for,
-    is_workaround_option,
-    vote_kind,
     vote_label,
-    workaround_option,
 )
-from bot.store import StoredReply
+from bot.service import VoteState
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
@@ -39,15 +35,12 @@ NOT_TRACKED = "This reply is no longer tracked (it was removed or replaced), so 
 CHANGE_HINT = "Press the same button again to take your vote back, or another one to change it."
 
 
-def acknowledgement(reply: StoredReply, votes: tuple[str, ...], *, taken_back: str | None) -> str:
+def acknowledgement(state: VoteState) -> str:
     """The private line a voter sees after pressing: what they have on this reply now, and how to change it."""
-    lines = [f"Took back your vote: **{vote_label(taken_back, reply.shown_workarounds)}**."] if taken_back else []
-    if votes:
-        lines.append(
-            "Your vote on this reply: "
-            + ", ".join(f"**{vote_label(v, reply.shown_workarounds)}**" for v in votes)
-            + "."
-        )
+    shown = state.reply.shown_workarounds
+    lines = [f"Took back your vote: **{vote_label(state.taken_back, shown)}**."] if state.taken_back else []
+    if state.votes:
+        lines.append("Your vote on this reply: " + ", ".join(f"**{vote_label(v, shown)}**" for v in state.votes) + ".")
     else:
         lines.append("You have no vote on this reply now.")
     lines.append(CHANGE_HINT)
@@ -69,28 +62,15 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot: KnownfixBot = interaction.client
         message = interaction.message
-        reply = await bot.store.reply(message.id) if message is not None else None
-        if reply is None or not self._applies_to(reply):
+        state = (
+            await bot.service.toggle_vote(message.id, interaction.user.id, self.option, via="button")
+            if message is not None
+            else None
+        )
+        if state is None:  # not a reply the bot tracks, or a workaround an edit replaced
             await interaction.response.send_message(NOT_TRACKED, ephemeral=True)
             return
-        user_id = interaction.user.id
-        taken_back: str | None = None
-        if self.option in await bot.store.votes_of(reply.message_id, user_id):
-            await bot.store.remove_vote(reply.message_id, user_id, self.option)
-            taken_back = self.option
-        else:
-            await metrics.STORE_SECONDS.timed(
-                bot.store.add_vote(reply.message_id, user_id, self.option), operation="vote"
-            )
-            metrics.VOTES.inc(kind=vote_kind(self.option), via="button")
-        votes = await bot.store.votes_of(reply.message_id, user_id)
-        await interaction.response.send_message(acknowledgement(reply, votes, taken_back=taken_back), ephemeral=True)
-
-    def _applies_to(self, reply: StoredReply) -> bool:
-        """A workaround button counts only for a workaround that reply shows (an edit may have replaced it)."""
-        if is_workaround_option(self.option):
-            return self.option in {workaround_option(w) for w in reply.shown_workarounds if w}
-        return True
+        await interaction.response.send_message(acknowledgement(state), ephemeral=True)
 
 
 # Button colours: a fix is good news; the other two are the same kind of "no".

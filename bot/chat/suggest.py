@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.chat.answer import NO_MENTIONS, Answer, answer_from, source_gone
+from bot.chat.answer import NO_MENTIONS, Answer, render_answer, source_gone
 from bot.chat.buttons import NOT_TRACKED, vote_view
-from bot.matching.extract import extract
-from bot.matching.matcher import Confidence, Match, MatchResult
+from bot.service import UnknownEntryError
 from bot.store import Store, StoredReply
 
 if TYPE_CHECKING:
@@ -85,15 +84,16 @@ class ShowFixButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SHO
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot: KnownfixBot = interaction.client
         message = interaction.message
-        stored = await bot.store.reply(message.id) if message is not None else None
-        entry = bot.require_engine().kb.get(self.entry_id)
-        if message is None or stored is None or stored.entry_id != self.entry_id or entry is None:
+        stored = await bot.service.tracked_reply(message.id) if message is not None else None
+        if message is None or stored is None or stored.entry_id != self.entry_id:
             await interaction.response.send_message(NOT_TRACKED, ephemeral=True)
             return
-        # The match as it was when suggested: its score and confidence are stored with the reply.
-        match = Match(entry, stored.score, Confidence(stored.confidence), "suggested")
-        answer = answer_from(MatchResult(extract(""), (match,), True), await bot.store.feedback(entry.id))
-        assert answer is not None
+        try:
+            reply = await bot.service.expand_suggestion(self.entry_id, stored.score, stored.confidence)
+        except UnknownEntryError:  # the entry left the knowledge since (a /kb reload)
+            await interaction.response.send_message(NOT_TRACKED, ephemeral=True)
+            return
+        answer = render_answer(reply)
         await interaction.response.edit_message(
             content=None,
             embed=answer.rendered.embed,
@@ -102,4 +102,4 @@ class ShowFixButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SHO
             allowed_mentions=NO_MENTIONS,
         )
         await bot.store.record_reply(answer.stored(message, stored.source_message_id, stored.asker_id))
-        log.info("suggestion %s expanded (%s)", message.id, entry.id)
+        log.info("suggestion %s expanded (%s)", message.id, self.entry_id)

@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import metrics
-from bot.chat.answer import NO_MENTIONS, Answer, gather_text, record_and_prompt, reply_with
+from bot.chat.answer import NO_MENTIONS, Answer, gather_text, record_and_prompt, render_answer, reply_with
 from bot.chat.buttons import vote_view
 from bot.chat.errors import report_failure
 from bot.paste import PasteSources
@@ -114,9 +114,10 @@ class Asking(commands.Cog):
         return cooldown
 
     async def _answer_for(self, text: str, guild_id: int | None = None) -> Answer | None:
-        result = await self.bot.match(text)
-        await self.bot.note_gap(result, guild_id)  # asked and not confidently answered: a gap for curators
-        answer = await self.bot.answer(result) if result.matches else None
+        # /fix and Find a fix show the best match whatever its confidence, as they always have: the person
+        # asked, and the reply says how sure it is.
+        asked = await self.bot.service.answer(text, guild_id, confident_only=False)
+        answer = render_answer(asked.reply) if asked.reply is not None else None
         metrics.ASKED.inc(outcome="answer" if answer is not None else "no_confident_match")
         return answer
 

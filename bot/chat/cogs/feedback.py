@@ -1,4 +1,5 @@
-"""Votes on the bot's replies, by reaction or by button, that move fix rates; and 🗑️ to remove a reply."""
+"""Votes on the bot's replies by reaction (buttons: bot.chat.buttons), recorded through the service, that move
+fix rates; and 🗑️ to remove a reply."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot import metrics
 from bot.chat.buttons import VoteButton
-from bot.feedback.votes import is_delete, option_for_emoji, vote_kind
+from bot.feedback.votes import is_delete, option_for_emoji
 from bot.store import REMOVED_BY_PEOPLE, StoredReply
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class Feedback(commands.Cog):
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if self._is_own(payload.user_id) or (payload.member is not None and payload.member.bot):
             return
-        reply = await self.bot.store.reply(payload.message_id)
+        reply = await self.bot.service.tracked_reply(payload.message_id)
         if reply is None:  # not one of our replies
             return
         emoji = str(payload.emoji)
@@ -44,8 +44,7 @@ class Feedback(commands.Cog):
             await self._delete_if_allowed(payload, reply)
             return
         option = vote_option(emoji, reply)
-        if option is not None and await self.bot.store.add_vote(reply.message_id, payload.user_id, option):
-            metrics.VOTES.inc(kind=vote_kind(option), via="reaction")
+        if option is not None and await self.bot.service.cast_vote(reply, payload.user_id, option, via="reaction"):
             log.info("vote %s on reply %s (%s)", option, reply.message_id, reply.entry_id)
 
     @commands.Cog.listener()
@@ -55,11 +54,11 @@ class Feedback(commands.Cog):
         user = self.bot.get_user(payload.user_id)
         if user is not None and user.bot:
             return
-        reply = await self.bot.store.reply(payload.message_id)
+        reply = await self.bot.service.tracked_reply(payload.message_id)
         if reply is None:
             return
         option = vote_option(str(payload.emoji), reply)
-        if option is not None and await self.bot.store.remove_vote(reply.message_id, payload.user_id, option):
+        if option is not None and await self.bot.service.take_back_vote(reply, payload.user_id, option):
             log.info("vote %s retracted on reply %s", option, reply.message_id)
 
     async def _delete_if_allowed(self, payload: discord.RawReactionActionEvent, reply: StoredReply) -> None:

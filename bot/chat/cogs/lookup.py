@@ -8,30 +8,30 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 from discord.ext import commands
-from rapidfuzz import fuzz, process
 
-from bot.chat.answer import NO_MENTIONS, answer_from, record_and_prompt
+from bot.chat.answer import NO_MENTIONS, record_and_prompt, render_answer
 from bot.chat.buttons import vote_view
-from bot.engine import Engine
-from bot.matching.extract import extract
-from bot.matching.matcher import Confidence, Match, MatchResult
 from bot.render.text import clip
+from bot.service import SearchHit, Service, UnknownEntryError
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
 
-CHOICES_MAX = 25  # Discord's limit on autocomplete choices
-CHOICE_NAME_MAX = 100
+CHOICE_NAME_MAX = 100  # Discord's limit on an autocomplete choice's name
+UNKNOWN_ID = "No entry has that id; pick one from the list."
+NOTHING_CLOSE = "Nothing in the knowledge base is close to that."
 
 
-def entry_choices(engine: Engine, current: str) -> list[app_commands.Choice[str]]:
-    entries = engine.kb.entries
-    if not current.strip():
-        picked = sorted(entries, key=lambda e: e.id)[:CHOICES_MAX]
-    else:
-        found = process.extract(current, engine.entry_labels, scorer=fuzz.WRatio, limit=CHOICES_MAX, score_cutoff=40)
-        picked = [entries[index] for _, _, index in found]
-    return [app_commands.Choice(name=clip(f"{e.title} ({e.id})", CHOICE_NAME_MAX), value=e.id) for e in picked]
+def entry_choices(service: Service, current: str) -> list[app_commands.Choice[str]]:
+    return [
+        app_commands.Choice(name=clip(f"{e.title} ({e.id})", CHOICE_NAME_MAX), value=e.id)
+        for e in service.find_entries(current)
+    ]
+
+
+def hit_line(hit: SearchHit) -> str:
+    found = f" ({hit.score:.0%})" if hit.score is not None else ""
+    return f"`{hit.entry.id}`{found} — {clip(hit.entry.title, 150)}"
 
 
 class Lookup(commands.Cog):
@@ -40,22 +40,17 @@ class Lookup(commands.Cog):
 
     async def _autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         # A fuzzy pass over every title per keystroke: off the event loop, like matching.
-        engine = self.bot.require_engine()
-        return await asyncio.get_running_loop().run_in_executor(None, entry_choices, engine, current[:100])
+        self.bot.require_engine()  # before the knowledge is loaded, the one error handler says so
+        return await asyncio.get_running_loop().run_in_executor(None, entry_choices, self.bot.service, current[:100])
 
     @app_commands.command(name="search", description="Search the knowledge base")
     @app_commands.describe(query="Words from the error or the symptom")
     async def search(self, interaction: discord.Interaction, query: str) -> None:
-        engine = self.bot.require_engine()
+        self.bot.require_engine()
         # Matching waits its turn in the matching thread; defer first, so a queue never misses the deadline.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        chosen = engine.kb.get(query)  # picked from the autocomplete list
-        if chosen is not None:
-            lines = [f"`{chosen.id}` — {clip(chosen.title, 150)}"]
-        else:
-            result = await self.bot.match(query)
-            lines = [f"`{m.entry.id}` ({m.score:.0%}) — {clip(m.entry.title, 150)}" for m in result.matches]
-        text = "\n".join(lines) if lines else "Nothing in the knowledge base is close to that."
+        lines = [hit_line(hit) for hit in await self.bot.service.search(query)]
+        text = "\n".join(lines) if lines else NOTHING_CLOSE
         await interaction.followup.send(
             clip(text + "\n\nShow one with `/entry`.", 2000), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
@@ -65,16 +60,12 @@ class Lookup(commands.Cog):
     @app_commands.command(name="entry", description="Show one knowledge entry with its ranked fixes")
     @app_commands.describe(id="The entry id, e.g. pytorch/device-mismatch")
     async def entry(self, interaction: discord.Interaction, id: str) -> None:
-        engine = self.bot.require_engine()
-        entry = engine.kb.get(id)
-        if entry is None:
-            await interaction.response.send_message(
-                "No entry has that id; pick one from the list.", ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+        self.bot.require_engine()
+        try:
+            answer = render_answer(await self.bot.service.show_entry(id))
+        except UnknownEntryError:
+            await interaction.response.send_message(UNKNOWN_ID, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        shown = MatchResult(extract(""), (Match(entry, 1.0, Confidence.HIGH, "id"),), False)
-        answer = answer_from(shown, await self.bot.store.feedback(entry.id))
-        assert answer is not None
         await interaction.response.send_message(
             embed=answer.rendered.embed,
             files=answer.files(),

@@ -17,7 +17,7 @@ import discord
 from discord.ext import commands
 
 from bot import metrics
-from bot.chat.answer import NO_MENTIONS, gather_text, reply_with, source_gone
+from bot.chat.answer import NO_MENTIONS, gather_text, render_answer, reply_with, source_gone
 from bot.chat.cogs.asking import NO_MATCH, UserCooldown
 from bot.paste import PasteSources
 
@@ -91,10 +91,9 @@ class Mention(commands.Cog):
         text = without_bot_mention(gathered.text, bot_id)
         if not text:
             return False  # a bare ping, or content Discord did not deliver: nothing to answer
-        result = await self.bot.match(text)
-        await self.bot.note_gap(result, message.guild.id if message.guild else None)
-        answer = await self.bot.answer(result) if result.answer else None
-        if answer is not None:
+        asked = await self.bot.service.answer(text, message.guild.id if message.guild else None)
+        if asked.reply is not None:
+            answer = render_answer(asked.reply)
             metrics.ASKED.inc(outcome="answer")
             sent = await reply_with(
                 message, answer, self.bot.store, self.bot.settings.reaction_prompts, source_id=message.id
@@ -102,7 +101,7 @@ class Mention(commands.Cog):
             if sent is not None:
                 metrics.REPLIES.inc(mode="mention")
             return sent is not None
-        if not result.report.describes_problem:
+        if not asked.result.report.describes_problem:
             return False  # chat that happens to mention the bot ("thanks @knownfix")
         metrics.ASKED.inc(outcome="no_confident_match")
         try:
