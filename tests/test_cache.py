@@ -20,7 +20,7 @@ def kb_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_second_load_comes_from_the_cache_and_equals_the_first(kb_dir: Path, tmp_path: Path) -> None:
     first_kb, first_index = load_indexed([kb_dir])
-    files = list((tmp_path / "cache").glob("index-*.pickle"))
+    files = list((tmp_path / "cache").glob("index-*.index"))
     assert len(files) == 1
     second_kb, second_index = load_indexed([kb_dir])
     assert second_kb.entries == first_kb.entries
@@ -42,7 +42,7 @@ def test_editing_adding_or_removing_a_file_changes_the_key(kb_dir: Path) -> None
 
 def test_a_corrupt_cache_file_is_rebuilt(kb_dir: Path, tmp_path: Path) -> None:
     load_indexed([kb_dir])
-    (cached,) = (tmp_path / "cache").glob("index-*.pickle")
+    (cached,) = (tmp_path / "cache").glob("index-*.index")
     cached.write_bytes(b"not a pickle")
     kb, _ = load_indexed([kb_dir])
     assert len(kb) == 4

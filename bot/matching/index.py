@@ -1,14 +1,16 @@
 """The match index: everything the matcher needs from the knowledge base, computed once at load time.
 
 A query does no per-entry setup: feature weights, postings, normalised signatures and compiled
-patterns all live here. The lexical postings are flat numpy arrays so that scoring a query is a few
-vectorised additions, whatever the number of entries.
+patterns all live here. The lexical tables are flat numpy arrays (`flat.py`): scoring a query is a few
+vectorised additions whatever the number of entries, and the index cache maps the same arrays into
+every process that loads it, so several bot processes share one copy.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import numpy.typing as npt
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Entry
 from bot.knowledge.patterns import literal_strength
+from bot.matching.flat import FeatureTable, PostingLists, read_only
 from bot.matching.normalize import normalize
 from bot.matching.prefilter import Prefilter
 from bot.matching.text import features
@@ -30,16 +33,13 @@ FUZZY_CHARS = 200  # signatures are compared by their start: what identifies an 
 
 
 @dataclass(frozen=True)
-class Postings:
-    phrasings: npt.NDArray[np.int32]
-    weights: npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
 class MatchIndex:
     entries: tuple[Entry, ...]
-    idf: dict[str, float]
-    postings: dict[str, Postings]
+    # The lexical tables, flat arrays that the index cache shares between processes (see flat.py).
+    features: FeatureTable  # every feature of the tier's signatures and symptoms -> its id
+    feature_weights: npt.NDArray[np.float64]  # per feature id: its weight (rarity, word pairs discounted)
+    postings: PostingLists  # per feature id: the phrasings using it
+    vocabulary: PostingLists  # per feature id: the entries using it anywhere
     phrasing_entry: npt.NDArray[np.int32]
     phrasing_kind: npt.NDArray[np.int8]
     phrasing_total: npt.NDArray[np.float64]
@@ -50,13 +50,26 @@ class MatchIndex:
     exception_entries: dict[str, tuple[int, ...]]  # lower-case exception name -> entries
     patterns: tuple[tuple[tuple[str, int], ...], ...]  # per entry: (pattern source, literal strength)
     libraries: tuple[frozenset[str], ...]  # per entry: libraries that hint at it
-    vocabulary: dict[str, Postings]  # feature -> the entries using it anywhere, with its weight
     trust: float  # 1.0 for the curated tier (the first knowledge directory), PACK_TRUST for packs after it
     prefilter: Prefilter
 
     @property
     def size(self) -> int:
         return len(self.entries)
+
+    def phrasing_weights(self, feats: Collection[str]) -> npt.NDArray[np.float64]:
+        """Per phrasing: the summed weight of the features of `feats` it holds."""
+        ids = self.features.ids(feats)
+        return self.postings.weighted_sum(ids, self.feature_weights, len(self.phrasing_total))
+
+    def entry_weights(self, feats: Collection[str]) -> tuple[npt.NDArray[np.float64], float]:
+        """Per entry: the summed weight of the features of `feats` it uses anywhere; and the summed weight of
+        those of `feats` the tier knows at all."""
+        ids = self.features.ids(feats)
+        known = 0.0
+        for weight in self.feature_weights[ids].tolist():  # one by one, as floats add up in any other order
+            known += weight
+        return self.vocabulary.weighted_sum(ids, self.feature_weights, self.size), known
 
 
 def feature_weight(feature: str, idf: dict[str, float]) -> float:
@@ -117,47 +130,44 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
             exception_entries[entry.exception_name.lower()].append(i)
 
     n = max(1, len(entries))
+    table, ids = FeatureTable.build(list(df))
+    feature_id = dict(zip(df, ids.tolist(), strict=True))
     idf = {feat: math.log(1.0 + n / count) for feat, count in df.items()}
+    weights = np.zeros(len(table), dtype=np.float64)
+    for feat, f in feature_id.items():
+        weights[f] = feature_weight(feat, idf)
 
-    grouped: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+    pair_feature: list[int] = []
+    pair_phrasing: list[int] = []
     totals = np.zeros(len(phrasing_feats), dtype=np.float64)
     for p, feats in enumerate(phrasing_feats):
         for feat in feats:
-            w = feature_weight(feat, idf)
-            ids, ws = grouped[feat]
-            ids.append(p)
-            ws.append(w)
-            totals[p] += w
-    postings = {
-        feat: Postings(np.asarray(ids, dtype=np.int32), np.asarray(ws, dtype=np.float64))
-        for feat, (ids, ws) in grouped.items()
-    }
-    users: dict[str, set[int]] = defaultdict(set)
-    for p, feats in enumerate(phrasing_feats):
-        for feat in feats:
-            users[feat].add(phrasing_entry[p])
-    vocabulary = {
-        feat: Postings(
-            np.asarray(sorted(ids), dtype=np.int32), np.full(len(ids), feature_weight(feat, idf), dtype=np.float64)
-        )
-        for feat, ids in users.items()
-    }
+            f = feature_id[feat]
+            pair_feature.append(f)
+            pair_phrasing.append(p)
+            totals[p] += weights[f]
+    features_of_pair = np.asarray(pair_feature, dtype=np.int64)
+    phrasing_of_pair = np.asarray(pair_phrasing, dtype=np.int64)
+    entry_of_phrasing = read_only(np.asarray(phrasing_entry, dtype=np.int32))
+    # An entry uses a feature once however many of its phrasings hold it.
+    entry_pairs = np.unique(features_of_pair * n + entry_of_phrasing[phrasing_of_pair])
 
     return MatchIndex(
         entries=entries,
-        idf=idf,
-        postings=postings,
-        phrasing_entry=np.asarray(phrasing_entry, dtype=np.int32),
-        phrasing_kind=np.asarray(phrasing_kind, dtype=np.int8),
-        phrasing_total=totals,
+        features=table,
+        feature_weights=read_only(weights),
+        postings=PostingLists.build(features_of_pair, phrasing_of_pair, len(table)),
+        vocabulary=PostingLists.build(entry_pairs // n, entry_pairs % n, len(table)),
+        phrasing_entry=entry_of_phrasing,
+        phrasing_kind=read_only(np.asarray(phrasing_kind, dtype=np.int8)),
+        phrasing_total=read_only(totals),
         signature_texts=tuple(signature_texts),
         signature_named=tuple(signature_named),
-        signature_entry=np.asarray(signature_entry, dtype=np.int32),
+        signature_entry=read_only(np.asarray(signature_entry, dtype=np.int32)),
         signatures_of=tuple(signatures_of),
         exception_entries={k: tuple(v) for k, v in exception_entries.items()},
         patterns=tuple(tuple((p, literal_strength(p)) for p in e.patterns) for e in entries),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
-        vocabulary=vocabulary,
         trust=trust,
-        prefilter=Prefilter(frozenset(f for f in idf if " " not in f and not f.startswith("c_"))),
+        prefilter=Prefilter(frozenset(f for f in df if " " not in f and not f.startswith("c_"))),
     )

@@ -132,22 +132,12 @@ class Matcher:
     @staticmethod
     def _explained(ix: MatchIndex, feats: frozenset[str]) -> npt.NDArray[np.float64]:
         """Per entry: the share of the message's known words (weighted) that the entry uses somewhere."""
-        acc = np.zeros(ix.size, dtype=np.float64)
-        known = 0.0
-        for feat in feats:
-            post = ix.vocabulary.get(feat)
-            if post is not None:
-                known += float(post.weights[0])
-                acc[post.phrasings] += post.weights
+        acc, known = ix.entry_weights(feats)
         return acc / known if known > 0 else acc
 
     def _coverage(self, ix: MatchIndex, feats: frozenset[str]) -> Coverage:
         """Per entry: the best coverage of one of its signatures, and of one of its symptoms."""
-        acc = np.zeros(len(ix.phrasing_total), dtype=np.float64)
-        for feat in feats:
-            post = ix.postings.get(feat)
-            if post is not None:
-                acc[post.phrasings] += post.weights  # a phrasing appears once per posting list
+        acc = ix.phrasing_weights(feats)
         with np.errstate(invalid="ignore", divide="ignore"):
             whole = np.where(ix.phrasing_total > 0, acc / ix.phrasing_total, 0.0)
         # A phrasing of two common words is covered by almost anything; its coverage counts for less.
