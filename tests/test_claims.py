@@ -79,6 +79,13 @@ async def test_cooldowns_follow_the_current_seconds(database: str | Path) -> Non
         assert await second.claims.take_cooldown(slot(channel_s=2.0, user_s=2.0), now=1003.0)
 
 
+async def test_no_cooldown_never_refuses_whatever_the_clocks_say(database: str | Path) -> None:
+    async with processes(database) as (first, second):
+        assert await first.claims.take_cooldown(slot(channel_s=0.0, user_s=0.0), now=1000.0)
+        # The other process read its clock a moment earlier, and commits a moment later.
+        assert await second.claims.take_cooldown(slot(channel_s=0.0, user_s=0.0), now=999.9)
+
+
 async def test_racing_cooldowns_let_one_reply_through(database: str | Path) -> None:
     async with processes(database) as stores:
         taken = await asyncio.gather(
@@ -104,37 +111,45 @@ async def test_the_coordination_follows_the_backend(database: str | Path) -> Non
         assert type(coordination_for(store)) is expected
 
 
-async def test_a_message_lock_orders_two_processes(database: str | Path) -> None:
+async def test_a_message_lock_leaves_the_event_to_the_process_handling_that_message(database: str | Path) -> None:
     async with processes(database) as stores:
         first, second = (coordination_for(store) for store in stores)
-        order: list[str] = []
-        entered = asyncio.Event()
-        release = asyncio.Event()
+        async with first.message_lock(99) as ours:
+            assert ours
+            async with second.message_lock(99) as theirs:
+                # PostgreSQL: the other process is on it (and receives this event too). SQLite has one process
+                # per database, so two coordinations there never see each other, by design.
+                assert theirs is (stores[0].dialect == "sqlite")
+            async with second.message_lock(100) as other_message:
+                assert other_message
+        async with second.message_lock(99) as free_again:
+            assert free_again
 
-        async def holder() -> None:
-            async with first.message_lock(99):
-                order.append("first in")
+
+async def test_events_of_one_message_in_one_process_take_turns(database: str | Path) -> None:
+    async with processes(database, 1) as (store,):
+        coordination = coordination_for(store)
+        order: list[str] = []
+        entered, release = asyncio.Event(), asyncio.Event()
+
+        async def create() -> None:
+            async with coordination.message_lock(5) as ours:
+                order.append(f"create {ours}")
                 entered.set()
                 await release.wait()
-                order.append("first out")
 
-        async def waiter() -> None:
+        async def edit() -> None:
             await entered.wait()
-            async with second.message_lock(99):
-                order.append("second in")
+            async with coordination.message_lock(5) as ours:
+                order.append(f"edit {ours}")
 
-        held = asyncio.create_task(holder())
-        waiting = asyncio.create_task(waiter())
+        tasks = [asyncio.create_task(create()), asyncio.create_task(edit())]
         await entered.wait()
-        for _ in range(5):  # the waiter has asked for the lock, and keeps asking, while the holder has it
-            await asyncio.sleep(0.06)
+        await asyncio.sleep(0)
+        order.append("released")
         release.set()
-        await asyncio.gather(held, waiting)
-        if stores[0].dialect == "sqlite":
-            # One process per SQLite database: two coordinations there do not exclude each other, by design.
-            assert order[0] == "first in"
-        else:
-            assert order == ["first in", "first out", "second in"]
+        await asyncio.gather(*tasks)
+        assert order == ["create True", "released", "edit True"]
 
 
 async def test_sqlite_coordination_keeps_cooldowns_in_memory(tmp_path: Path) -> None:

@@ -59,13 +59,14 @@ class _SlotTaken(Exception):
 
 CLAIM_SQL = "INSERT INTO claims (message_id, revision, process, claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
 # Both slots in one statement: a row is rewritten only when its last use is at least the current seconds ago
-# (the seconds of the server now, so a /config change applies at once, as in one process). An insert that
-# meets another process's uncommitted row waits for it, then sees its time.
+# (the seconds of the server now, so a /config change applies at once, as in one process), or when those
+# seconds are 0 (no cooldown: a process whose clock reading is a moment older than another's must not be
+# refused). An insert that meets another process's uncommitted row waits for it, then sees its time.
+_SECONDS = "(CASE cooldowns.kind WHEN ? THEN CAST(? AS DOUBLE PRECISION) ELSE CAST(? AS DOUBLE PRECISION) END)"
 TAKE_COOLDOWN_SQL = (
     "INSERT INTO cooldowns (guild_id, kind, key_id, used_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)"
     " ON CONFLICT (guild_id, kind, key_id) DO UPDATE SET used_at = excluded.used_at"
-    " WHERE cooldowns.used_at <= excluded.used_at"
-    " - (CASE cooldowns.kind WHEN ? THEN CAST(? AS DOUBLE PRECISION) ELSE CAST(? AS DOUBLE PRECISION) END)"
+    f" WHERE {_SECONDS} <= 0 OR cooldowns.used_at <= excluded.used_at - {_SECONDS}"
 )
 LEASE_SQL = (
     "INSERT INTO message_locks (message_id, holder, expires_at) VALUES (?, ?, ?)"
@@ -114,7 +115,8 @@ class Claims:
         recently (by any process)."""
         now = time.time() if now is None else now
         rows = (slot.guild_id, CHANNEL, slot.channel_id, now, slot.guild_id, USER, slot.user_id, now)
-        params = (*rows, CHANNEL, slot.channel_s, slot.user_s)
+        seconds = (CHANNEL, slot.channel_s, slot.user_s)
+        params = (*rows, *seconds, *seconds)
 
         async def take(tx: Transaction) -> bool:
             if await tx.execute(TAKE_COOLDOWN_SQL, params) < 2:

@@ -23,10 +23,8 @@ from bot.store.store import Store
 
 MAX_LOCKS = 1024  # per-message locks kept in memory; idle ones are dropped past this
 # A message's lease outlives its slowest handling (pastes read for at most 10 s, matching, posting with a
-# rate-limit retry); a process killed while holding one delays that message's next event by at most this.
+# rate-limit retry); a process killed while holding one keeps that message's next events unhandled at most this.
 MESSAGE_LEASE_S = 30.0
-# How often a process waiting for another's lease asks again: handling a message takes tens of milliseconds.
-LEASE_POLL_S = 0.05
 
 
 class Cooldowns:
@@ -78,8 +76,9 @@ class Coordination(ABC):
         """Take the channel's and the person's reply slot, if both are free (then True)."""
 
     @abstractmethod
-    def message_lock(self, message_id: int) -> AbstractAsyncContextManager[None]:
-        """Hold while handling one message's event: no other handler of it runs meanwhile, here or elsewhere."""
+    def message_lock(self, message_id: int) -> AbstractAsyncContextManager[bool]:
+        """Hold while handling one message's event: no other handler of it runs meanwhile, here or elsewhere.
+        It gives False when another process is handling that message now: leave the event to it."""
 
     async def claim(self, message_id: int, revision: str = "") -> bool:
         """True for the one handler that may post this message's reply (revision: '' as posted, or the edit's)."""
@@ -95,9 +94,9 @@ class LocalCoordination(Coordination):
         return True
 
     @asynccontextmanager
-    async def message_lock(self, message_id: int) -> AsyncIterator[None]:
+    async def message_lock(self, message_id: int) -> AsyncIterator[bool]:
         async with self.locks.lock(message_id):
-            yield
+            yield True
 
 
 class SharedCoordination(Coordination):
@@ -108,13 +107,17 @@ class SharedCoordination(Coordination):
         return True
 
     @asynccontextmanager
-    async def message_lock(self, message_id: int) -> AsyncIterator[None]:
-        # The local lock first: one waiter per process polls the database, the others queue here.
+    async def message_lock(self, message_id: int) -> AsyncIterator[bool]:
+        # Events of one message in this process wait for each other here. Another process holding the lease
+        # is not waited for: a message's events reach either one process (its guild's shard) or every process
+        # on that shard (a deploy overlap), so the holder receives this event too and handles it after the
+        # one it is on. Waiting instead would have every process poll the database for every message.
         async with self.locks.lock(message_id):
-            while not await self.store.claims.try_lease(message_id, MESSAGE_LEASE_S):
-                await asyncio.sleep(LEASE_POLL_S)
+            if not await self.store.claims.try_lease(message_id, MESSAGE_LEASE_S):
+                yield False
+                return
             try:
-                yield
+                yield True
             finally:
                 await self.store.claims.release_lease(message_id)
 

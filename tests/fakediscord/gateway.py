@@ -1,6 +1,12 @@
 """The fake Discord's gateway: the websocket session (HELLO, IDENTIFY, RESUME, heartbeats), DISPATCH of
 events filtered by the bot's intents and kept for a RESUME, op 7 reconnects, and the event payloads
 (GUILD_CREATE, and a message as the gateway shows it, blanked without the message content intent).
+
+Several sessions at once, as several bot processes open them: each IDENTIFY names its shard (`[id, count]`,
+`[0, 1]` when absent) and receives the guild's events only when the guild is on that shard, `(guild_id >> 22) %
+count` (https://discord.com/developers/docs/events/gateway#sharding). Two sessions on the same shard (a deploy
+overlap) both receive every event of the guild; an interaction goes to one of them only, in turn, or to the one
+a test names with `route_interactions`.
 """
 
 from __future__ import annotations
@@ -49,10 +55,20 @@ class GatewaySession:
     seq: int = 0
     events: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     ws: web.WebSocketResponse | None = None
+    shard: tuple[int, int] = (0, 1)  # (shard id, shard count) from IDENTIFY
+
+    def serves(self, guild_id: int) -> bool:
+        shard_id, count = self.shard
+        return (guild_id >> 22) % count == shard_id
+
+    @property
+    def live(self) -> bool:
+        return self.ws is not None and not self.ws.closed
 
 
 class Gateway(World):
-    """The gateway side of the fake: one session at a time, its events numbered and kept for a RESUME."""
+    """The gateway side of the fake: sessions (one per bot process or shard), each with its events numbered and
+    kept for a RESUME."""
 
     def __init__(self, *, ready_grace: float = 0.3, **options: Any) -> None:
         # Each mixin with state of its own takes its options and hands the rest on, so that `FakeDiscord`
@@ -61,11 +77,23 @@ class Gateway(World):
         self.ready_grace = ready_grace
         self._send_lock = asyncio.Lock()
         self.gateway_log: list[tuple[str, dict[str, Any]]] = []  # (what, frame) received from the bot
-        self.session: GatewaySession | None = None
+        self.sessions: list[GatewaySession] = []  # in the order they IDENTIFYed
+        self.interaction_sessions: dict[int, int] = {}  # interaction id -> index of the session it went to
+        self._interaction_turn = 0
+        self._routed_to: int | None = None  # route_interactions
         self.identified = asyncio.Event()
         self.resumed = asyncio.Event()
         self._guild_created_at = 0.0
         self.connections = 0
+
+    @property
+    def session(self) -> GatewaySession | None:
+        """The latest session: with one bot process, its session."""
+        return self.sessions[-1] if self.sessions else None
+
+    def route_interactions(self, session: int | None) -> None:
+        """Send the next interactions to the session at this index (None: to each live session in turn)."""
+        self._routed_to = session
 
     @property
     def gateway_url(self) -> str:
@@ -105,8 +133,9 @@ class Gateway(World):
             self.errors.append(f"gateway: {type(exc).__name__}: {exc}")
             raise
         finally:
-            if self.session is not None and self.session.ws is ws:
-                self.session.ws = None
+            for session in self.sessions:
+                if session.ws is ws:
+                    session.ws = None
             self.gateway_log.append(("disconnect", {"code": ws.close_code}))
             await self._notify()
         return ws
@@ -120,12 +149,19 @@ class Gateway(World):
             # The fake application has only the message content intent enabled in the developer portal.
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        self.session = GatewaySession(session_id=secrets.token_hex(16), intents=intents, ws=ws)
+        shard_id, count = (int(n) for n in data.get("shard") or (0, 1))
+        if count < 1 or not 0 <= shard_id < count:
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return
+        session = GatewaySession(session_id=secrets.token_hex(16), intents=intents, ws=ws, shard=(shard_id, count))
+        self.sessions.append(session)
+        guilds = [{"id": str(self.guild_id), "unavailable": True}] if session.serves(self.guild_id) else []
         ready = {
             "v": 10,
             "user": {**self.bot_user, "verified": True, "mfa_enabled": False, "email": None},
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
-            "session_id": self.session.session_id,
+            "guilds": guilds,
+            "session_id": session.session_id,
+            "shard": [shard_id, count],
             "resume_gateway_url": self.resume_gateway_url,
             "application": {"id": str(self.application_id), "flags": 1 << 19},
             "private_channels": [],
@@ -138,14 +174,15 @@ class Gateway(World):
             "session_type": "normal",
             "_trace": ['["fakediscord",{"micros":0}]'],
         }
-        await self.dispatch("READY", ready, intent=0)
-        await self.dispatch("GUILD_CREATE", self.guild_payload(), intent=GUILDS)
+        await self.dispatch("READY", ready, intent=0, to=session)
+        if guilds:
+            await self.dispatch("GUILD_CREATE", self.guild_payload(), intent=GUILDS, to=session)
         self._guild_created_at = asyncio.get_running_loop().time()
         self.identified.set()
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        session = self.session
-        if session is None or data.get("session_id") != session.session_id or data.get("token") != self.token:
+        session = next((s for s in self.sessions if s.session_id == data.get("session_id")), None)
+        if session is None or data.get("token") != self.token:
             await ws.send_str(json.dumps({"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None}))
             return
         last = int(data.get("seq") or 0)
@@ -154,25 +191,46 @@ class Gateway(World):
             for seq, event, payload in session.events:
                 if seq > last:
                     await ws.send_str(json.dumps({"op": OP_DISPATCH, "t": event, "s": seq, "d": payload}))
-        await self.dispatch("RESUMED", {"_trace": ['["fakediscord",{"micros":0}]']}, intent=0)
+        await self.dispatch("RESUMED", {"_trace": ['["fakediscord",{"micros":0}]']}, intent=0, to=session)
         self.resumed.set()
 
-    async def dispatch(self, event: str, data: dict[str, Any], *, intent: int) -> None:
-        """Send a DISPATCH to the bot if its intents ask for it; kept for a RESUME while it is away."""
-        session = self.session
-        if session is None:
-            return
-        if intent and not session.intents & intent:
-            return
+    async def dispatch(
+        self, event: str, data: dict[str, Any], *, intent: int, to: GatewaySession | None = None
+    ) -> None:
+        """Send a DISPATCH to every session of the guild's shard whose intents ask for it (or to the session
+        `to`); kept for a RESUME while one is away. An interaction goes to one session only."""
+        targets = [to] if to is not None else [s for s in self.sessions if s.serves(self.guild_id)]
+        if event == "INTERACTION_CREATE" and to is None:
+            targets = self._interaction_target(targets)
+        for session in targets:
+            if intent and not session.intents & intent:
+                continue
+            await self._send_dispatch(session, event, data)
+            if event == "INTERACTION_CREATE":
+                self.interaction_sessions[int(data["id"])] = self.sessions.index(session)
+
+    def _interaction_target(self, serving: list[GatewaySession]) -> list[GatewaySession]:
+        """The one session an interaction goes to: the routed one, else the live ones in turn."""
+        if self._routed_to is not None:
+            return [self.sessions[self._routed_to]]
+        live = [s for s in serving if s.live] or serving[-1:]
+        if not live:
+            return []
+        self._interaction_turn += 1
+        return [live[self._interaction_turn % len(live)]]
+
+    async def _send_dispatch(self, session: GatewaySession, event: str, data: dict[str, Any]) -> None:
         async with self._send_lock:
             session.seq += 1
             session.events.append((session.seq, event, data))
             delivered = False
-            if session.ws is not None and not session.ws.closed:
+            if session.live:
+                assert session.ws is not None
                 with contextlib.suppress(ConnectionError, RuntimeError):
                     await session.ws.send_str(json.dumps({"op": OP_DISPATCH, "t": event, "s": session.seq, "d": data}))
                     delivered = True
-            self.gateway_log.append(("dispatch", {"t": event, "s": session.seq, "delivered": delivered}))
+            sent = {"t": event, "s": session.seq, "delivered": delivered, "session": self.sessions.index(session)}
+            self.gateway_log.append(("dispatch", sent))
 
     async def reconnect(self) -> None:
         """Ask the bot to reconnect (op 7); `wait_resumed` waits until it has RESUMEd the session."""

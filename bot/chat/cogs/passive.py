@@ -122,7 +122,9 @@ class Passive(commands.Cog):
             return
         if not self.bot.coordination.cooldown_ready(self._slot(message)):
             return  # cheap early exit; the slot is taken for real below
-        async with self.bot.coordination.message_lock(message.id):
+        async with self.bot.coordination.message_lock(message.id) as ours:
+            if not ours:
+                return  # another process is on this message, and has this event too
             answer = await self._passive_answer(message, note_gap=True)
             if answer is None or await self.bot.store.reply_to(message.id) is not None:  # one reply a message
                 return
@@ -158,7 +160,9 @@ class Passive(commands.Cog):
         mode = self._mode(after)
         if mode is None:
             return
-        async with self.bot.coordination.message_lock(after.id):
+        async with self.bot.coordination.message_lock(after.id) as ours:
+            if not ours:
+                return  # another process is on this message, and has this edit too
             previous = await self.bot.store.reply_to(after.id)
             if previous is None and await self.bot.store.removed_by_people(after.id):
                 return  # the asker or a moderator removed our answer: an edit does not bring it back
