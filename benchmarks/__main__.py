@@ -24,10 +24,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--canons", type=Path, default=CANONS, help="the deadends.dev canons directory")
     parser.add_argument("--synthetic", type=int, help="entries in the synthetic knowledge base (default 20,000)")
     parser.add_argument("--hostile", action="store_true", help="only the hostile-input section (about 20 s)")
+    parser.add_argument(
+        "--multiprocess",
+        action="store_true",
+        help="only the several-processes section: SQLite and one bot process, PostgreSQL and two (minutes)",
+    )
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else Settings()
     if args.synthetic:
         settings = replace(settings, synthetic=args.synthetic)
+    if args.multiprocess:
+        from benchmarks.multiprocess import multiprocess_figures, multiprocess_lines
+
+        figures = multiprocess_figures()
+        table = "\n".join(multiprocess_lines(figures)) + "\n"
+        sys.stdout.write(json.dumps(figures, indent=2) + "\n" if args.json else table)
+        return 0
     if args.hostile:
         hostile = measure_hostile(settings, args.knowledge)
         table = "\n".join(hostile_lines(hostile)) + "\n"
