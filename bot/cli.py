@@ -26,6 +26,7 @@ from bot.matching.matcher import DECISION_MODES, PASSIVE_LEVELS, Match, MatchRes
 from bot.render.terminal import NO_MATCH, render_reply, render_short, style_for
 from bot.reply import Reply
 from bot.service import Service, UnknownEntryError, find_entry
+from bot.settings import Settings, env_setting
 
 # Huge input is cut as the engine cuts it (extract.bound_text keeps the first HEAD_CHARS characters and
 # the last MAX_CHARS - HEAD_CHARS). A UTF-8 character is at most 4 bytes, so that many characters' worth
@@ -72,7 +73,7 @@ def _knowledge_dirs(args: argparse.Namespace) -> list[Path]:
     if args.knowledge:
         dirs, source = [Path(d) for d in args.knowledge], "--knowledge"
     else:
-        dirs, source = default_knowledge_dirs(), "KNOWNFIX_KNOWLEDGE" if os.environ.get("KNOWNFIX_KNOWLEDGE") else ""
+        dirs, source = default_knowledge_dirs(), "KNOWNFIX_KNOWLEDGE" if env_setting("knowledge") else ""
     hint = f" (from {source})" if source else ""
     for directory in dirs:
         if not directory.exists():
@@ -664,6 +665,13 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _default(name: str) -> Any:
+    """An option's default: the setting as the environment gives it (bot.settings reads it), else the bot's own.
+    The TOML file stays the bot's (`run --config`): these commands read the environment only, as they did."""
+    configured = env_setting(name)
+    return configured if configured is not None else getattr(Settings, name)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="knownfix", description=__doc__)
     parser.add_argument("--version", action="version", version=f"knownfix {__version__}")
@@ -721,7 +729,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=cmd_run)
 
-    default_db = os.environ.get("KNOWNFIX_DATABASE", "data/knownfix.sqlite3")
+    default_db = str(_default("database"))
     stats = sub.add_parser("stats", help="replies, votes, and curated against observed fix rates")
     stats.add_argument("--database", default=default_db, help="the bot's SQLite file (default: %(default)s)")
     stats.set_defaults(func=cmd_stats)
@@ -741,7 +749,7 @@ def build_parser() -> argparse.ArgumentParser:
     drafts = kb.add_parser("drafts", help='list the drafts "Save as fix" wrote, or promote one into knowledge')
     drafts.add_argument(
         "--drafts",
-        default=os.environ.get("KNOWNFIX_DRAFTS_DIR", "data/drafts"),
+        default=str(_default("drafts_dir")),
         help="the drafts folder (default: %(default)s)",
     )
     drafts.add_argument("--promote", metavar="ID", help="move this draft into the first knowledge directory")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,11 @@ BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
 def default_knowledge_dirs() -> list[Path]:
     """`KNOWNFIX_KNOWLEDGE` (paths separated by the OS path separator), else the bundled knowledge/."""
-    configured = os.environ.get("KNOWNFIX_KNOWLEDGE")
+    from bot.settings import env_setting  # bot.settings imports this module; it reads every setting
+
+    configured: tuple[Path, ...] | None = env_setting("knowledge")
     if configured:
-        return [Path(p) for p in configured.split(os.pathsep) if p]
+        return list(configured)
     if BUNDLED_KNOWLEDGE.is_dir():
         return [BUNDLED_KNOWLEDGE]
     return [Path.cwd() / "knowledge"]

@@ -303,6 +303,18 @@ def parse_setting(name: str, value: Any) -> Any:
     return _convert(name, value)
 
 
+def env_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """One setting as the environment sets it (its variable in ENV, checked as load_settings checks it), or None
+    where it is not set: for the code that needs one setting without the bot's whole settings (a token), such as
+    the command line's defaults and the engine's knowledge directories."""
+    environ = os.environ if environ is None else environ
+    value = None
+    for env_name, setting in ENV.items():  # the last variable set wins, as in load_settings
+        if setting == name and environ.get(env_name, "") != "":
+            value = _convert(name, environ[env_name])
+    return value
+
+
 def load_settings(config_file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     environ = os.environ if environ is None else environ
     known = {f.name for f in fields(Settings)} - {"extra"}
