@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.hostile import hostile_lines
+from benchmarks.memory import memory_lines
 
 Getter = Callable[[dict[str, Any]], float | None]
 
@@ -83,6 +84,8 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"(passive replies: out of {base['passive']['messages']} ordinary chat messages; 0 is right)")
 
     lines += ["", *feedback_lines(results.get("feedback", {}))]
+    if "memory" in results:
+        lines += ["", *memory_lines(results["memory"])]
     if "hostile" in results:
         lines += ["", *hostile_lines(results["hostile"])]
     lines += [f"note: {n}" for n in results.get("notes", [])]

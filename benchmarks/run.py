@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from benchmarks.feedback import feedback_figures
 from benchmarks.hostile import hostile_figures
 from benchmarks.kbs import KnowledgeSize, build_sizes
+from benchmarks.memory import PROCESS_COUNTS, memory_figures
 from bot.engine import Engine
 from bot.knowledge.loader import load_knowledge
 
@@ -37,6 +38,7 @@ class Settings:
     feedback_reps: int = 200
     timeout_s: float = 900.0  # one size's process; a hung size is reported, the rest still run
     hostile_reps: int = 3  # calls per hostile shape and size; the best counts (0 skips the section)
+    memory_processes: tuple[int, ...] = PROCESS_COUNTS  # processes loading one knowledge at once (() skips it)
 
 
 QUICK = Settings(reps=30, budget_s=2.0, chat=200, votes_each=5, replies=300, feedback_reps=40, hostile_reps=1)
@@ -80,6 +82,8 @@ def run_benchmarks(
         for size in sizes:
             progress.write(f"measuring {size.name} ...\n")
             results["sizes"].append({"name": size.name, **measure_size(size, settings)})
+        if settings.memory_processes:
+            results["memory"] = measure_memory(settings, sizes, progress)
     progress.write("measuring the feedback store ...\n")
     logging.disable(logging.WARNING)
     entries = load_knowledge([ours]).entries
@@ -91,6 +95,20 @@ def run_benchmarks(
         results["hostile"] = measure_hostile(settings, ours, progress)
     results["total_s"] = time.perf_counter() - started
     return results
+
+
+def measure_memory(settings: Settings, sizes: list[KnowledgeSize], progress: TextIO = sys.stderr) -> dict[str, Any]:
+    """Memory per process for the larger sizes (ours alone when there are no others)."""
+    progress.write("measuring memory per process ...\n")
+    return memory_figures(sizes[1:] or sizes, settings.memory_processes, settings.timeout_s)
+
+
+def measure_memory_only(settings: Settings, ours: Path = OURS, canons: Path | None = CANONS) -> dict[str, Any]:
+    """`python -m benchmarks.memory`: the sizes built, then only their memory per process."""
+    with tempfile.TemporaryDirectory(prefix="knownfix-bench-") as tmp:
+        sys.stderr.write("building knowledge sizes (importing canons, generating the synthetic set) ...\n")
+        sizes, notes = build_sizes(ours, canons, Path(tmp), settings.synthetic)
+        return {**measure_memory(settings, sizes), "notes": notes}
 
 
 def measure_hostile(settings: Settings, ours: Path = OURS, progress: TextIO = sys.stderr) -> dict[str, Any]:
