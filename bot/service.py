@@ -84,8 +84,11 @@ class Asked:
 
     @property
     def candidates(self) -> tuple[Match, ...]:
-        """The closest entries, offered when there is no reply to show."""
-        return self.result.matches[:NO_CONFIDENT_CANDIDATES] if self.reply is None else ()
+        """The closest entries, offered when there is no reply to show and the matcher says they are worth
+        offering (a problem report with a likely enough best match: bot.matching, `offer`)."""
+        if self.reply is not None or not self.result.offer:
+            return ()
+        return self.result.matches[:NO_CONFIDENT_CANDIDATES]
 
 
 @dataclass(frozen=True)
@@ -187,17 +190,13 @@ class Service:
             await self.note_gap(result, guild_id)
         return Assessment(result, await self.reply_for(result) if result.reply else None)
 
-    async def answer(
-        self, text: str, guild_id: int | None = None, *, top: int = 5, confident_only: bool = True
-    ) -> Asked:
+    async def answer(self, text: str, guild_id: int | None = None, *, top: int = 5) -> Asked:
         """The answer to a question put to the bot: the full reply when the asked-mode decision says the match
-        is sure enough, else none and the closest entries. `confident_only=False` answers with the best match
-        whatever its confidence (what /fix and Find a fix have always done). An error report left without a
-        confident answer is counted among the gaps."""
+        is sure enough, else none and the closest entries. An error report left without a confident answer is
+        counted among the gaps."""
         result = await self.match(text, top=top)
         await self.note_gap(result, guild_id)
-        answers = result.answer if confident_only else bool(result.matches)
-        return Asked(result, await self.reply_for(result) if answers else None)
+        return Asked(result, await self.reply_for(result) if result.answer else None)
 
     # -- entries --------------------------------------------------------------------------------------------
 

@@ -18,8 +18,10 @@ import pytest
 import pytest_asyncio
 import yaml
 
+from bot.chat.candidates import NOT_SURE_HEADER, OPEN_PREFIX
 from bot.chat.cogs.asking import MESSAGE_GONE, NO_MATCH
 from bot.chat.embed import LOOKED_UP
+from bot.engine import Engine
 from bot.feedback.rates import Tally
 from bot.feedback.votes import NONE_FIXED_EMOJI, NUMBER_EMOJI
 from bot.knowledge.model import Entry
@@ -27,6 +29,7 @@ from bot.knowledge.validate import entry_from_mapping
 from bot.reply import rank_workarounds
 from bot.store import Store, StoredReply
 from tests.fakediscord import BotProcess, Call, FakeDiscord, Upload
+from tests.fakediscord.server import buttons_of
 
 from .conftest import REPO
 
@@ -450,6 +453,27 @@ async def test_fix_with_text_answers_publicly_or_privately_when_nothing_matches(
     )
     answer = await fake.wait_for_callback(nothing)
     assert answer.body["data"]["content"] == NO_MATCH and answer.body["data"]["flags"] & 64
+
+
+async def test_fix_without_a_likely_answer_offers_the_closest_entries_to_open(env: Env, bundled_engine: Engine) -> None:
+    fake = env.fake
+    nia = fake.user("nia")
+    vague = "my model trains but the accuracy is stuck and the loss is weird"
+    expected = bundled_engine.match(vague)
+    assert not expected.answer and expected.offer  # the premise: no likely entry, but leads worth offering
+    used = await fake.slash_command("fix", nia, fake.general_channel, [{"name": "text", "type": 3, "value": vague}])
+    answer = await fake.wait_for_callback(used)
+    data = answer.body["data"]
+    assert data["flags"] & 64 and data["content"].startswith(NOT_SURE_HEADER) and not data.get("embeds")
+    closest = [m.entry.id for m in expected.matches[:3]]
+    assert all(f"`{entry_id}`" in data["content"] for entry_id in closest)
+    buttons = [b["custom_id"] for b in buttons_of(data["components"])]
+    assert buttons == [OPEN_PREFIX + entry_id for entry_id in closest]
+    assert answer.message is not None
+    opened = await fake.wait_for_callback(await fake.press_button(answer.message, buttons[1], nia))
+    shown = opened.body["data"]
+    assert shown["flags"] & 64 and LOOKED_UP in str(shown["embeds"][0])
+    assert closest[1] in str(shown["embeds"][0])
 
 
 async def test_find_a_fix_context_menu_replies_to_the_message(env: Env) -> None:

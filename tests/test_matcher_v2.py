@@ -209,6 +209,19 @@ def test_asked_mode_withholds_the_page_for_thanks_and_answers_a_real_traceback(d
     assert traceback.answer and traceback.best is not None and traceback.best.probability > 0
 
 
+def test_without_a_confident_answer_the_closest_entries_are_offered_only_from_the_tables_probability() -> None:
+    base = Engine.load([FIXTURES / "kb"])
+    vague = "RuntimeError: something odd happened to my tensor shapes"
+    never = {"asked": 1.0, "candidates": 1.0}
+    always = {"asked": 1.0, "candidates": 0.0}
+    withheld = Matcher(base.indexes, None, _with_decisions(base.matcher.weights, **never)).rank(vague)
+    offered = Matcher(base.indexes, None, _with_decisions(base.matcher.weights, **always)).rank(vague)
+    assert not withheld.answer and not withheld.offer
+    assert not offered.answer and offered.offer and offered.matches
+    thanks = Matcher(base.indexes, None, _with_decisions(base.matcher.weights, **always)).rank("thanks, that fixed it!")
+    assert not thanks.offer  # chat put to the bot is no problem report: nothing to offer it
+
+
 def _with_decisions(weights: Weights, **values: float) -> Weights:
     return replace(weights, decisions=replace(weights.decisions, **values))
 

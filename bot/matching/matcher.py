@@ -85,6 +85,7 @@ class MatchResult:
     matches: tuple[Match, ...]
     reply: bool  # the passive-mode decision: answer unprompted
     answer: bool = False  # the asked-mode decision: show the full answer, not "no confident match"
+    offer: bool = False  # with no full answer: name the closest entries as leads (worth it only for some reports)
     environment: Environment | None = None  # the versions the message pasted, when it was ranked with them
 
     @property
@@ -403,10 +404,14 @@ class Matcher:
             else:
                 passive, passive_exact = d.passive_normal, d.passive_exact_normal
             reply = self._gate(a.report, evidence) and p >= (passive_exact if is_exact(evidence) else passive)
-            return MatchResult(a.report, matches, reply=reply, answer=p >= d.asked, environment=environment)
-        reply = self._gate(a.report, evidence) and self._score_rule(evidence)
-        answer = matches[0].confidence is not Confidence.LOW and via not in WEAK_EVIDENCE
-        return MatchResult(a.report, matches, reply=reply, answer=answer, environment=environment)
+            answer = p >= d.asked
+        else:
+            reply = self._gate(a.report, evidence) and self._score_rule(evidence)
+            answer = matches[0].confidence is not Confidence.LOW and via not in WEAK_EVIDENCE
+        # Leads instead of an answer: only for a problem report (the closest entries to "thanks!" are noise)
+        # whose best match is likely enough that the right entry is often among the closest.
+        offer = not answer and a.report.describes_problem and p >= w.decisions.candidates
+        return MatchResult(a.report, matches, reply=reply, answer=answer, offer=offer, environment=environment)
 
     def _gate(self, report: ErrorReport, best: TopEvidence) -> bool:
         """Passive mode speaks only for a problem report, never on a pack entry unless allowed, and never on a

@@ -113,6 +113,7 @@ class Decisions:
     passive_exact_normal: float
     asked: float
     band_high_probability: float
+    candidates: float
 
 
 @dataclass(frozen=True, slots=True)

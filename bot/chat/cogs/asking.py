@@ -7,7 +7,7 @@ import asyncio
 import logging
 import math
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot import metrics
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, record_and_prompt, render_answer, reply_with
 from bot.chat.buttons import vote_view
+from bot.chat.candidates import OpenEntryButton, not_sure_message
 from bot.chat.errors import report_failure
 from bot.paste import PasteSources
 
@@ -113,13 +114,14 @@ class Asking(commands.Cog):
         cooldown.seconds = seconds
         return cooldown
 
-    async def _answer_for(self, text: str, guild_id: int | None = None) -> Answer | None:
-        # /fix and Find a fix show the best match whatever its confidence, as they always have: the person
-        # asked, and the reply says how sure it is.
-        asked = await self.bot.service.answer(text, guild_id, confident_only=False)
-        answer = render_answer(asked.reply) if asked.reply is not None else None
-        metrics.ASKED.inc(outcome="answer" if answer is not None else "no_confident_match")
-        return answer
+    async def _answer_for(self, text: str, guild_id: int | None = None) -> Answer | dict[str, Any]:
+        """The full answer when the asked-mode decision says the best match is likely right; otherwise the
+        private message to send instead: the closest entries to open, or "no match" when there are none."""
+        asked = await self.bot.service.answer(text, guild_id)
+        metrics.ASKED.inc(outcome="answer" if asked.reply is not None else "no_confident_match")
+        if asked.reply is not None:
+            return render_answer(asked.reply)
+        return not_sure_message(asked.candidates) if asked.candidates else {"content": NO_MATCH}
 
     async def _record(self, interaction: discord.Interaction, sent: discord.Message, answer: Answer) -> None:
         await record_and_prompt(
@@ -134,8 +136,8 @@ class Asking(commands.Cog):
         sent: discord.Message
         if done:
             answer = task.result()
-            if answer is None:
-                await interaction.response.send_message(NO_MATCH, ephemeral=True)
+            if not isinstance(answer, Answer):
+                await interaction.response.send_message(**answer, ephemeral=True)
                 return
             await interaction.response.send_message(
                 embed=answer.rendered.embed,
@@ -147,10 +149,10 @@ class Asking(commands.Cog):
         else:
             await interaction.response.defer(thinking=True)
             answer = await task
-            if answer is None:
+            if not isinstance(answer, Answer):
                 # The public "thinking..." placeholder goes; the "no match" is for the asker's eyes only.
                 await interaction.delete_original_response()
-                await interaction.followup.send(NO_MATCH, ephemeral=True)
+                await interaction.followup.send(**answer, ephemeral=True)
                 return
             sent = await interaction.followup.send(
                 embed=answer.rendered.embed,
@@ -211,7 +213,13 @@ class Asking(commands.Cog):
         metrics.REPLIES.inc(mode="find-a-fix")
         return f"Answered: {sent.jump_url}"
 
-    async def _find_fix_outcome(self, user_id: int, message: discord.Message) -> str:
+    async def _find_fix_outcome(self, user_id: int, message: discord.Message) -> dict[str, Any]:
+        """What the user who used Find a fix is told privately (the public answer, when there is one, is
+        posted on the way)."""
+        outcome = await self._find_fix(user_id, message)
+        return {"content": outcome} if isinstance(outcome, str) else outcome
+
+    async def _find_fix(self, user_id: int, message: discord.Message) -> str | dict[str, Any]:
         async with self._lock_for(message.id):
             existing = await self._live_reply_to(message)
             if existing is not None:
@@ -224,9 +232,11 @@ class Asking(commands.Cog):
                 message, self.bot.http_session, self.bot.settings.max_attachment_bytes, self.pastes
             )
             guild_id = message.guild.id if message.guild else None
-            answer = await self._answer_for(gathered.text, guild_id) if gathered.text.strip() else None
-            if answer is None:
+            if not gathered.text.strip():
                 return NO_MATCH
+            answer = await self._answer_for(gathered.text, guild_id)
+            if not isinstance(answer, Answer):
+                return answer
             return await self._post_answer(user_id, message, answer)
 
     async def find_fix(self, interaction: discord.Interaction, message: discord.Message) -> None:
@@ -237,7 +247,7 @@ class Asking(commands.Cog):
             await self._answer_privately(interaction, message)
             return
         outcome = await self._find_fix_outcome(interaction.user.id, message)
-        await interaction.followup.send(outcome, ephemeral=True)
+        await interaction.followup.send(**outcome, ephemeral=True)
 
     def _bot_is_member_there(self, interaction: discord.Interaction) -> bool:
         """Whether the bot can post in the place the command was used: a server it is in. A person's own
@@ -251,9 +261,9 @@ class Asking(commands.Cog):
         gathered = await gather_text(
             message, self.bot.http_session, self.bot.settings.max_attachment_bytes, self.pastes
         )
-        answer = await self._answer_for(gathered.text) if gathered.text.strip() else None
-        if answer is None:
-            await interaction.followup.send(NO_MATCH, ephemeral=True)
+        answer = await self._answer_for(gathered.text) if gathered.text.strip() else {"content": NO_MATCH}
+        if not isinstance(answer, Answer):
+            await interaction.followup.send(**answer, ephemeral=True)
             return
         await interaction.followup.send(
             embed=answer.rendered.embed, files=answer.files(), ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -261,4 +271,9 @@ class Asking(commands.Cog):
 
 
 async def setup(bot: KnownfixBot) -> None:
+    bot.add_dynamic_items(OpenEntryButton)  # found by custom id: candidates offered before a restart still open
     await bot.add_cog(Asking(bot))
+
+
+async def teardown(bot: KnownfixBot) -> None:
+    bot.remove_dynamic_items(OpenEntryButton)

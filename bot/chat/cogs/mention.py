@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot import metrics
 from bot.chat.answer import NO_MENTIONS, gather_text, render_answer, reply_with, source_gone
+from bot.chat.candidates import not_sure_message
 from bot.chat.cogs.asking import NO_MATCH, UserCooldown
 from bot.paste import PasteSources
 
@@ -104,8 +105,13 @@ class Mention(commands.Cog):
         if not asked.result.report.describes_problem:
             return False  # chat that happens to mention the bot ("thanks @knownfix")
         metrics.ASKED.inc(outcome="no_confident_match")
+        not_sure = (
+            not_sure_message(asked.candidates)
+            if asked.candidates
+            else {"content": NO_MATCH, "allowed_mentions": NO_MENTIONS}
+        )
         try:
-            await message.reply(NO_MATCH, allowed_mentions=NO_MENTIONS, mention_author=False)
+            await message.reply(**not_sure, mention_author=False)
         except discord.HTTPException as exc:
             if not source_gone(exc):
                 raise
