@@ -29,6 +29,7 @@ from .test_e2e_gaps import private_answer
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 MESSAGES = 100
+MENTIONS = 10  # mentions are answered by their own cog: its one-answer rule must hold across processes too
 VOTERS = 200
 # Presses sent before one process is killed: a third of the burst, so that it dies with votes in flight.
 KILL_AFTER = 60
@@ -121,8 +122,16 @@ async def test_every_message_gets_exactly_one_reply_from_two_processes(
             await fake.post_message(fake.help_channel, pasted(TRACEBACK, f"crash #{n}"), askers[n % len(askers)])
             for n in range(MESSAGES)
         ]
+        # Questions put to the bot by mention, outside the watched channels: one answer each as well.
+        bot_id = fake.bot_user["id"]
+        mentions = [
+            await fake.post_message(fake.unwatched_channel, f"<@{bot_id}> {pasted(TRACEBACK)}", fake.user(f"pinger{n}"))
+            for n in range(MENTIONS)
+        ]
         await fake.wait_until(
-            lambda: all(fake.replies_to(s) for s in sources), timeout=180, what=f"replies to {MESSAGES} messages"
+            lambda: all(fake.replies_to(s) for s in sources + mentions),
+            timeout=180,
+            what=f"replies to {MESSAGES} messages and {MENTIONS} mentions",
         )
         await stopped_cleanly(pair)  # every handler in both processes ran to its end
         delivered = [
@@ -132,8 +141,9 @@ async def test_every_message_gets_exactly_one_reply_from_two_processes(
         ]
         assert sorted(set(delivered)) == [0, 1]  # both processes received the messages
         assert [len([c for c in fake.replies_to(s) if c.ok]) for s in sources] == [1] * MESSAGES
+        assert [len([c for c in fake.replies_to(s) if c.ok]) for s in mentions] == [1] * MENTIONS
         claims = await query(pair.database, "SELECT message_id, process FROM claims")
-        assert {int(row[0]) for row in claims} == {int(s["id"]) for s in sources}
+        assert {int(row[0]) for row in claims} == {int(s["id"]) for s in sources + mentions}
 
 
 async def press_in_windows(

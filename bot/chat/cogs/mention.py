@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_LOCKS = 1024  # per-message locks kept; idle ones are dropped past this
+MENTION_CLAIM = "mention"  # a mention's claim, apart from passive mode's on the same message (which leaves it)
 _USER_MENTION = re.compile(r"<@!?([0-9]{1,20})>")
 
 
@@ -71,6 +72,11 @@ class Mention(commands.Cog):
         if not cooldown.claim(message.author.id):
             return  # asked again too soon: silence, rather than a reply per ping
         async with self._lock_for(message.id):
+            # Every process on the message's shard gets the mention (several during a deploy): the one whose
+            # claim goes in answers (bot.store.coordination).
+            if not await self.bot.coordination.claim(message.id, MENTION_CLAIM):
+                cooldown.release(message.author.id)
+                return
             if not await self._answer(message, me.id):
                 cooldown.release(message.author.id)
 
