@@ -228,16 +228,21 @@ class Matcher:
         region = region[-limits.pattern_region_chars :]
         hits: dict[int, int] = {}
         # Each search has its own time bound; the query as a whole has one too, so many slow patterns
-        # cannot add up to a stall.
-        deadline = time.perf_counter() + limits.pattern_budget_s
+        # cannot add up to a stall. The budget counts search time only: compiling a pattern the first time
+        # this process uses it is start-up work, and counting it made rankings depend on what ran before.
+        searched = 0.0
         for c in candidates:
             for pattern, strength in ix.patterns[c]:
-                remaining = deadline - time.perf_counter()
+                if strength <= hits.get(c, -1):
+                    continue
+                compiled = compile_pattern(pattern)
+                remaining = limits.pattern_budget_s - searched
                 if remaining <= 0:
                     return hits
-                if strength > hits.get(c, -1) and search_bounded(
-                    compile_pattern(pattern), region, min(SEARCH_TIMEOUT_S, remaining)
-                ):
+                started = time.perf_counter()
+                found = search_bounded(compiled, region, min(SEARCH_TIMEOUT_S, remaining))
+                searched += time.perf_counter() - started
+                if found:
                     hits[c] = strength
         return hits
 
