@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.matching.normalize import mask, normalize
+from bot.matching.text import features
 
 
 def test_shapes_of_any_size_normalise_to_the_same_text() -> None:
@@ -41,3 +42,13 @@ def test_words_that_carry_meaning_survive() -> None:
 def test_quoted_names_mask_but_different_errors_stay_different() -> None:
     assert normalize("KeyError: 'label'") == normalize("KeyError: 'target'")
     assert normalize("TypeError: 'int' object is not callable") != normalize("TypeError: 'int' object is not iterable")
+
+
+def test_a_message_in_a_cjk_locale_is_read_as_its_character_pairs() -> None:
+    chinese = features("PermissionError: [WinError 5] 拒绝访问。")
+    assert {"拒绝", "绝访", "访问", "permissionerror"} <= chinese
+    # A signature printed in such a locale is more than the Latin names in it: a message that only names
+    # the tool covers a small share of it, not all of it.
+    signature = features("'nvidia-smi' 不是内部或外部命令，也不是可运行的程序 或批处理文件。")
+    mention = features("the CUDA version shown in `nvidia-smi` output has nothing to do with the toolkit")
+    assert len(signature & mention) / len(signature) < 0.2

@@ -15,7 +15,11 @@ from functools import lru_cache
 
 import snowballstemmer
 
-_TOKEN = re.compile(r"[a-z][a-z0-9_]*")
+# Latin words, and runs of Chinese, Japanese or Korean characters: error messages printed in a CJK locale
+# (Windows' "拒绝访问", "系统找不到指定的路径") have no spaces, so a run stands for its character pairs.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_TOKEN = re.compile(rf"[a-z][a-z0-9_]*|[{_CJK}]+")
+_CJK_RUN = re.compile(rf"[{_CJK}]")
 _NEGATION = re.compile(r"\b(?:\w+n't|not|never|no|cannot|cant|dont|doesnt|didnt|isnt|wont|arent|wasnt)\b")
 
 STOPWORDS = frozenset(
@@ -332,6 +336,11 @@ def words(text: str) -> list[str]:
     text = _NEGATION.sub(" not ", text)
     out: list[str] = []
     for token in _TOKEN.findall(text):
+        if _CJK_RUN.match(token):
+            # Without this a CJK message is invisible to the words: a signature in one shrank to the Latin
+            # names in it, which any message naming the tool then covered word for word.
+            out.extend(token[i : i + 2] for i in range(max(1, len(token) - 1)))
+            continue
         if token in STOPWORDS or len(token) < 2:
             continue
         parts = [token] + ([p for p in token.split("_") if len(p) > 1] if "_" in token.strip("_") else [])
