@@ -222,7 +222,11 @@ class PostgresBackend(Backend):
         import asyncpg
 
         self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=POSTGRES_POOL_SIZE)
-        async with self._pool.acquire() as conn:
+        async with self._pool.acquire() as conn, conn.transaction():
+            # Under the migrations' lock: two processes starting on an empty database at once would otherwise
+            # race in CREATE TABLE IF NOT EXISTS (PostgreSQL then fails one on its catalogue's unique index)
+            # and could each insert a version row.
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
             await conn.execute(f"CREATE TABLE IF NOT EXISTS {POSTGRES_VERSION_TABLE} (version INTEGER NOT NULL)")
             await conn.execute(
                 f"INSERT INTO {POSTGRES_VERSION_TABLE} (version) SELECT 0"
