@@ -304,21 +304,31 @@ def extract(text: str) -> ErrorReport:
 
     def add_error(found: tuple[str | None, str, str], i: int, inside: bool) -> None:
         exc, msg, from_exc = found
+        if from_exc in seen:  # checked first: a log repeating one error line thousands of times is common
+            return
         room = _detail_room(error_lines)
-        if from_exc not in seen and room:
+        if room:
             seen.add(from_exc)
             error_lines.append(ErrorLine(from_exc, exc, msg, _continuation(lines, i)[:room], inside))
+
+    parsed: dict[str, tuple[str, str, str] | None] = {}
+
+    def exception_line(line: str) -> tuple[str, str, str] | None:
+        """`_exception_line`, once per distinct line of this text: logs repeat their error lines."""
+        if line not in parsed:
+            parsed[line] = _exception_line(line)
+        return parsed[line]
 
     for i, line in enumerate(lines):
         left_of_frames = frame_indent is not None and (not line.strip() or _indent(line) < frame_indent)
         if left_of_frames and not _FRAME.match(line):  # a frame printed further left is still a frame
             frame_indent = None
-            if line.strip() and not _exception_line(line):  # an exception named as usual is read below
+            if line.strip() and not exception_line(line):  # an exception named as usual is read below
                 in_traceback = False  # whatever the line is, the traceback ends here
                 if slot := _slot_error(line):
                     add_error(slot, i, True)
                     continue
-        if announced and (named := _announced_error(line, announced)) and not _exception_line(line):
+        if announced and (named := _announced_error(line, announced)) and not exception_line(line):
             add_error(named, i, in_traceback)
             in_traceback = False
             continue
@@ -362,7 +372,7 @@ def extract(text: str) -> ErrorReport:
             has_traceback = has_traceback or bool(_FRAME.match(line))
             if _FRAME.match(line):
                 frame_indent = _indent(line)
-        found = _exception_line(line)
+        found = exception_line(line)
         if found:
             add_error(found, i, in_traceback)
             in_traceback = False
