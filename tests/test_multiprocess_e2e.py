@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 MESSAGES = 100
 BURST = RATE_LIMIT // 2  # messages posted at once: their replies stay inside the fake's rate limit
 MENTIONS = 10  # mentions are answered by their own cog: its one-answer rule must hold across processes too
+LOG_POLL_S = 0.05  # how often a test reads a bot's log while it waits for a line
 VOTERS = 200
 # Presses sent before one process is killed: a third of the burst, so that it dies with votes in flight.
 KILL_AFTER = 60
@@ -224,6 +225,17 @@ async def test_killing_one_process_in_a_vote_burst_loses_no_acknowledged_vote(
         assert await pair.bots[0].stop() == 0 and not pair.bots[0].problems()
 
 
+async def logged(bot: BotProcess, line: str, timeout: float) -> None:
+    """Wait for a line in a bot's log. Polled: a log file changing is no event of the fake Discord's, so
+    `fake.wait_until` would look again only when some Discord traffic happened to follow."""
+    try:
+        async with asyncio.timeout(timeout):
+            while line not in bot.log():
+                await asyncio.sleep(LOG_POLL_S)
+    except TimeoutError:
+        raise AssertionError(f"{line!r} not in the log after {timeout} s:\n{bot.log()[-3000:]}") from None
+
+
 async def test_a_config_change_through_one_process_is_applied_by_the_other(
     postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
@@ -233,7 +245,7 @@ async def test_a_config_change_through_one_process_is_applied_by_the_other(
         fake.route_interactions(0)
         said = await config(fake, manager, "set", setting="helper_roles", value=f"<@&{fake.helper_role_id}>")
         assert said == f"**helper_roles** is now <@&{fake.helper_role_id}> in this server."
-        await fake.wait_until(lambda: APPLIED in other.log(), timeout=15, what="the other process to apply it")
+        await logged(other, APPLIED, timeout=15)
         assert APPLIED not in first.log()  # the process that made the change does not hear its own
         fake.route_interactions(1)
         used = await fake.slash_command("config", manager, fake.general_channel, subcommand("show"))
