@@ -19,6 +19,7 @@ from bot.chat.buttons import vote_view
 from bot.chat.candidates import OpenEntryButton, not_sure_message
 from bot.chat.errors import report_failure
 from bot.paste import PasteSources
+from bot.store.coordination import MessageLocks
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
@@ -36,7 +37,6 @@ COOLING_DOWN = "You can post another answer with Find a fix in {seconds} s."
 # Interactions must be answered within 3 s; past this much matching time the bot defers first.
 FAST_ANSWER_S = 1.5
 MODAL_MAX = 4000
-MAX_LOCKS = 1024  # per-message locks kept; idle ones are dropped past this
 
 
 class UserCooldown:
@@ -100,7 +100,7 @@ class Asking(commands.Cog):
         )
         self._cooldowns: dict[int, UserCooldown] = {}  # per server: each has its own seconds (/config)
         self.pastes = PasteSources(bot.settings.paste_base_urls)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks = MessageLocks()  # one use at a time per message
         bot.tree.add_command(self.menu)
 
     async def cog_unload(self) -> None:
@@ -174,15 +174,6 @@ class Asking(commands.Cog):
 
     # -- Find a fix: one public reply per message, however many people ask -----------------------------
 
-    def _lock_for(self, message_id: int) -> asyncio.Lock:
-        """One use at a time per target message, so two people asking at once cannot both post."""
-        lock = self._locks.get(message_id)
-        if lock is None:
-            if len(self._locks) > MAX_LOCKS:
-                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
-            lock = self._locks[message_id] = asyncio.Lock()
-        return lock
-
     async def _live_reply_to(self, message: discord.Message) -> discord.Message | None:
         """The bot's reply to `message` that is still there (the store's one live reply per message).
         A moderator may have deleted it without 🗑️; then it no longer counts."""
@@ -220,7 +211,7 @@ class Asking(commands.Cog):
         return {"content": outcome} if isinstance(outcome, str) else outcome
 
     async def _find_fix(self, user_id: int, message: discord.Message) -> str | dict[str, Any]:
-        async with self._lock_for(message.id):
+        async with self._locks.lock(message.id):
             existing = await self._live_reply_to(message)
             if existing is not None:
                 return ALREADY_ANSWERED.format(url=existing.jump_url)

@@ -8,7 +8,6 @@ ping off. One reply per message; one answer per person per Find a fix cooldown (
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -21,13 +20,13 @@ from bot.chat.answer import NO_MENTIONS, gather_text, render_answer, reply_with,
 from bot.chat.candidates import not_sure_message
 from bot.chat.cogs.asking import NO_MATCH, UserCooldown
 from bot.paste import PasteSources
+from bot.store.coordination import MessageLocks
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
 
 log = logging.getLogger(__name__)
 
-MAX_LOCKS = 1024  # per-message locks kept; idle ones are dropped past this
 MENTION_CLAIM = "mention"  # a mention's claim, apart from passive mode's on the same message (which leaves it)
 _USER_MENTION = re.compile(r"<@!?([0-9]{1,20})>")
 
@@ -53,15 +52,7 @@ class Mention(commands.Cog):
         self.bot = bot
         self._cooldowns: dict[int, UserCooldown] = {}  # per server: each has its own seconds (/config)
         self.pastes = PasteSources(bot.settings.paste_base_urls)
-        self._locks: dict[int, asyncio.Lock] = {}
-
-    def _lock_for(self, message_id: int) -> asyncio.Lock:
-        lock = self._locks.get(message_id)
-        if lock is None:
-            if len(self._locks) > MAX_LOCKS:
-                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
-            lock = self._locks[message_id] = asyncio.Lock()
-        return lock
+        self._locks = MessageLocks()  # one use at a time per message
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -71,7 +62,7 @@ class Mention(commands.Cog):
         cooldown = self._cooldown_for(message.guild.id)
         if not cooldown.claim(message.author.id):
             return  # asked again too soon: silence, rather than a reply per ping
-        async with self._lock_for(message.id):
+        async with self._locks.lock(message.id):
             # Every process on the message's shard gets the mention (several during a deploy): the one whose
             # claim goes in answers (bot.store.coordination).
             if not await self.bot.coordination.claim(message.id, MENTION_CLAIM):
