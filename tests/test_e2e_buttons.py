@@ -34,13 +34,17 @@ async def votes_of(database: Path, reply_id: int, user_id: int) -> tuple[str, ..
 
 
 async def press(fake: FakeDiscord, reply: dict[str, Any], label: str, user: dict[str, Any]) -> str:
-    """Press the button labelled `label`; the private acknowledgement the voter sees."""
+    """Press the button labelled `label`; the private acknowledgement the voter sees. The press is answered at
+    once with a private "is thinking...", which the acknowledgement replaces once the vote is written."""
     pressed = await fake.press_button(reply, buttons(reply)[label], user)
     call = await fake.wait_for_callback(pressed)
     assert call.ok, call.response
-    data = call.body["data"]
-    assert data["flags"] & EPHEMERAL_FLAG, "the acknowledgement is for the voter's eyes only"
-    return str(data["content"])
+    assert call.body["data"]["flags"] & EPHEMERAL_FLAG, "the acknowledgement is for the voter's eyes only"
+    edited = await fake.wait_for(
+        lambda c: c.name == "edit_webhook_message" and c.params.get("token") == pressed.token, what="what the vote did"
+    )
+    assert edited.ok, edited.response
+    return str(edited.body["content"])
 
 
 async def answered(fake: FakeDiscord, database: Path) -> dict[str, Any]:

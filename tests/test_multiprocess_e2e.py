@@ -41,6 +41,7 @@ KILL_AFTER = 60
 # it: a window keeps the burst within what this loaded two-core machine answers in time (about 20 votes/s per
 # process end to end, see README "Several processes"), so that a refusal means a fault, not a slow machine.
 PRESS_WINDOW = 10
+COUNTED = "Your vote on this reply:"  # how a voter is told their vote counted (bot.chat.buttons.acknowledgement)
 APPLIED = "applied a change from another process: settings"
 # No vote reactions under replies (the production default): a hundred replies would spend their time on
 # Discord's reaction rate limit, which is not what these tests measure.
@@ -103,17 +104,30 @@ def first_workaround_button(reply: dict[str, Any]) -> str:
     return str(next(found))
 
 
-def callbacks(fake: FakeDiscord) -> dict[int, Call]:
-    """Interaction id -> the bot's response to it."""
-    return {int(c.params["interaction_id"]): c for c in fake.calls if c.name == "interaction_callback"}
+def final_answers(fake: FakeDiscord) -> dict[int, Call]:
+    """Interaction id -> the bot's last word on a press: the edit that replaced its private "is thinking..." once
+    the vote was written (bot.chat.buttons), or a first response Discord refused."""
+    press_of = {i.token: i.id for i in fake.interactions.values()}
+    found: dict[int, Call] = {}
+    for c in fake.calls:
+        if c.name == "interaction_callback" and c.status and not c.ok:
+            found[int(c.params["interaction_id"])] = c
+        elif c.name == "edit_webhook_message" and c.status and c.params.get("token") in press_of:
+            found[press_of[c.params["token"]]] = c
+    return found
+
+
+def vote_counted(answer: Call) -> bool:
+    """Whether the voter was told their vote counted."""
+    return answer.ok and str(answer.body.get("content")).startswith(COUNTED)
 
 
 async def wait_answered(fake: FakeDiscord, presses: list[Interaction], timeout: float = 120.0) -> dict[int, Call]:
     """Wait until the bot responded to every press; the responses. One waiter, not one per press: hundreds of
     waiters would each scan every request on every request, and starve the fake's own event loop."""
     wanted = {p.id for p in presses}
-    await fake.wait_until(lambda: wanted <= callbacks(fake).keys(), timeout=timeout, what="answers to the presses")
-    return {i: c for i, c in callbacks(fake).items() if i in wanted}
+    await fake.wait_until(lambda: wanted <= final_answers(fake).keys(), timeout=timeout, what="answers to the presses")
+    return {i: c for i, c in final_answers(fake).items() if i in wanted}
 
 
 def all_answered(fake: FakeDiscord, messages: list[dict[str, Any]]) -> bool:
@@ -193,8 +207,8 @@ async def test_votes_spread_over_two_processes_are_all_kept(postgres_server: Pos
         fake = pair.fake
         reply = await answered(fake, fake.user("asker"), pair.database)
         presses = await press_in_windows(pair, reply, [fake.user(f"voter{n}") for n in range(VOTERS)])
-        answers = callbacks(fake)
-        assert [answers[p.id].status for p in presses if not answers[p.id].ok] == []
+        answers = final_answers(fake)
+        assert [answers[p.id].status for p in presses if not vote_counted(answers[p.id])] == []
         served = [fake.interaction_sessions[p.id] for p in presses]
         assert served.count(0) == served.count(1) == VOTERS // 2  # half the voters through each process
         on_reply = (int(reply["id"]),)
@@ -212,8 +226,8 @@ async def test_killing_one_process_in_a_vote_burst_loses_no_acknowledged_vote(
         reply = await answered(fake, fake.user("asker"), pair.database)
         voters = [fake.user(f"voter{n}") for n in range(VOTERS)]
         presses = await press_in_windows(pair, reply, voters, kill_after=KILL_AFTER)
-        answers = callbacks(fake)
-        acked = [p for p in presses if p.id in answers and answers[p.id].ok]
+        answers = final_answers(fake)
+        acked = [p for p in presses if p.id in answers and vote_counted(answers[p.id])]
         survivor = [p for p in presses if fake.interaction_sessions[p.id] == 0]
         assert {p.id for p in survivor} <= {p.id for p in acked}  # the survivor answered every press it got
         assert len(survivor) > VOTERS // 2  # after the kill every press went to the survivor

@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 # Docker kills the process.
 SHUTDOWN_STALL_S = 5.0
 SHUTDOWN_MAX_S = 15.0
-# Tasks discord.py starts for events and for application commands: the handlers a shutdown lets finish.
-HANDLER_TASK_PREFIXES = ("discord.py: on_", "CommandTree-invoker")
+# Tasks discord.py starts for events, application commands and persistent buttons (a vote press answered
+# at once and written after): the handlers a shutdown lets finish.
+HANDLER_TASK_PREFIXES = ("discord.py: on_", "CommandTree-invoker", "discord-ui-dynamic-item-")
 
 EXTENSIONS = (
     "bot.chat.cogs.passive",

@@ -9,6 +9,7 @@ Reactions stay a second way to vote (bot.chat.cogs.feedback); both write the sam
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -23,15 +24,19 @@ from bot.feedback.votes import (
     vote_label,
 )
 from bot.service import VoteState
+from bot.store import StoreError
 
 if TYPE_CHECKING:
     from bot.chat.app import KnownfixBot
+
+log = logging.getLogger(__name__)
 
 CUSTOM_ID_PREFIX = "kf:vote:"
 # Workaround ids are slugs of at most 48 characters (bot.knowledge.ids): the whole id stays far inside
 # Discord's 100-character limit on custom ids.
 OPTION_PATTERN = rf"(?P<option>{NONE_FIXED}|{WRONG_MATCH}|{re.escape(WORKAROUND_PREFIX)}[a-z0-9-]{{1,48}})"
 NOT_TRACKED = "This reply is no longer tracked (it was removed or replaced), so the vote was not recorded."
+NOT_RECORDED = "Your vote was not recorded: the bot could not write it down just now. Please press the button again."
 CHANGE_HINT = "Press the same button again to take your vote back, or another one to change it."
 
 
@@ -60,17 +65,41 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM
         return cls(match["option"], label, discord.ButtonStyle.secondary, 0)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        # Answer first: Discord drops an interaction not answered within 3 s ("This interaction failed"), and
+        # the write behind a vote takes several store round trips, queued behind every other press of a burst.
+        # The voter sees a private "is thinking..." until the placeholder becomes what the vote did.
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.NotFound:  # too late: the voter saw "This interaction failed" and will press again
+            log.warning(
+                "vote %s by %s not recorded: the press came too late to answer", self.option, interaction.user.id
+            )
+            return  # recording it anyway would make their second press take it back
+        said = await self._record(interaction)
+        try:
+            await interaction.edit_original_response(content=said)
+        except discord.HTTPException as exc:  # the vote stands; only the voter's confirmation is lost
+            log.warning("could not tell %s about their vote %s: %s", interaction.user.id, self.option, exc)
+
+    async def _record(self, interaction: discord.Interaction[Any]) -> str:
+        """Toggle the presser's vote; the line that tells them what they have on the reply now."""
         bot: KnownfixBot = interaction.client
         message = interaction.message
-        state = (
-            await bot.service.toggle_vote(message.id, interaction.user.id, self.option, via="button")
-            if message is not None
-            else None
-        )
+        try:
+            state = (
+                await bot.service.toggle_vote(message.id, interaction.user.id, self.option, via="button")
+                if message is not None
+                else None
+            )
+        except StoreError as exc:  # the database refused the write (locked, read-only, gone): one line says which
+            log.error("vote %s by %s not recorded: %s", self.option, interaction.user.id, exc)
+            return NOT_RECORDED
+        except Exception:  # the bot's own fault: the traceback for the log, the same one line for the voter
+            log.exception("vote %s by %s not recorded", self.option, interaction.user.id)
+            return NOT_RECORDED
         if state is None:  # not a reply the bot tracks, or a workaround an edit replaced
-            await interaction.response.send_message(NOT_TRACKED, ephemeral=True)
-            return
-        await interaction.response.send_message(acknowledgement(state), ephemeral=True)
+            return NOT_TRACKED
+        return acknowledgement(state)
 
 
 # Button colours: a fix is good news; the other two are the same kind of "no".
