@@ -27,6 +27,10 @@ MAX_DETAIL_CHARS = 2_000
 # All error lines' details together: the matcher turns them into words one by one. Our evaluation sets
 # hold at most 2,200 characters; 80 KB of long distinct error lines cost 250 ms of stemming.
 MAX_ERROR_TEXT_CHARS = 16_000
+# Error lines found after those caps are full are not dropped blindly: the last few of them replace the last
+# kept ones, because a paste's final exception (and the one or two it was chained from) says what failed.
+# Three covers a chained traceback's "during handling of the above" pair with room for one more.
+FINAL_ERROR_LINES = 3
 # The prose searched for problem cues: as much as the matcher reads (its `prose_chars`); past that a
 # paste is log chatter, and a search over 100 KB of it held the matching thread for 100 ms.
 PROSE_CUE_CHARS = 6_000
@@ -202,6 +206,12 @@ _WORTH_A_LOOK = re.compile(
 )
 
 
+def _may_be_structure(line: str) -> bool:
+    """Whether the line may be a traceback's header or frame: each of those patterns needs one of these
+    words, and four substring tests in C cost less than one of the five searches they spare an error line."""
+    return "Traceback" in line or ".py" in line or 'File "' in line or "Stack trace:" in line
+
+
 # A run of blank lines (spaces allowed) says no more than one blank line does; folding it keeps a paste
 # of 100,000 newlines from costing 100,000 trips through the per-line loop.
 _BLANK_RUN = re.compile(rf"\n(?:{_BLANK}*\n)+")
@@ -234,11 +244,61 @@ def _continuation(lines: list[str], start: int) -> str:
     return " ".join(out)[:MAX_DETAIL_CHARS]
 
 
-def _detail_room(error_lines: list[ErrorLine]) -> int:
-    """How many characters of detail one more error line may bring: 0 when there is no room for it."""
-    if len(error_lines) >= MAX_ERROR_LINES:
-        return 0
-    return max(0, MAX_ERROR_TEXT_CHARS - sum(len(e.detail) for e in error_lines))
+Found = tuple[str | None, str, str]  # (exception or None for a console error, message, text from the name on)
+
+
+class _KeptErrors:
+    """The error lines a report keeps: the first ones while the caps have room, then the last few of the rest.
+
+    Once the caps are full, a further error line costs one dictionary update beyond the parse that told the loop
+    it is an exception: its details (the continuation lines) are read at the end, and only for the
+    FINAL_ERROR_LINES that replace kept ones."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines  # the text's lines, where continuations are read
+        self.kept: list[ErrorLine] = []
+        self._seen: set[str] = set()  # the text of every kept line: one error is kept once
+        self._chars = 0  # the kept details' length, kept as a running total: summing it per line was quadratic
+        # Error lines past the caps, by text, in the order of their last appearance: (found, line number,
+        # inside a traceback, named up front by an IPython header).
+        self._later: dict[str, tuple[Found, int, bool, bool]] = {}
+
+    @property
+    def full(self) -> bool:
+        return len(self.kept) >= MAX_ERROR_LINES or self._chars >= MAX_ERROR_TEXT_CHARS
+
+    def add(self, found: Found, i: int, inside: bool, named_up_front: bool = False) -> None:
+        text = found[2]
+        if text in self._seen:  # checked first: a log repeating one error line thousands of times is common
+            return
+        if self.full:
+            self._later.pop(text, None)  # a repeat moves to its last appearance
+            self._later[text] = (found, i, inside, named_up_front)
+            if len(self._later) > FINAL_ERROR_LINES:
+                del self._later[next(iter(self._later))]
+            return
+        self._keep(self._error_line(found, i, inside, named_up_front, room=MAX_ERROR_TEXT_CHARS - self._chars))
+
+    def finish(self) -> list[ErrorLine]:
+        """The kept lines, the last ones after the caps replacing the last of the first ones."""
+        final = [self._error_line(*later, room=MAX_DETAIL_CHARS) for later in self._later.values()]
+        room = MAX_ERROR_TEXT_CHARS - sum(len(line.detail) for line in final)  # FINAL_ERROR_LINES details fit
+        first = self.kept[: MAX_ERROR_LINES - len(final)]
+        chars = sum(len(line.detail) for line in first)
+        while chars > room:
+            chars -= len(first.pop().detail)
+        return first + final
+
+    def _keep(self, line: ErrorLine) -> None:
+        self._seen.add(line.text)
+        self._chars += len(line.detail)
+        self.kept.append(line)
+
+    def _error_line(self, found: Found, i: int, inside: bool, named_up_front: bool, room: int) -> ErrorLine:
+        exc, msg, text = found
+        # IPython's header names the exception; its message comes at the end of the traceback, if at all.
+        detail = text if named_up_front else _continuation(self._lines, i)
+        return ErrorLine(text, exc, msg, detail[:room], inside)
 
 
 def _exception_line(line: str) -> tuple[str, str, str] | None:
@@ -290,26 +350,16 @@ def extract(text: str) -> ErrorReport:
     unfenced = _FENCE.sub("\n", bounded)
     lines = unfenced.split("\n")
 
-    error_lines: list[ErrorLine] = []
+    errors = _KeptErrors(lines)
     frames: list[str] = []
     prose: list[str] = []
     has_traceback = False
     in_traceback = False
     code_lines = 0
-    seen: set[str] = set()
     # Python prints a traceback's exception left of its frames, so the first line after the frames that
     # starts further left is the exception, whatever its class is called. None outside frames.
     frame_indent: int | None = None
     announced: set[str] = set()  # classes an IPython header named: their line at the end is the exception
-
-    def add_error(found: tuple[str | None, str, str], i: int, inside: bool) -> None:
-        exc, msg, from_exc = found
-        if from_exc in seen:  # checked first: a log repeating one error line thousands of times is common
-            return
-        room = _detail_room(error_lines)
-        if room:
-            seen.add(from_exc)
-            error_lines.append(ErrorLine(from_exc, exc, msg, _continuation(lines, i)[:room], inside))
 
     parsed: dict[str, tuple[str, str, str] | None] = {}
 
@@ -326,10 +376,10 @@ def extract(text: str) -> ErrorReport:
             if line.strip() and not exception_line(line):  # an exception named as usual is read below
                 in_traceback = False  # whatever the line is, the traceback ends here
                 if slot := _slot_error(line):
-                    add_error(slot, i, True)
+                    errors.add(slot, i, True)
                     continue
         if announced and (named := _announced_error(line, announced)) and not exception_line(line):
-            add_error(named, i, in_traceback)
+            errors.add(named, i, in_traceback)
             in_traceback = False
             continue
         if not _WORTH_A_LOOK.search(line):
@@ -342,23 +392,22 @@ def extract(text: str) -> ErrorReport:
                 in_traceback = False
             prose.append(line)
             continue
-        ipython = _IPYTHON_HEAD.match(line)
+        structure = _may_be_structure(line)
+        ipython = structure and _IPYTHON_HEAD.match(line)
         if ipython:
             # The exception is named up front; its message comes at the end, if the paste got that far.
             exc = ipython.group("exc") or ipython.group("any")
             announced.add(exc.rsplit(".", 1)[-1])
-            if exc not in seen:
-                seen.add(exc)
-                error_lines.append(ErrorLine(exc, exc, "", exc, True))
+            errors.add((exc, "", exc), i, True, named_up_front=True)
             has_traceback = in_traceback = True
             continue
-        if _TRACEBACK_HEAD.search(line):
+        if structure and _TRACEBACK_HEAD.search(line):
             has_traceback = True
             if line.lstrip().startswith(("Traceback", "Stack trace")):
                 in_traceback = True
                 continue
             line = _TRACEBACK_HEAD.sub(" ", line)  # the header inline in prose: read the rest of the line
-        ipython_frame = _IPYTHON_FRAME.match(line)
+        ipython_frame = structure and _IPYTHON_FRAME.match(line)
         if ipython_frame:
             frames.append(ipython_frame.group("path"))
             in_traceback = True
@@ -366,19 +415,20 @@ def extract(text: str) -> ErrorReport:
         if has_traceback and _IPYTHON_CODE.match(line):
             code_lines += 1
             continue
-        frame = _FRAME.match(line) or _WARNING_FRAME.match(line)
+        python_frame = structure and _FRAME.match(line)
+        frame = python_frame or (structure and _WARNING_FRAME.match(line))
         if frame:
             frames.append(frame.group("path"))
-            has_traceback = has_traceback or bool(_FRAME.match(line))
-            if _FRAME.match(line):
-                frame_indent = _indent(line)
+        if python_frame:
+            has_traceback = True
+            frame_indent = _indent(line)
         found = exception_line(line)
         if found:
-            add_error(found, i, in_traceback)
+            errors.add(found, i, in_traceback)
             in_traceback = False
             frame_indent = None
             continue
-        if _FRAME.match(line):
+        if python_frame:
             continue
         if in_traceback:
             # Tracebacks have no blank lines inside; a blank line means the paste went back to prose.
@@ -388,10 +438,11 @@ def extract(text: str) -> ErrorReport:
             in_traceback = False
         if _CONSOLE_ERROR.search(line):
             stripped = line.strip()
-            add_error((None, stripped, stripped), i, False)
+            errors.add((None, stripped, stripped), i, False)
             continue
         prose.append(line)
 
+    error_lines = errors.finish()
     libraries = {m.group("lib").lower() for path in frames if (m := _SITE_PACKAGES.search(path))}
     libraries |= {m.group("lib").lower() for m in _IMPORT.finditer(unfenced)}
     for e in error_lines:

@@ -1,0 +1,149 @@
+"""Extraction's caps bound its work without losing the paste's final exception.
+
+A log can hold thousands of distinct error-looking lines (warnings, retries) before the traceback that
+matters. Extraction keeps at most MAX_ERROR_LINES error lines and MAX_ERROR_TEXT_CHARS of their details;
+these tests pin that the lines after those caps cost only the per-line checks the traceback state needs,
+and that the last exceptions of the paste are still kept. No wall time is asserted: `python -m benchmarks
+--hostile` measures it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+
+import pytest
+
+from bot.matching.extract import MAX_DETAIL_CHARS, MAX_ERROR_LINES, MAX_ERROR_TEXT_CHARS, ErrorReport, extract
+
+# `bot.matching` re-exports the function `extract`, which hides the module of the same name.
+extract_module = importlib.import_module("bot.matching.extract")
+
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/home/ada/train.py", line 12, in <module>\n'
+    "    logits = model(batch)\n"
+    "RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x10 and 20x5)\n"
+)
+CHAINED = (
+    "Traceback (most recent call last):\n"
+    '  File "/home/ada/train.py", line 4, in <module>\n'
+    '    config["lr"]\n'
+    "KeyError: 'lr'\n"
+    "\n"
+    "During handling of the above exception, another exception occurred:\n"
+    "\n"
+    "Traceback (most recent call last):\n"
+    '  File "/home/ada/train.py", line 6, in <module>\n'
+    '    raise ValueError("learning rate missing from config")\n'
+    "ValueError: learning rate missing from config\n"
+)
+
+
+def _warnings(count: int) -> str:
+    """Distinct warning lines, as a long training log prints them before it fails."""
+    return "".join(f"/home/ada/lib/opt.py:{i}: UserWarning: option {i} is deprecated\n" for i in range(count))
+
+
+def _long_errors(count: int) -> str:
+    """Distinct error lines long enough that a few fill the details' cap."""
+    return "".join(f"ValueError: case {i} " + "not what was expected " * 90 + "\n" for i in range(count))
+
+
+def _within_caps(report: ErrorReport) -> bool:
+    return (
+        len(report.error_lines) <= MAX_ERROR_LINES
+        and all(len(line.detail) <= MAX_DETAIL_CHARS for line in report.error_lines)
+        and sum(len(line.detail) for line in report.error_lines) <= MAX_ERROR_TEXT_CHARS
+    )
+
+
+@pytest.mark.parametrize("before", [_warnings(3 * MAX_ERROR_LINES), _long_errors(20)], ids=["many", "long"])
+def test_the_final_exception_after_the_caps_is_kept(before: str) -> None:
+    report = extract(before + TRACEBACK)
+    assert report.error_lines[-1].exception == "RuntimeError"
+    assert report.error_lines[-1].message.startswith("mat1 and mat2 shapes cannot be multiplied")
+    assert report.error_lines[-1].in_traceback
+    assert _within_caps(report)
+
+
+def test_a_chained_traceback_after_the_caps_keeps_its_last_exceptions_in_order() -> None:
+    report = extract(_warnings(3 * MAX_ERROR_LINES) + CHAINED)
+    assert [line.exception for line in report.error_lines[-2:]] == ["KeyError", "ValueError"]
+    assert _within_caps(report)
+
+
+def test_the_first_error_lines_stay_kept_when_the_final_one_joins_them() -> None:
+    report = extract(_warnings(3 * MAX_ERROR_LINES) + TRACEBACK)
+    assert report.error_lines[0].message == "option 0 is deprecated"
+    assert len(report.error_lines) == MAX_ERROR_LINES
+
+
+def test_an_error_line_repeated_at_the_end_is_not_kept_twice() -> None:
+    report = extract(_warnings(3 * MAX_ERROR_LINES) + _warnings(1))
+    texts = [line.text for line in report.error_lines]
+    assert len(texts) == len(set(texts))
+
+
+def test_below_the_caps_nothing_moves() -> None:
+    text = _warnings(5) + TRACEBACK + _warnings(2)
+    report = extract(text)
+    assert [line.message for line in report.error_lines] == [
+        *(f"option {i} is deprecated" for i in range(5)),
+        "mat1 and mat2 shapes cannot be multiplied (64x10 and 20x5)",
+    ]
+
+
+class _CountingPattern:
+    """A compiled pattern that counts the searches made through it: the unit of extraction's work per line."""
+
+    def __init__(self, pattern: re.Pattern[str], counts: dict[str, int]) -> None:
+        self._pattern = pattern
+        self._counts = counts
+        self.pattern = pattern.pattern
+        self.flags = pattern.flags
+
+    def _count(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        self._counts[self.pattern] = self._counts.get(self.pattern, 0) + 1
+        return getattr(self._pattern, method)(*args, **kwargs)
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        return self._count("search", *args, **kwargs)
+
+    def match(self, *args: Any, **kwargs: Any) -> Any:
+        return self._count("match", *args, **kwargs)
+
+    def sub(self, *args: Any, **kwargs: Any) -> Any:
+        return self._count("sub", *args, **kwargs)
+
+    def finditer(self, *args: Any, **kwargs: Any) -> Any:
+        return self._count("finditer", *args, **kwargs)
+
+    def findall(self, *args: Any, **kwargs: Any) -> Any:
+        return self._count("findall", *args, **kwargs)
+
+
+def _pattern_calls(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
+    counts: dict[str, int] = {}
+    for name, value in list(vars(extract_module).items()):
+        if isinstance(value, re.Pattern):
+            monkeypatch.setattr(extract_module, name, _CountingPattern(value, counts))
+    extract(text)
+    monkeypatch.undo()
+    return sum(counts.values())
+
+
+# What one more error line may cost once the caps are full: the look that finds it worth a look, and the
+# exception parse that tells an exception (which ends a traceback) from prose. The frame, traceback-header
+# and IPython patterns need words such an error line does not hold.
+PATTERN_CALLS_PER_ERROR_LINE = 3
+
+
+def test_error_lines_past_the_caps_cost_a_bounded_number_of_pattern_searches(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = 4_000
+    distinct = "".join(f"ValueError: bad value {i}\n" for i in range(lines))
+    fewer = "".join(f"ValueError: bad value {i}\n" for i in range(lines // 2))
+    # The difference between the two pastes is 2,000 error lines past both caps: it is their cost alone.
+    per_line = (_pattern_calls(monkeypatch, distinct) - _pattern_calls(monkeypatch, fewer)) / (lines - lines // 2)
+    assert per_line <= PATTERN_CALLS_PER_ERROR_LINE
