@@ -631,7 +631,7 @@ def cmd_tune(args: argparse.Namespace, out: TextIO) -> int:
     result = tune.tune(engine, cases, default_weights(), k=args.folds, seed=args.seed, scoring=args.fit_scoring)
     out.write(tune.report(result, len(cases)))
     if not args.dry_run:
-        tune.write(result.weights, scoring=args.fit_scoring)
+        tune.write(result, scoring=args.fit_scoring)
         out.write(f"wrote {WEIGHTS_FILE}\n")
     return 0
 

@@ -53,7 +53,8 @@ class Engine:
         decide instead of the engine's own (a server's /config settings); the ranking is the same."""
         matcher = self.matcher
         if thresholds is not None and thresholds != matcher.thresholds:
-            matcher = Matcher(self.indexes, thresholds, matcher.weights)  # shares the index: costs nothing
+            # Shares the index and the models: costs nothing.
+            matcher = Matcher(self.indexes, thresholds, matcher.weights, matcher.talk)
         return matcher.rank(text, top=top, environment=parse_environment(text))
 
     @functools.cached_property

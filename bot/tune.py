@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -25,9 +26,12 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.engine import Engine
+from bot.knowledge.model import Entry
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, feature_vector, is_exact, prose_words
 from bot.matching.evidence import KINDS, Evidence, combine
-from bot.matching.matcher import Assessment
+from bot.matching.matcher import Assessment, score_rule
+from bot.matching.talk import MIN_TOKEN_CASES, TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
+from bot.matching.text import STOPWORDS
 from bot.matching.weights import (
     CALIBRATION_FEATURES,
     WEIGHTS_FILE,
@@ -42,6 +46,9 @@ CORPUS_DIR = Path(__file__).resolve().parent.parent / "evaluation" / "corpus"
 SEED = 20261202
 FOLDS = 5
 L2 = 1.0  # ridge on the calibration's coefficients: 15 features, a few thousand cases
+# Ridge on the talk word model: thousands of tokens against two thousand cases, so most must stay near zero.
+TALK_L2 = 3.0
+TALK_ITERATIONS = 800  # accelerated gradient steps; the loss stops moving well before this
 # Relative steps the coordinate search tries for each weight, and how many passes it makes.
 STEPS = (-0.4, -0.2, -0.1, 0.1, 0.2, 0.4)
 PASSES = 2
@@ -153,9 +160,12 @@ class Ranked:
     has_match: npt.NDArray[np.bool_]
     gate: npt.NDArray[np.bool_]  # passive mode may speak at all (see Matcher._should_reply)
     exact: npt.NDArray[np.bool_]  # a crisp paste: its own passive threshold
+    rule: npt.NDArray[np.bool_]  # the score rules' passive reply (the default decisions), gate included
 
 
-def rank_all(m: Measured, w: Weights) -> Ranked:
+def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
+    """`talk`: per case, the word model's log-odds to use instead of the bundled model's (cross-validation
+    fits the word model on each fold's training cases)."""
     scores = combine(m.evidence, w.scoring, w.selection)
     rows = np.lexsort((m.order, m.tier, -scores.score, m.case_of))  # by case, then best first
     n = len(m.cases)
@@ -166,6 +176,7 @@ def rank_all(m: Measured, w: Weights) -> Ranked:
     has = np.zeros(n, dtype=np.bool_)
     gate = np.zeros(n, dtype=np.bool_)
     exact = np.zeros(n, dtype=np.bool_)
+    rule = np.zeros(n, dtype=np.bool_)
     feats = np.zeros((n, len(CALIBRATION_FEATURES)), dtype=np.float64)
     minimum = w.decisions.minimum_score
     for c in range(n):
@@ -182,6 +193,7 @@ def rank_all(m: Measured, w: Weights) -> Ranked:
         runner = float(scores.score[same_tier[1]]) if same_tier.size > 1 else 0.0
         via = KINDS[int(scores.via[best])]
         a = m.assessments[c]
+        cues = a.cues if talk is None else replace(a.cues, words=float(talk[c]))
         top = TopEvidence(
             score=float(scores.score[best]),
             gap=float(scores.score[best]) - runner,
@@ -199,12 +211,13 @@ def rank_all(m: Measured, w: Weights) -> Ranked:
                 w.selection.exact_similarity,
             ),
             problem_cues=a.report.describes_problem,
-            cues=a.cues,
+            cues=cues,
         )
         feats[c] = feature_vector(top)
         gate[c] = a.report.describes_problem and via not in WEAK_EVIDENCE and not top.pack
         exact[c] = is_exact(top)
-    return Ranked(rank=rank, top_right=top_right, features=feats, has_match=has, gate=gate, exact=exact)
+        rule[c] = gate[c] and score_rule(top, w.decisions)
+    return Ranked(rank=rank, top_right=top_right, features=feats, has_match=has, gate=gate, exact=exact, rule=rule)
 
 
 def ranking_objective(r: Ranked, labelled: npt.NDArray[np.bool_], subset: npt.NDArray[np.int64]) -> float:
@@ -235,6 +248,119 @@ def fit_scoring(m: Measured, w: Weights, subset: npt.NDArray[np.int64]) -> Weigh
         if not improved:
             break
     return w
+
+
+# -- the talk word model -------------------------------------------------------------------------------
+
+
+def talk_labels(cases: Sequence[Case]) -> FloatArray:
+    """1 for talk about an error (the corpus's chat), 0 for a report (answerable or not)."""
+    return np.array([1.0 if c.kind == "chat" else 0.0 for c in cases])
+
+
+def topic_words(entries: Sequence[Entry]) -> frozenset[str]:
+    """The words the knowledge uses to name its errors (signatures, titles, domains), function words aside.
+
+    The talk model must learn how people talk, not what they talk about: in the corpus `joblib` or `kernel`
+    lean one way only because of which threads were collected, and a channel's mix of topics is its own."""
+    names: set[str] = set()
+    for entry in entries:
+        for text in (*entry.all_signatures, entry.title, entry.domain, entry.category):
+            names.update(_TOPIC_WORD.findall(str(text).lower()))
+    return frozenset(names - STOPWORDS)
+
+
+_TOPIC_WORD = re.compile(r"[a-z][a-z']*")
+
+
+def fit_talk_words(
+    tokens: Sequence[frozenset[str]],
+    y: FloatArray,
+    subset: npt.NDArray[np.int64],
+    topics: frozenset[str] = frozenset(),
+) -> TalkWords:
+    """Ridge logistic regression of talk against report over the tokens seen in MIN_TOKEN_CASES cases or more
+    and free of `topics` words, by Nesterov's accelerated gradient (numpy only; a Newton step would need a
+    vocabulary-sized Hessian)."""
+    seen: dict[str, int] = {}
+    for i in subset.tolist():
+        for t in tokens[i]:
+            seen[t] = seen.get(t, 0) + 1
+    vocab = sorted(t for t, n in seen.items() if n >= MIN_TOKEN_CASES and not any(w in topics for w in t.split(" ")))
+    column = {t: j for j, t in enumerate(vocab)}
+    intercept = len(vocab)  # the intercept's column, present in every row and not penalised
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, i in enumerate(subset.tolist()):
+        present = sorted(column[t] for t in tokens[i] if t in column)
+        rows.extend([row] * (len(present) + 1))
+        cols.extend([*present, intercept])
+    design = _Binary(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), subset.size, len(vocab) + 1)
+    target = y[subset]
+    penalty = np.full(design.width, TALK_L2)
+    penalty[intercept] = 0.0
+    # Step 1/L, L bounding the loss's curvature: a quarter of the largest squared singular value, plus the ridge.
+    lipschitz = 0.25 * design.norm_squared() + TALK_L2
+    beta = np.zeros(design.width)
+    ahead = beta.copy()
+    for k in range(TALK_ITERATIONS):
+        p = 1.0 / (1.0 + np.exp(-np.clip(design.times(ahead), -30, 30)))
+        gradient = design.transposed_times(p - target) + penalty * ahead
+        following = ahead - gradient / lipschitz
+        ahead = following + (k / (k + 3)) * (following - beta)
+        beta = following
+    return TalkWords(float(beta[intercept]), {t: float(w) for t, w in zip(vocab, beta[:intercept], strict=True)})
+
+
+@dataclass(frozen=True)
+class _Binary:
+    """A 0/1 matrix held as the coordinates of its ones: a case has a few dozen tokens out of thousands."""
+
+    rows: npt.NDArray[np.int64]
+    cols: npt.NDArray[np.int64]
+    height: int
+    width: int
+
+    def times(self, v: FloatArray) -> FloatArray:
+        out: FloatArray = np.bincount(self.rows, weights=v[self.cols], minlength=self.height).astype(
+            np.float64, copy=False
+        )
+        return out
+
+    def transposed_times(self, v: FloatArray) -> FloatArray:
+        out: FloatArray = np.bincount(self.cols, weights=v[self.rows], minlength=self.width).astype(
+            np.float64, copy=False
+        )
+        return out
+
+    def norm_squared(self, iterations: int = 50) -> float:
+        """The largest eigenvalue of X'X by power iteration (seeded: tune stays reproducible)."""
+        v = np.random.default_rng(0).random(self.width) + 0.1
+        value = 0.0
+        for _ in range(iterations):
+            w = self.transposed_times(self.times(v))
+            value = float(np.linalg.norm(w))
+            v = w / value
+        return value * 1.01  # power iteration approaches from below; a step slightly short is still safe
+
+
+def talk_logits(model: TalkWords, tokens: Sequence[frozenset[str]]) -> FloatArray:
+    return np.array([model.logit(t) for t in tokens])
+
+
+def auc(score: FloatArray, positive: npt.NDArray[np.bool_]) -> float:
+    """The chance that a random positive scores above a random negative (ties count half)."""
+    order = np.argsort(score, kind="mergesort")
+    ranks = np.empty(len(score))
+    ranks[order] = np.arange(1, len(score) + 1)
+    for value in np.unique(score):  # average ranks over ties
+        tied = score == value
+        if tied.sum() > 1:
+            ranks[tied] = ranks[tied].mean()
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if not n_pos or not n_neg:
+        return math.nan
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 # -- calibration ---------------------------------------------------------------------------------------
@@ -283,13 +409,17 @@ class Figures:
     asked_recall: float
     asked_fp: float
     calibration_error: float
+    rule_recall: float  # the score rules' passive replies (the default decisions)
+    rule_wrong: float
+    rule_fp: float
+    talk_auc: float  # the word model telling the corpus's chat from its reports, held out
 
 
 def _share(mask: npt.NDArray[np.bool_], of: npt.NDArray[np.bool_]) -> float:
     return float(np.sum(mask & of)) / max(1, int(np.sum(of)))
 
 
-def figures(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions) -> Figures:
+def figures(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions, talk_auc: float = math.nan) -> Figures:
     labelled = np.array([c.expected is not None for c in cases], dtype=np.bool_)
     symptom = np.array([c.kind == "symptom" for c in cases], dtype=np.bool_) & labelled
     reply = passive_replies(r, prob, d.passive, d.passive_exact)
@@ -314,6 +444,10 @@ def figures(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions) ->
         asked_recall=_share(answer & right, labelled),
         asked_fp=_share(answer, ~labelled),
         calibration_error=calibration_error(prob, right)[0],
+        rule_recall=_share(r.rule & right, labelled),
+        rule_wrong=_share(r.rule & ~right, labelled),
+        rule_fp=_share(r.rule, ~labelled),
+        talk_auc=talk_auc,
     )
 
 
@@ -422,14 +556,17 @@ class TuneResult:
     cross_validated: Figures
     reliability: Reliability
     problems: list[str]
+    talk: TalkWords
 
 
-def _fit(m: Measured, w: Weights, subset: npt.NDArray[np.int64], scoring: bool) -> Weights:
+def _fit(
+    m: Measured, w: Weights, subset: npt.NDArray[np.int64], scoring: bool, talk: FloatArray | None = None
+) -> Weights:
     if scoring:
         w = fit_scoring(m, w, subset)
-    r = rank_all(m, w)
+    r = rank_all(m, w, talk)
     labelled = np.array([c.expected is not None for c in m.cases], dtype=np.bool_)
-    y = (r.top_right & labelled).astype(np.float64)
+    y = (r.top_right & labelled).astype(np.float64, copy=False)
     keep = subset[r.has_match[subset]]
     intercept, coef = fit_logistic(r.features[keep], y[keep])
     return replace(w, calibration=Calibration(intercept, tuple(float(c) for c in coef)))
@@ -438,36 +575,49 @@ def _fit(m: Measured, w: Weights, subset: npt.NDArray[np.int64], scoring: bool) 
 def tune(
     engine: Engine, cases: list[Case], base: Weights, k: int = FOLDS, seed: int = SEED, scoring: bool = False
 ) -> TuneResult:
-    """`scoring`: refit the [scoring] weights too (a coordinate search); otherwise only the calibration and
-    its thresholds are fitted and the scoring weights stay as they are in the table."""
+    """`scoring`: refit the [scoring] weights too (a coordinate search); otherwise only the talk word model, the
+    calibration and its thresholds are fitted and the scoring weights stay as they are in the table."""
     m = measure(engine, cases)
     n = len(cases)
+    tokens = [talk_tokens(a.report.prose) for a in m.assessments]
+    is_talk = talk_labels(cases)
+    topics = topic_words(engine.kb.entries)
     oof = np.zeros(n)
+    oof_talk = np.zeros(n)
     oof_rank = np.zeros(n, dtype=np.int64)
     oof_right = np.zeros(n, dtype=np.bool_)
     oof_has = np.zeros(n, dtype=np.bool_)
     oof_gate = np.zeros(n, dtype=np.bool_)
     oof_exact = np.zeros(n, dtype=np.bool_)
+    oof_rule = np.zeros(n, dtype=np.bool_)
     oof_features = np.zeros((n, len(CALIBRATION_FEATURES)))
     for test in folds(cases, k, seed):
         train = np.setdiff1d(np.arange(n), test)
-        fitted = _fit(m, base, train, scoring)
-        r = rank_all(m, fitted)
+        talk = talk_logits(fit_talk_words(tokens, is_talk, train, topics), tokens)
+        fitted = _fit(m, base, train, scoring, talk)
+        r = rank_all(m, fitted, talk)
         c = fitted.calibration
         oof[test] = predict(c.intercept, np.array(c.coefficients), r.features[test])
+        oof_talk[test] = talk[test]
         oof_rank[test], oof_right[test], oof_has[test] = r.rank[test], r.top_right[test], r.has_match[test]
         oof_gate[test], oof_features[test], oof_exact[test] = r.gate[test], r.features[test], r.exact[test]
-    held_out = Ranked(oof_rank, oof_right, oof_features, oof_has, oof_gate, oof_exact)
+        oof_rule[test] = r.rule[test]
+    held_out = Ranked(oof_rank, oof_right, oof_features, oof_has, oof_gate, oof_exact, oof_rule)
     oof = np.where(oof_has, oof, 0.0)
     decisions = fit_decisions(cases, held_out, oof, base.decisions)
-    cv = figures(cases, held_out, oof, decisions)
+    cv = figures(cases, held_out, oof, decisions, auc(oof_talk, is_talk > 0))
     labelled = np.array([c.expected is not None for c in cases], dtype=np.bool_)
     _, reliability = calibration_error(oof[oof_has], (oof_right & labelled)[oof_has])
-    final = _fit(m, base, np.arange(n), scoring)
-    return TuneResult(replace(final, decisions=decisions), cv, reliability, [])
+    talk_model = fit_talk_words(tokens, is_talk, np.arange(n), topics)
+    final = _fit(m, base, np.arange(n), scoring, talk_logits(talk_model, tokens))
+    return TuneResult(replace(final, decisions=decisions), cv, reliability, [], talk_model)
 
 
-def write(weights: Weights, path: Path = WEIGHTS_FILE, scoring: bool = False) -> None:
+def write(
+    result: TuneResult, path: Path = WEIGHTS_FILE, scoring: bool = False, talk_path: Path = TALK_WORDS_FILE
+) -> None:
+    weights = result.weights
+    dump_talk_words(result.talk, talk_path)
     if scoring:
         write_values(path, "scoring", {f.name: getattr(weights.scoring, f.name) for f in fields(Scoring)})
     cal = weights.calibration
@@ -491,6 +641,9 @@ def report(result: TuneResult, cases: int) -> str:
         "  (normal level)",
         f"asked_precision {f.asked_precision:.3f}  asked_recall {f.asked_recall:.3f}  asked_fp {f.asked_fp:.3f}",
         f"calibration_error {f.calibration_error:.3f}",
+        f"score rules (the default decisions): passive_recall {f.rule_recall:.3f}  passive_wrong {f.rule_wrong:.3f}"
+        f"  passive_fp {f.rule_fp:.3f}",
+        f"talk word model: chat told from reports with AUC {f.talk_auc:.3f}",
         f"thresholds: passive strict {d.passive:.3f} (crisp paste {d.passive_exact:.3f}), "
         f"normal {d.passive_normal:.3f} (crisp paste {d.passive_exact_normal:.3f})",
         f"            asked {d.asked:.3f}  high confidence from {d.band_high_probability:.3f}",

@@ -71,6 +71,7 @@ def feature_vector(top: TopEvidence) -> tuple[float, ...]:
         "explanation": float(top.cues.explanation),
         "concept": float(top.cues.concept),
         "thanks": float(top.cues.thanks),
+        "talk_words": top.cues.words,
         "pack": float(top.pack),
     }
     return tuple(values[name] for name in CALIBRATION_FEATURES)

@@ -27,14 +27,14 @@ from rapidfuzz import fuzz, process
 from bot.environment import Environment, fits
 from bot.knowledge.model import Entry, EntryKind
 from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
-from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, is_exact, probability, prose_words
+from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, is_exact, probability, prose_words, sigmoid
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.index import FUZZY_CHARS, SIGNATURE, SYMPTOM, MatchIndex
 from bot.matching.normalize import normalize
-from bot.matching.talk import TalkCues, talk_cues
+from bot.matching.talk import TalkCues, TalkWords, default_talk_words, talk_cues
 from bot.matching.text import features
-from bot.matching.weights import Weights, default_weights
+from bot.matching.weights import Decisions, Weights, default_weights
 
 
 class Confidence(StrEnum):
@@ -120,13 +120,19 @@ def _confidence(score: float, p: float, w: Weights, calibrated: bool) -> Confide
 
 class Matcher:
     def __init__(
-        self, indexes: Sequence[MatchIndex], thresholds: Thresholds | None = None, weights: Weights | None = None
+        self,
+        indexes: Sequence[MatchIndex],
+        thresholds: Thresholds | None = None,
+        weights: Weights | None = None,
+        talk: TalkWords | None = None,
     ) -> None:
         """`indexes`: one per knowledge tier, the curated tier first; each scores its own entries with its
-        own word statistics, so loading a pack never changes how curated entries score."""
+        own word statistics, so loading a pack never changes how curated entries score. `talk`: the fitted
+        report-or-talk word model (the bundled one by default)."""
         self.indexes = tuple(indexes)
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or default_weights()
+        self.talk = talk or default_talk_words()
 
     # -- lexical stage -------------------------------------------------------------------------------
 
@@ -340,10 +346,10 @@ class Matcher:
             positions.extend(ordered)
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return Assessment(report, talk_cues(report.prose), _no_evidence(), (), empty, empty)
+            return Assessment(report, talk_cues(report.prose, self.talk), _no_evidence(), (), empty, empty)
         return Assessment(
             report=report,
-            cues=talk_cues(report.prose),
+            cues=talk_cues(report.prose, self.talk),
             evidence=Evidence.concatenate(parts),
             entries=tuple(entries),
             tier=np.asarray(tiers, dtype=np.int64),
@@ -428,13 +434,21 @@ class Matcher:
         return best.via not in WEAK_EVIDENCE
 
     def _score_rule(self, best: TopEvidence) -> bool:
-        """An error report needs a high score and a margin; a description needs a clear lead."""
-        d = self.weights.decisions
-        reply = self.thresholds.reply if self.thresholds.reply is not None else d.reply
-        margin = self.thresholds.reply_margin if self.thresholds.reply_margin is not None else d.reply_margin
-        if best.via == "pattern" or (best.error_report and best.via in {"signature", "words"}):
-            return best.score >= reply and best.gap >= margin
-        return best.score >= d.reply_symptom and best.gap / best.score >= d.reply_symptom_lead
+        t = self.thresholds
+        return score_rule(best, self.weights.decisions, t.reply, t.reply_margin)
+
+
+def score_rule(best: TopEvidence, d: Decisions, reply: float | None = None, margin: float | None = None) -> bool:
+    """The score rules' passive decision, after the gate: an error report needs a high score and a margin, a
+    description a clear lead, and neither speaks when the word model reads the prose as talk. `reply` and
+    `margin`: a server's own settings, else the table's."""
+    if sigmoid(best.cues.words) > d.talk_gate:
+        return False
+    reply = d.reply if reply is None else reply
+    margin = d.reply_margin if margin is None else margin
+    if best.via == "pattern" or (best.error_report and best.via in {"signature", "words"}):
+        return best.score >= reply and best.gap >= margin
+    return best.score >= d.reply_symptom and best.gap / best.score >= d.reply_symptom_lead
 
 
 def _fit_versions(scores: Scores, entries: Sequence[Entry], environment: Environment | None, w: Weights) -> Scores:

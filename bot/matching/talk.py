@@ -12,8 +12,13 @@ Every pattern is an alternation of fixed phrases between word boundaries: linear
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 # Prose beyond this is a long log's chatter; the cues that matter are in what the person wrote.
 TALK_CHARS = 4_000
@@ -69,13 +74,15 @@ _THANKS = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class TalkCues:
-    """How many phrases of each kind the message's prose holds (each capped: a count, not a verdict)."""
+    """How many phrases of each kind the message's prose holds (each capped: a count, not a verdict), and what
+    the fitted word model reads in it (`words`: its log-odds that the prose is talk, not a report)."""
 
     first_person: int
     advice: int
     explanation: int
     concept: int
     thanks: int
+    words: float = 0.0
 
     @property
     def talk(self) -> int:
@@ -96,7 +103,7 @@ def _count(pattern: re.Pattern[str], text: str) -> int:
     return n
 
 
-def talk_cues(prose: str) -> TalkCues:
+def talk_cues(prose: str, model: TalkWords | None = None) -> TalkCues:
     text = prose[:TALK_CHARS]
     return TalkCues(
         first_person=_count(_FIRST_PERSON, text),
@@ -104,4 +111,108 @@ def talk_cues(prose: str) -> TalkCues:
         explanation=_count(_EXPLANATION, text),
         concept=_count(_CONCEPT, text),
         thanks=_count(_THANKS, text),
+        words=model.logit(talk_tokens(text)) if model is not None else 0.0,
     )
+
+
+# -- the word model ------------------------------------------------------------------------------------
+#
+# The phrase lists above name the cues a reader would think of; people have more ways to explain, answer and
+# announce a fix than any list holds ("this PR ...", "the solution was ...", "downgrading worked"). A linear
+# model over the prose's words and word pairs, fitted by `knownfix tune` on the corpus's chat against its
+# problem reports (cross-validated there), reads all of them. It only ever sees the prose: the pasted error
+# is the same whether someone reports it or explains it.
+
+TALK_WORDS_FILE = Path(__file__).with_name("talk_words.json")
+# A token seen this rarely in the corpus says more about one thread than about how people talk.
+MIN_TOKEN_CASES = 3
+# The log-odds are clipped: one message full of strong words is talk, not infinitely so.
+LOGIT_CLIP = 6.0
+
+# Latin words (apostrophes kept: "don't", "you're") and runs of CJK characters, read as character pairs.
+_TALK_TOKEN = re.compile(r"[a-z][a-z']*|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+_CJK_START = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def talk_tokens(prose: str) -> frozenset[str]:
+    """Words and neighbouring word pairs of the prose, lower-cased; function words are kept on purpose
+    ("you", "should", "this", "because" are what tells an answer from a report)."""
+    tokens: set[str] = set()
+    previous = ""
+    for token in _TALK_TOKEN.findall(prose[:TALK_CHARS].lower()):
+        if _CJK_START.match(token):
+            tokens.update(token[i : i + 2] for i in range(max(1, len(token) - 1)))
+            previous = ""
+            continue
+        token = token.rstrip("'")
+        tokens.add(token)
+        if previous:
+            tokens.add(f"{previous} {token}")
+        previous = token
+    return frozenset(tokens)
+
+
+class TalkWordsError(ValueError):
+    """The word model file is missing, malformed, or holds a value of the wrong type."""
+
+
+@dataclass(frozen=True, slots=True)
+class TalkWords:
+    """A fitted linear model: log-odds that prose is talk about an error rather than a report of one."""
+
+    intercept: float
+    weights: Mapping[str, float]
+
+    def logit(self, tokens: frozenset[str]) -> float:
+        z = self.intercept + sum(self.weights.get(t, 0.0) for t in tokens)
+        return max(-LOGIT_CLIP, min(LOGIT_CLIP, z))
+
+    def probability(self, prose: str) -> float:
+        return 1.0 / (1.0 + math.exp(-self.logit(talk_tokens(prose))))
+
+
+def parse_talk_words(raw: object) -> TalkWords:
+    if not isinstance(raw, dict):
+        raise TalkWordsError("talk words: expected a JSON object")
+    intercept = raw.get("intercept")
+    weights = raw.get("weights")
+    if isinstance(intercept, bool) or not isinstance(intercept, int | float):
+        raise TalkWordsError("talk words: intercept must be a number")
+    if not isinstance(weights, dict):
+        raise TalkWordsError("talk words: weights must be an object of token -> number")
+    table: dict[str, float] = {}
+    for token, value in weights.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not isinstance(token, str):
+            raise TalkWordsError(f"talk words: weight of {token[:40]!r} must be a number")
+        table[token] = float(value)
+    return TalkWords(float(intercept), table)
+
+
+def load_talk_words(path: Path = TALK_WORDS_FILE) -> TalkWords:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise TalkWordsError(f"talk words: cannot read {path}: {exc}") from exc
+    return parse_talk_words(raw)
+
+
+@functools.cache
+def default_talk_words() -> TalkWords:
+    """The bundled model, read once per process."""
+    return load_talk_words()
+
+
+def dump_talk_words(model: TalkWords, path: Path = TALK_WORDS_FILE) -> None:
+    """Write the model as `knownfix tune` fitted it: tokens sorted, weights rounded (diffs stay readable)."""
+    body = {
+        "about": (
+            "Fitted by `knownfix tune` on evaluation/corpus: log-odds that a message's prose (its pasted errors "
+            "left out) is talk about an error - an explanation, an answer, a fix announcement, thanks - rather "
+            "than someone reporting their own problem. Words and word pairs seen in fewer than "
+            f"{MIN_TOKEN_CASES} cases, and those holding a word the knowledge uses to name its errors (how "
+            "people talk, not what about), are left out. See bot/matching/talk.py and bot/tune.py."
+        ),
+        "intercept": round(model.intercept, 5),
+        "weights": {t: round(w, 5) for t, w in sorted(model.weights.items()) if abs(w) >= 1e-4},
+    }
+    path.write_text(json.dumps(body, ensure_ascii=False, indent=0, sort_keys=False) + "\n", encoding="utf-8")

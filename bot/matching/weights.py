@@ -38,6 +38,7 @@ CALIBRATION_FEATURES = (
     "explanation",
     "concept",
     "thanks",
+    "talk_words",
     "pack",
 )
 
@@ -114,6 +115,7 @@ class Decisions:
     asked: float
     band_high_probability: float
     candidates: float
+    talk_gate: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,168 @@
+"""The fitted report-or-talk word model: its tokens, its file, its fit, and the decisions it steers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot import tune
+from bot.engine import Engine
+from bot.matching.calibration import TopEvidence
+from bot.matching.matcher import Matcher, score_rule
+from bot.matching.talk import (
+    LOGIT_CLIP,
+    TALK_WORDS_FILE,
+    TalkWords,
+    TalkWordsError,
+    default_talk_words,
+    dump_talk_words,
+    load_talk_words,
+    parse_talk_words,
+    talk_cues,
+    talk_tokens,
+)
+from bot.matching.weights import default_weights
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHAPES = "RuntimeError: mat1 and mat2 shapes cannot be multiplied (8x4096 and 512x3)"
+
+
+def test_tokens_are_words_and_word_pairs_with_function_words_kept() -> None:
+    tokens = talk_tokens("You should TRY this, it's because of 2 things")
+    assert {"you", "should", "try", "this", "it's", "because", "you should", "should try"} <= tokens
+    assert not any(t[0].isdigit() for t in tokens)  # numbers say nothing about who is talking
+
+
+def test_cjk_prose_is_read_as_character_pairs() -> None:
+    assert {"这是", "是因", "因为"} <= talk_tokens("这是因为版本太高")
+
+
+def test_the_logit_adds_the_weights_of_the_tokens_present_and_is_clipped() -> None:
+    model = TalkWords(-1.0, {"you": 2.0, "you should": 1.5, "i": -3.0})
+    assert model.logit(talk_tokens("you should")) == pytest.approx(2.5)
+    assert model.logit(talk_tokens("i")) == pytest.approx(-4.0)
+    assert model.logit(talk_tokens("nothing known here")) == pytest.approx(-1.0)
+    loud = TalkWords(0.0, {"you": 50.0})
+    assert loud.logit(talk_tokens("you")) == LOGIT_CLIP
+    assert talk_cues("you should", model).words == pytest.approx(2.5)
+    assert talk_cues("you should").words == 0.0  # no model: no word evidence either way
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ([], "JSON object"),
+        ({"intercept": "1", "weights": {}}, "intercept"),
+        ({"intercept": True, "weights": {}}, "intercept"),
+        ({"intercept": 0.0, "weights": []}, "weights"),
+        ({"intercept": 0.0, "weights": {"you": "lots"}}, "'you'"),
+    ],
+)
+def test_a_malformed_model_is_refused_with_what_is_wrong(raw: object, problem: str) -> None:
+    with pytest.raises(TalkWordsError, match=problem):
+        parse_talk_words(raw)
+
+
+def test_an_unreadable_model_file_names_its_path(tmp_path: Path) -> None:
+    bad = tmp_path / "talk_words.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(TalkWordsError, match=r"talk_words\.json"):
+        load_talk_words(bad)
+
+
+def test_the_model_round_trips_through_its_file(tmp_path: Path) -> None:
+    model = TalkWords(-0.25, {"you": 1.23456789, "i get": -0.5, "zero": 0.0})
+    path = tmp_path / "talk_words.json"
+    dump_talk_words(model, path)
+    again = load_talk_words(path)
+    assert again.intercept == pytest.approx(-0.25)
+    assert dict(again.weights) == {"i get": -0.5, "you": pytest.approx(1.23457)}  # zeros are left out
+    assert "about" in json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_the_bundled_model_loads_and_is_not_empty() -> None:
+    model = default_talk_words()
+    assert model == load_talk_words(TALK_WORDS_FILE)
+    assert len(model.weights) > 500
+
+
+# -- fitting -------------------------------------------------------------------------------------------
+
+
+def test_fit_learns_which_words_mark_talk_from_labelled_cases() -> None:
+    talk = ["you should pin the version", "you need to upgrade it", "this pr fixes the crash", "you can set it"]
+    reports = ["i get this error when i run it", "my training crashes with this", "i keep getting this", "i ran it"]
+    texts = (talk + reports) * 3  # every token seen often enough to count
+    tokens = [talk_tokens(t) for t in texts]
+    y = np.array([1.0 if t in talk else 0.0 for t in texts])
+    model = tune.fit_talk_words(tokens, y, np.arange(len(texts)))
+    assert model.weights["you"] > 0 > model.weights["i"]
+    assert model.logit(talk_tokens("you should try this")) > 0 > model.logit(talk_tokens("i get an error"))
+
+
+def test_fit_ignores_tokens_seen_in_too_few_cases() -> None:
+    texts = ["you a", "you b", "you c", "i d", "i e", "i f", "rare"]
+    y = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0])
+    model = tune.fit_talk_words([talk_tokens(t) for t in texts], y, np.arange(len(texts)))
+    assert "you" in model.weights and "rare" not in model.weights and "a" not in model.weights
+
+
+def test_auc_is_the_chance_a_positive_outscores_a_negative() -> None:
+    assert tune.auc(np.array([0.9, 0.8, 0.1, 0.2]), np.array([True, True, False, False])) == 1.0
+    assert tune.auc(np.array([0.1, 0.2, 0.9, 0.8]), np.array([True, True, False, False])) == 0.0
+    assert tune.auc(np.array([0.5, 0.5, 0.5, 0.5]), np.array([True, False, True, False])) == 0.5
+
+
+# -- decisions -----------------------------------------------------------------------------------------
+
+
+def _top(words: float) -> TopEvidence:
+    return TopEvidence(
+        score=1.0, gap=0.5, similarity=1.0, coverage=1.0, via="signature", pack=False, error_report=True,
+        traceback=False, prose_words=5, exact=True, problem_cues=True, cues=replace(talk_cues(""), words=words),
+    )  # fmt: skip
+
+
+def test_the_score_rules_stay_silent_when_the_words_read_as_talk() -> None:
+    d = default_weights().decisions
+    assert score_rule(_top(-2.0), d)
+    assert not score_rule(_top(+2.0), d)
+    assert score_rule(_top(+2.0), replace(d, talk_gate=0.9)) is not False  # a looser gate lets it through
+
+
+def test_the_matcher_reads_the_prose_with_the_model_it_was_given() -> None:
+    base = Engine.load([FIXTURES / "kb"])
+    text = f"so the answer here is this:\n{SHAPES}"
+    neutral = Matcher(base.indexes, None, base.matcher.weights, TalkWords(-3.0, {})).rank(text)
+    talky = Matcher(base.indexes, None, base.matcher.weights, TalkWords(-3.0, {"answer": 6.0})).rank(text)
+    assert neutral.reply
+    assert not talky.reply  # the same match, read as someone answering
+    assert talky.best is not None and neutral.best is not None and talky.best.entry.id == neutral.best.entry.id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"This PR fixes the following error by passing the right shapes to the layer:\n{SHAPES}",
+        f"You need to flatten the input first, that is why you see\n{SHAPES}\nChange the view to (batch, -1).",
+    ],
+)
+def test_the_bundled_model_reads_answers_and_fix_announcements_as_talk(text: str) -> None:
+    report = Engine.load([FIXTURES / "kb"]).matcher.assess(text)
+    assert report.cues.words > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"I get this error when I run my training script, any idea?\n{SHAPES}",
+        f"getting this after updating, my model worked yesterday\n{SHAPES}",
+    ],
+)
+def test_the_bundled_model_reads_own_problems_as_reports(text: str) -> None:
+    report = Engine.load([FIXTURES / "kb"]).matcher.assess(text)
+    assert report.cues.words < 0
