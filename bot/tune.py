@@ -27,9 +27,9 @@ import numpy.typing as npt
 
 from bot.engine import Engine
 from bot.knowledge.model import Entry
-from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, feature_vector, is_exact, prose_words
+from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, prose_words
 from bot.matching.evidence import KINDS, Evidence, combine
-from bot.matching.matcher import Assessment, score_rule
+from bot.matching.matcher import Assessment, passive_gate, score_rule
 from bot.matching.talk import MIN_TOKEN_CASES, TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
 from bot.matching.text import STOPWORDS
 from bot.matching.weights import (
@@ -214,7 +214,7 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
             cues=cues,
         )
         feats[c] = feature_vector(top)
-        gate[c] = a.report.describes_problem and via not in WEAK_EVIDENCE and not top.pack
+        gate[c] = passive_gate(a.report, top, w)
         exact[c] = is_exact(top)
         rule[c] = gate[c] and score_rule(top, w.decisions)
     return Ranked(rank=rank, top_right=top_right, features=feats, has_match=has, gate=gate, exact=exact, rule=rule)

@@ -12,7 +12,8 @@ import pytest
 from bot import tune
 from bot.engine import Engine
 from bot.matching.calibration import TopEvidence
-from bot.matching.matcher import Matcher, score_rule
+from bot.matching.extract import extract
+from bot.matching.matcher import Matcher, bare_paste, passive_gate, score_rule
 from bot.matching.talk import (
     LOGIT_CLIP,
     TALK_WORDS_FILE,
@@ -166,3 +167,23 @@ def test_the_bundled_model_reads_answers_and_fix_announcements_as_talk(text: str
 def test_the_bundled_model_reads_own_problems_as_reports(text: str) -> None:
     report = Engine.load([FIXTURES / "kb"]).matcher.assess(text)
     assert report.cues.words < 0
+
+
+# -- a bare paste ----------------------------------------------------------------------------------------
+
+
+def _bare(via: str, coverage: float, words: int) -> TopEvidence:
+    return replace(_top(-2.0), via=via, coverage=coverage, prose_words=words, error_report=False, exact=False)
+
+
+def test_a_short_message_proven_by_a_pattern_or_holding_a_whole_signature_is_a_paste() -> None:
+    w = default_weights()
+    quiet = extract("the widths are 512 and 256 here")  # no exception name, no word of trouble
+    assert not quiet.describes_problem
+    assert passive_gate(quiet, _bare("pattern", 0.5, 7), w)
+    assert passive_gate(quiet, _bare("words", 1.0, 7), w)
+    assert not passive_gate(quiet, _bare("words", 0.6, 7), w)  # some of a signature's words: a topic, not a paste
+    assert not passive_gate(quiet, _bare("symptom", 1.0, 7), w)
+    long = w.decisions.bare_paste_words + 1
+    assert not passive_gate(quiet, _bare("pattern", 1.0, long), w)  # a long message about it is talk or a story
+    assert not bare_paste(_bare("pattern", 1.0, long), w)

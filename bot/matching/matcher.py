@@ -425,17 +425,33 @@ class Matcher:
         return MatchResult(a.report, matches, reply=reply, answer=answer, offer=offer, environment=environment)
 
     def _gate(self, report: ErrorReport, best: TopEvidence) -> bool:
-        """Passive mode speaks only for a problem report, never on a pack entry unless allowed, and never on a
-        name or a broad pattern alone (those rank, they do not answer)."""
-        if not report.describes_problem:  # describes_problem covers error reports too
-            return False
-        if best.pack and not self.thresholds.packs_answer:
-            return False
-        return best.via not in WEAK_EVIDENCE
+        return passive_gate(report, best, self.weights, self.thresholds.packs_answer)
 
     def _score_rule(self, best: TopEvidence) -> bool:
         t = self.thresholds
         return score_rule(best, self.weights.decisions, t.reply, t.reply_margin)
+
+
+def passive_gate(report: ErrorReport, best: TopEvidence, w: Weights, packs_answer: bool = False) -> bool:
+    """Passive mode speaks only for a problem report, never on a pack entry unless allowed, and never on a
+    name or a broad pattern alone (those rank, they do not answer)."""
+    if not (report.describes_problem or bare_paste(best, w)):  # describes_problem covers error reports too
+        return False
+    if best.pack and not packs_answer:
+        return False
+    return best.via not in WEAK_EVIDENCE
+
+
+def bare_paste(best: TopEvidence, w: Weights) -> bool:
+    """A short message that one of the entry's patterns proves, or that holds every word of one of its
+    signatures, is a paste of that error even without an exception name to show it (`too many indices for
+    array: array is 2-dimensional, but 3 were indexed`): extraction cannot know it for an error line, the
+    match can."""
+    if best.prose_words > w.decisions.bare_paste_words:
+        return False
+    return best.via == "pattern" or (
+        best.via in {"signature", "words"} and best.coverage >= w.selection.exact_similarity
+    )
 
 
 def score_rule(best: TopEvidence, d: Decisions, reply: float | None = None, margin: float | None = None) -> bool:

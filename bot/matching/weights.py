@@ -116,6 +116,7 @@ class Decisions:
     band_high_probability: float
     candidates: float
     talk_gate: float
+    bare_paste_words: int
 
 
 @dataclass(frozen=True, slots=True)
