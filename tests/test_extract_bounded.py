@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.inputs import traceback
 from bot.matching.extract import MAX_DETAIL_CHARS, MAX_ERROR_LINES, MAX_ERROR_TEXT_CHARS, ErrorReport, extract
 
 # `bot.matching` re-exports the function `extract`, which hides the module of the same name.
@@ -124,14 +125,18 @@ class _CountingPattern:
         return self._count("findall", *args, **kwargs)
 
 
-def _pattern_calls(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
+def _calls_by_pattern(monkeypatch: pytest.MonkeyPatch, text: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for name, value in list(vars(extract_module).items()):
         if isinstance(value, re.Pattern):
             monkeypatch.setattr(extract_module, name, _CountingPattern(value, counts))
     extract(text)
     monkeypatch.undo()
-    return sum(counts.values())
+    return counts
+
+
+def _pattern_calls(monkeypatch: pytest.MonkeyPatch, text: str) -> int:
+    return sum(_calls_by_pattern(monkeypatch, text).values())
 
 
 # What one more error line may cost once the caps are full: the look that finds it worth a look, and the
@@ -147,3 +152,14 @@ def test_error_lines_past_the_caps_cost_a_bounded_number_of_pattern_searches(mon
     # The difference between the two pastes is 2,000 error lines past both caps: it is their cost alone.
     per_line = (_pattern_calls(monkeypatch, distinct) - _pattern_calls(monkeypatch, fewer)) / (lines - lines // 2)
     assert per_line <= PATTERN_CALLS_PER_ERROR_LINE
+
+
+def test_the_costly_searches_run_only_on_lines_holding_the_words_they_need(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The exception search tries every word start of a frame's long path, the traceback-header search every
+    # position: a 60-line traceback spent half its extraction in them, on frames that cannot match either.
+    text = traceback(60)
+    calls = _calls_by_pattern(monkeypatch, text)
+    lines = text.split("\n")
+    naming_an_exception = [line for line in lines if re.search("rror|Exception|Warning|Exit|Interrupt|Fault", line)]
+    assert calls[extract_module._EXCEPTION.pattern] <= len(naming_an_exception)
+    assert calls[extract_module._TRACEBACK_HEAD.pattern] <= sum("Traceback" in line for line in lines)
