@@ -20,6 +20,7 @@ from bot.store import Store
 from tests.fakediscord import BotProcess, FakeDiscord
 from tests.fakediscord.launch import RECEIVED
 
+from .botlog import logged
 from .test_e2e_discord import ENTRY, bot_env, wait_prompts, wait_stored
 
 pytestmark = [pytest.mark.e2e]
@@ -66,7 +67,7 @@ async def test_sigterm_during_a_vote_flood_keeps_every_vote_the_bot_received(tmp
                 if sent == VOTES_BEFORE_SIGTERM:
                     first.proc.send_signal(signal.SIGTERM)
                 if sent == len(flood) - VOTES_AFTER_STOP:  # the last ones surely come after it stopped reading
-                    await fake.wait_until(lambda: "shutting down" in first.log(), 15, what="the bot shutting down")
+                    await logged(first, "shutting down", timeout=15)
                 await fake.add_reaction(reply, emoji, voter)
             # The one SIGTERM alone ends the bot cleanly. (A second one could land after the event loop has
             # closed and its handler is gone, where the default action kills the exiting process.)

@@ -23,6 +23,7 @@ from tests.fakediscord import BotProcess, FakeDiscord
 from tests.fakediscord.rest import RATE_LIMIT, RATE_WINDOW_S
 from tests.fakediscord.server import Call, Interaction, buttons_of
 
+from .botlog import logged
 from .postgres import PostgresServer
 from .test_e2e_config import config, subcommand
 from .test_e2e_discord import TRACEBACK, bot_env, pasted
@@ -33,7 +34,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 MESSAGES = 100
 BURST = RATE_LIMIT // 2  # messages posted at once: their replies stay inside the fake's rate limit
 MENTIONS = 10  # mentions are answered by their own cog: its one-answer rule must hold across processes too
-LOG_POLL_S = 0.05  # how often a test reads a bot's log while it waits for a line
 VOTERS = 200
 # Presses sent before one process is killed: a third of the burst, so that it dies with votes in flight.
 KILL_AFTER = 60
@@ -237,17 +237,6 @@ async def test_killing_one_process_in_a_vote_burst_loses_no_acknowledged_vote(
         # The survivor still answers: the killed process's claims and leases block nothing new.
         await answered(fake, fake.user("after the kill"), pair.database)
         assert await pair.bots[0].stop() == 0 and not pair.bots[0].problems()
-
-
-async def logged(bot: BotProcess, line: str, timeout: float) -> None:
-    """Wait for a line in a bot's log. Polled: a log file changing is no event of the fake Discord's, so
-    `fake.wait_until` would look again only when some Discord traffic happened to follow."""
-    try:
-        async with asyncio.timeout(timeout):
-            while line not in bot.log():
-                await asyncio.sleep(LOG_POLL_S)
-    except TimeoutError:
-        raise AssertionError(f"{line!r} not in the log after {timeout} s:\n{bot.log()[-3000:]}") from None
 
 
 async def test_a_config_change_through_one_process_is_applied_by_the_other(
