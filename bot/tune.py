@@ -427,6 +427,7 @@ def figures(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions, ta
     answer = r.has_match & (prob >= d.asked)
     right = r.top_right & labelled
     answered_labelled = answer & labelled
+    rule = r.rule & (prob >= d.rule_probability)
     return Figures(
         cases=len(cases),
         labelled=int(labelled.sum()),
@@ -444,9 +445,9 @@ def figures(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions, ta
         asked_recall=_share(answer & right, labelled),
         asked_fp=_share(answer, ~labelled),
         calibration_error=calibration_error(prob, right)[0],
-        rule_recall=_share(r.rule & right, labelled),
-        rule_wrong=_share(r.rule & ~right, labelled),
-        rule_fp=_share(r.rule, ~labelled),
+        rule_recall=_share(rule & right, labelled),
+        rule_wrong=_share(rule & ~right, labelled),
+        rule_fp=_share(rule, ~labelled),
         talk_auc=talk_auc,
     )
 

@@ -417,7 +417,7 @@ class Matcher:
             reply = self._gate(a.report, evidence) and p >= (passive_exact if is_exact(evidence) else passive)
             answer = p >= d.asked
         else:
-            reply = self._gate(a.report, evidence) and self._score_rule(evidence)
+            reply = self._gate(a.report, evidence) and self._score_rule(evidence) and p >= w.decisions.rule_probability
             answer = matches[0].confidence is not Confidence.LOW and via not in WEAK_EVIDENCE
         # Leads instead of an answer: only for a problem report (the closest entries to "thanks!" are noise)
         # whose best match is likely enough that the right entry is often among the closest.
@@ -435,7 +435,9 @@ class Matcher:
 def passive_gate(report: ErrorReport, best: TopEvidence, w: Weights, packs_answer: bool = False) -> bool:
     """Passive mode speaks only for a problem report, never on a pack entry unless allowed, and never on a
     name or a broad pattern alone (those rank, they do not answer)."""
-    if not (report.describes_problem or bare_paste(best, w)):  # describes_problem covers error reports too
+    # describes_problem covers error reports too; the word model knows more ways to ask than the cue words do.
+    reads_as_report = best.cues.words <= w.decisions.report_words
+    if not (report.describes_problem or bare_paste(best, w) or reads_as_report):
         return False
     if best.pack and not packs_answer:
         return False

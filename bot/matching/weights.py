@@ -117,6 +117,8 @@ class Decisions:
     candidates: float
     talk_gate: float
     bare_paste_words: int
+    report_words: float
+    rule_probability: float
 
 
 @dataclass(frozen=True, slots=True)
