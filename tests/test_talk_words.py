@@ -189,16 +189,6 @@ def test_a_short_message_proven_by_a_pattern_or_holding_a_whole_signature_is_a_p
     assert not bare_paste(_bare("pattern", 1.0, long), w)
 
 
-def test_a_description_the_word_model_reads_as_a_report_passes_the_gate_without_trouble_words() -> None:
-    w = default_weights()
-    quiet = extract("how can I make the loss go down after the first epoch")
-    assert not quiet.describes_problem
-    asking = replace(_top(w.decisions.report_words - 0.1), via="symptom", error_report=False, exact=False)
-    unsure = replace(asking, cues=replace(asking.cues, words=w.decisions.report_words + 0.1))
-    assert passive_gate(quiet, asking, w)
-    assert not passive_gate(quiet, unsure, w)
-
-
 def test_the_score_rules_never_answer_unprompted_below_even_odds() -> None:
     base = Engine.load([FIXTURES / "kb"])
     text = f"I get this when I run my script\n{SHAPES}"

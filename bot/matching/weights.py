@@ -105,8 +105,6 @@ class Decisions:
     reply_margin: float
     reply_symptom: float
     reply_symptom_lead: float
-    band_high: float
-    band_medium: float
     minimum_score: float
     passive: float
     passive_exact: float
@@ -117,7 +115,6 @@ class Decisions:
     candidates: float
     talk_gate: float
     bare_paste_words: int
-    report_words: float
     rule_probability: float
 
 
