@@ -22,7 +22,7 @@ from bot.gaps import FINGERPRINT_SCHEME
 from bot.store import Store
 from tests.fakediscord import BotProcess, FakeDiscord
 from tests.fakediscord.payloads import MANAGE_GUILD
-from tests.fakediscord.server import AUTOCOMPLETE
+from tests.fakediscord.world import AUTOCOMPLETE
 
 from .test_config import between_levels
 from .test_e2e_discord import DEVICE_TRACEBACK, ENTRY, bot_env, pasted, wait_stored

@@ -13,7 +13,7 @@ import pytest_asyncio
 from discord.http import HTTPClient, Route, handle_message_parameters
 
 from tests.fakediscord import FakeDiscord, Upload
-from tests.fakediscord.server import APPLICATION_COMMAND, AUTOCOMPLETE
+from tests.fakediscord.world import APPLICATION_COMMAND, AUTOCOMPLETE
 
 NONE: dict[str, list[str]] = {"parse": []}
 

@@ -109,22 +109,7 @@ class PeopleControls(MessageRoutes):
             del stored.reactions[emoji]
             raise FakeDiscordError("Discord would refuse a 21st unique reaction")
         voters.append(user_id)
-        await self.dispatch(
-            "MESSAGE_REACTION_ADD",
-            {
-                "user_id": str(user_id),
-                "channel_id": str(stored.channel_id),
-                "message_id": str(stored.id),
-                "guild_id": str(self.guild_id),
-                "member": self.member(user_id),
-                "emoji": {"id": None, "name": emoji},
-                "message_author_id": stored.payload["author"]["id"],
-                "burst": False,
-                "burst_colors": [],
-                "type": 0,
-            },
-            intent=GUILD_MESSAGE_REACTIONS,
-        )
+        await self._dispatch_reaction_added(stored, user_id, emoji)
 
     async def remove_reaction(self, message: Mapping[str, Any] | int, emoji: str, user: Mapping[str, Any]) -> None:
         stored = self.messages[int(message if isinstance(message, int) else message["id"])]

@@ -311,23 +311,27 @@ class MessageRoutes(Rest, Gateway, Cdn):
         voters = stored.reactions.setdefault(emoji, [])
         if self.application_id not in voters:
             voters.append(self.application_id)
-            await self.dispatch(
-                "MESSAGE_REACTION_ADD",
-                {
-                    "user_id": str(self.application_id),
-                    "channel_id": str(stored.channel_id),
-                    "message_id": str(stored.id),
-                    "guild_id": str(self.guild_id),
-                    "member": self.member(self.application_id),
-                    "emoji": {"id": None, "name": emoji},
-                    "message_author_id": stored.payload["author"]["id"],
-                    "burst": False,
-                    "burst_colors": [],
-                    "type": 0,
-                },
-                intent=GUILD_MESSAGE_REACTIONS,
-            )
+            await self._dispatch_reaction_added(stored, self.application_id, emoji)
         return Reply(204)
+
+    async def _dispatch_reaction_added(self, stored: StoredMessage, user_id: int, emoji: str) -> None:
+        """MESSAGE_REACTION_ADD for a reaction just recorded on `stored`, whoever added it (a person or the bot)."""
+        await self.dispatch(
+            "MESSAGE_REACTION_ADD",
+            {
+                "user_id": str(user_id),
+                "channel_id": str(stored.channel_id),
+                "message_id": str(stored.id),
+                "guild_id": str(self.guild_id),
+                "member": self.member(user_id),
+                "emoji": {"id": None, "name": emoji},
+                "message_author_id": stored.payload["author"]["id"],
+                "burst": False,
+                "burst_colors": [],
+                "type": 0,
+            },
+            intent=GUILD_MESSAGE_REACTIONS,
+        )
 
     async def _remove_own_reaction(self, request: Request) -> Reply:
         stored = self._rest_message(request.params["channel_id"], request.params["message_id"])

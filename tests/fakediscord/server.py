@@ -20,7 +20,7 @@ fails where the bot would fail in production.
 - `controls_waiting.py`, `controls_people.py`, `controls_interactions.py`: what tests call.
 
 This module puts them together and serves them on one port; the names tests import from here are
-re-exported.
+re-exported. The interaction and callback types are defined in `world.py` and imported from there.
 """
 
 from __future__ import annotations
@@ -73,18 +73,7 @@ from tests.fakediscord.rest_interactions import (
 )
 from tests.fakediscord.rest_messages import AUTO_ARCHIVE_MINUTES, HISTORY_PAGE_MAX, THREAD_NAME_MAX
 from tests.fakediscord.world import (
-    APPLICATION_COMMAND,
-    AUTOCOMPLETE,
-    AUTOCOMPLETE_RESULT,
-    CHANNEL_MESSAGE,
-    DEFERRED_CHANNEL_MESSAGE,
-    DEFERRED_UPDATE,
-    MESSAGE_COMPONENT,
-    MODAL,
-    MODAL_SUBMIT,
-    PING,
     ROLE_MENTION,
-    UPDATE_MESSAGE,
     USER_MENTION,
     FakeDiscordError,
     Interaction,
@@ -96,13 +85,7 @@ from tests.fakediscord.world import (
 __all__ = [
     "ALLOWED_CALLBACKS",
     "API_PREFIX",
-    "APPLICATION_COMMAND",
-    "AUTOCOMPLETE",
-    "AUTOCOMPLETE_RESULT",
     "AUTO_ARCHIVE_MINUTES",
-    "CHANNEL_MESSAGE",
-    "DEFERRED_CHANNEL_MESSAGE",
-    "DEFERRED_UPDATE",
     "GUILDS",
     "GUILD_MEMBERS",
     "GUILD_MESSAGES",
@@ -111,11 +94,8 @@ __all__ = [
     "HEARTBEAT_INTERVAL_MS",
     "HISTORY_PAGE_MAX",
     "INITIAL_RESPONSE_S",
-    "MESSAGE_COMPONENT",
     "MESSAGE_CONTENT",
-    "MODAL",
     "MODAL_FILL_S",
-    "MODAL_SUBMIT",
     "OP_DISPATCH",
     "OP_HEARTBEAT",
     "OP_HEARTBEAT_ACK",
@@ -124,14 +104,12 @@ __all__ = [
     "OP_INVALID_SESSION",
     "OP_RECONNECT",
     "OP_RESUME",
-    "PING",
     "PRIVILEGED",
     "RATE_LIMIT",
     "RATE_WINDOW_S",
     "ROLE_MENTION",
     "THREAD_NAME_MAX",
     "TOKEN_LIFETIME_S",
-    "UPDATE_MESSAGE",
     "USER_MENTION",
     "Call",
     "FakeDiscord",

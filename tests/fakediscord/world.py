@@ -17,7 +17,6 @@ from typing import Any
 from tests.fakediscord import payloads as p
 
 # Interaction types and callback types
-# Interaction types and callback types
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL = (
     4,
