@@ -1,0 +1,148 @@
+"""Errors that differ from a generic entry only in the quoted name find their specific entry.
+
+The matcher masks quoted names (`'qwen2'` -> a placeholder) so one error is one shape whatever the asker's names;
+an error whose meaning is the name itself (`KeyError: 'qwen2'` from an old transformers, not a missing DataFrame
+column) then reads exactly like the generic entry of that shape. The specific entries carry a signature or a
+pattern that spells the name out; these cases run the real engine on the bundled knowledge, on the error line
+alone and inside a traceback, so a later edit that lets the generic entry win again fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+
+# (error line, traceback ending in it, the entry that answers it)
+CASES = [
+    (
+        "TypeError: read_csv() got an unexpected keyword argument 'error_bad_lines'",
+        # real output of pandas 3.1 (the argument was removed in 2.0)
+        """Traceback (most recent call last):
+  File "/tmp/qn/t1.py", line 2, in <module>
+    df = pd.read_csv("r.csv", error_bad_lines=False)
+         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+TypeError: read_csv() got an unexpected keyword argument 'error_bad_lines'""",
+        "pandas/error-tokenizing-data",
+    ),
+    (
+        "TypeError: read_csv() got an unexpected keyword argument 'warn_bad_lines'",
+        """Traceback (most recent call last):
+  File "clean.py", line 4, in <module>
+    df = pd.read_csv(path, sep=";", warn_bad_lines=True)
+TypeError: read_csv() got an unexpected keyword argument 'warn_bad_lines'""",
+        "pandas/error-tokenizing-data",
+    ),
+    (
+        "KeyError: 'qwen2'",
+        # transformers 4.3x: CONFIG_MAPPING's lookup of a model type the release does not know
+        """Traceback (most recent call last):
+  File "chat.py", line 5, in <module>
+    model = AutoModelForCausalLM.from_pretrained("Qwen/Qwen2-7B-Instruct")
+  File "/env/lib/python3.10/site-packages/transformers/models/auto/auto_factory.py", line 441, in from_pretrained
+    config, kwargs = AutoConfig.from_pretrained(
+  File "/env/lib/python3.10/site-packages/transformers/models/auto/configuration_auto.py", line 937, in from_pretrained
+    config_class = CONFIG_MAPPING[config_dict["model_type"]]
+  File "/env/lib/python3.10/site-packages/transformers/models/auto/configuration_auto.py", line 643, in __getitem__
+    raise KeyError(key)
+KeyError: 'qwen2'""",
+        "transformers/unrecognized-model-type",
+    ),
+    (
+        "KeyError: 'mistral'",
+        """Traceback (most recent call last):
+  File "/content/finetune.py", line 12, in <module>
+    tokenizer = AutoTokenizer.from_pretrained("mistralai/Mistral-7B-v0.1")
+  File "/env/lib/python3.10/site-packages/transformers/models/auto/tokenization_auto.py", line 718, in from_pretrained
+    config = AutoConfig.from_pretrained(
+  File "/env/lib/python3.10/site-packages/transformers/models/auto/configuration_auto.py", line 1048, in from_pretrained
+    config_class = CONFIG_MAPPING[config_dict["model_type"]]
+  File "/env/lib/python3.10/site-packages/transformers/models/auto/configuration_auto.py", line 748, in __getitem__
+    raise KeyError(key)
+KeyError: 'mistral'""",
+        "transformers/unrecognized-model-type",
+    ),
+    (
+        "ModuleNotFoundError: No module named 'tensorflow.contrib'",
+        """Traceback (most recent call last):
+  File "train.py", line 3, in <module>
+    from tensorflow.contrib import rnn
+ModuleNotFoundError: No module named 'tensorflow.contrib'""",
+        "tensorflow/tf1-api-removed",
+    ),
+]
+
+# More names the patterns spell out, as the error line alone.
+LINES = [
+    ("KeyError: 'llama'", "transformers/unrecognized-model-type"),
+    ("KeyError: 'qwen2_moe'", "transformers/unrecognized-model-type"),
+    ("TypeError: read_table() got an unexpected keyword argument 'error_bad_lines'", "pandas/error-tokenizing-data"),
+    ("ModuleNotFoundError: No module named 'tensorflow.contrib.rnn'", "tensorflow/tf1-api-removed"),
+    ("ImportError: No module named 'tensorflow.contrib'", "tensorflow/tf1-api-removed"),  # Python 3.5, TF 2.0-2.1
+]
+
+# Not fixable in the knowledge: the pasted exception type is not the entry's `exception` (ModuleNotFoundError for an
+# ImportError entry, AttributeError for a RuntimeError one), so the entry loses `exception_agrees` and, where its own
+# signature is the winning evidence, takes the `exception_disagrees` factor, while the generic entry of that exception
+# reads the masked line as its own. They pass once the matcher counts the exception names an entry's own signatures
+# print as the entry's (plus, for joblib, the signature "ModuleNotFoundError: No module named
+# 'sklearn.externals.joblib'" in the entry); strict, so they fail as a reminder when that lands.
+NEEDS_MATCHER_CHANGE = [
+    ("ModuleNotFoundError: No module named 'sklearn.externals.joblib'", "sklearn/joblib-externals-removed"),
+    (
+        """Traceback (most recent call last):
+  File "/tmp/qn/t2.py", line 1, in <module>
+    import sklearn.externals.joblib as joblib
+ModuleNotFoundError: No module named 'sklearn.externals.joblib'""",
+        "sklearn/joblib-externals-removed",
+    ),
+    ("ModuleNotFoundError: No module named 'torch.nn'; 'torch' is not a package", "python/shadowed-module-name"),
+    (
+        "AttributeError: partially initialized module 'torchvision' has no attribute 'extension' "
+        "(most likely due to a circular import)",
+        "pytorch/torchvision-operator-missing",
+    ),
+    ("AttributeError: 'DataFrame' object has no attribute 'label'", "pandas/column-keyerror"),
+]
+
+# The generic entries keep the same shapes with ordinary names: the specific wordings must not swallow them.
+GENERIC = [
+    ("KeyError: 'price'", "pandas/column-keyerror"),
+    ("ModuleNotFoundError: No module named 'torchvision'", "python/module-not-found"),
+    ("TypeError: forward() got an unexpected keyword argument 'labels'", "python/unexpected-keyword-argument"),
+]
+
+
+def _best(engine: Engine, text: str) -> str | None:
+    best = engine.match(text, top=3).best
+    return best.entry.id if best else None
+
+
+@pytest.mark.parametrize(("line", "expected"), [(c[0], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+def test_error_line_alone_ranks_the_specific_entry_first(bundled_engine: Engine, line: str, expected: str) -> None:
+    assert _best(bundled_engine, line) == expected
+
+
+@pytest.mark.parametrize(("traceback", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
+def test_traceback_ranks_the_specific_entry_first(bundled_engine: Engine, traceback: str, expected: str) -> None:
+    assert _best(bundled_engine, traceback) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), GENERIC, ids=[g[0] for g in GENERIC])
+def test_ordinary_names_keep_the_generic_entry(bundled_engine: Engine, line: str, expected: str) -> None:
+    assert _best(bundled_engine, line) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), LINES, ids=[c[0] for c in LINES])
+def test_other_specific_names_rank_the_specific_entry_first(bundled_engine: Engine, line: str, expected: str) -> None:
+    assert _best(bundled_engine, line) == expected
+
+
+@pytest.mark.xfail(strict=True, reason="needs the matcher to count the exceptions an entry's signatures print")
+@pytest.mark.parametrize(
+    ("text", "expected"), NEEDS_MATCHER_CHANGE, ids=[c[0].splitlines()[-1] for c in NEEDS_MATCHER_CHANGE]
+)
+def test_foreign_exception_wordings_rank_the_specific_entry_first(
+    bundled_engine: Engine, text: str, expected: str
+) -> None:
+    assert _best(bundled_engine, text) == expected
