@@ -70,6 +70,21 @@ KeyError: 'mistral'""",
 ModuleNotFoundError: No module named 'tensorflow.contrib'""",
         "tensorflow/tf1-api-removed",
     ),
+    (
+        "nvidia-smi : The term 'nvidia-smi' is not recognized as the name of a cmdlet, function, script file, or "
+        "operable program. Check the spelling of the name, or if a path was included, verify that the path is correct "
+        "and try again.",
+        # Windows PowerShell 5.1's console output, wrapped at the window's width
+        r"""PS C:\Users\me> nvidia-smi
+nvidia-smi : The term 'nvidia-smi' is not recognized as the name of a cmdlet, function, script file, or operable
+program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.
+At line:1 char:1
++ nvidia-smi
++ ~~~~~~~~~~
+    + CategoryInfo          : ObjectNotFound: (nvidia-smi:String) [], CommandNotFoundException
+    + FullyQualifiedErrorId : CommandNotFoundException""",
+        "cuda/nvidia-smi-failed",
+    ),
 ]
 
 # More names the patterns spell out, as the error line alone.
@@ -79,6 +94,11 @@ LINES = [
     ("TypeError: read_table() got an unexpected keyword argument 'error_bad_lines'", "pandas/error-tokenizing-data"),
     ("ModuleNotFoundError: No module named 'tensorflow.contrib.rnn'", "tensorflow/tf1-api-removed"),
     ("ImportError: No module named 'tensorflow.contrib'", "tensorflow/tf1-api-removed"),  # Python 3.5, TF 2.0-2.1
+    (
+        "nvidia-smi: The term 'nvidia-smi' is not recognized as a name of a cmdlet, function, script file, or "
+        "executable program.",  # PowerShell 7
+        "cuda/nvidia-smi-failed",
+    ),
 ]
 
 # Not fixable in the knowledge: the pasted exception type is not the entry's `exception` (ModuleNotFoundError for an
