@@ -190,3 +190,15 @@ def test_the_per_line_gate_scans_for_first_characters_in_c() -> None:
     # C, only when every alternative starts with a literal; one `\w` or `^` alternative made it try all 36
     # alternatives at every position of every line: 60% of the time of a 5,000-line log's extraction.
     assert set(_first_ops(extract_module._WORTH_A_LOOK)) <= {"LITERAL", "IN"}
+
+
+def test_blank_lines_left_by_removed_fences_cost_no_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Blank-line runs are folded before the fences go; each fence then leaves a blank line of its own.
+    assert _pattern_calls(monkeypatch, "```\n" * 10_000) < 10
+
+
+def test_only_a_line_starting_with_a_space_or_an_arrow_is_tried_as_numbered_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _calls_by_pattern(monkeypatch, "x = 1\n" * 1_000 + "  12 y = 2\n-> 13 z()\n")
+    assert calls.get(extract_module._NUMBERED_START.pattern, 0) == 2

@@ -220,7 +220,10 @@ _NUMBERED_START = re.compile(rf"^{_BLANK}*-*>\s*\d|^{_BLANK}+\d+\s")
 
 
 def _worth_a_look(line: str) -> bool:
-    return _WORTH_A_LOOK.search(line) is not None or _NUMBERED_START.match(line) is not None
+    if _WORTH_A_LOOK.search(line):
+        return True
+    first = line[:1]  # _NUMBERED_START needs a space, `-` or `>` first: most lines are settled without it
+    return (first.isspace() or first in ("-", ">")) and _NUMBERED_START.match(line) is not None
 
 
 # Words without which a pattern cannot match: a substring test runs in C in a fraction of the time of the
@@ -406,6 +409,12 @@ def extract(text: str) -> ErrorReport:
         return parsed[line]
 
     for i, line in enumerate(lines):
+        if not line:
+            # What the sequence below does with an empty line, without its searches: the runs of blank lines
+            # are folded, but removing the fences of 10,000 code blocks leaves as many blank lines behind.
+            frame_indent = None
+            in_traceback = False
+            continue  # prose keeps no blank line
         left_of_frames = frame_indent is not None and (not line.strip() or _indent(line) < frame_indent)
         if left_of_frames and not _FRAME.match(line):  # a frame printed further left is still a frame
             frame_indent = None
