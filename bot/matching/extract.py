@@ -490,7 +490,7 @@ def extract(text: str) -> ErrorReport:
 
     error_lines = errors.finish()
     libraries = {m.group("lib").lower() for path in frames if (m := _SITE_PACKAGES.search(path))}
-    libraries |= {m.group("lib").lower() for m in _IMPORT.finditer(unfenced)}
+    libraries |= {lib.lower() for lib in set(_IMPORT.findall(unfenced))}  # a log repeats its imports
     for e in error_lines:
         if e.exception and "." in e.exception:
             libraries.add(e.exception.split(".", 1)[0].lower())
