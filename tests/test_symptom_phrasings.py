@@ -67,6 +67,9 @@ DESCRIPTIONS = [
         "cuda/docker-gpu-not-visible",
     ),
     ("PyTorch 检测不到我的显卡，只能用 CPU 跑", "cuda/not-available"),
+    # CUDA works; the tensors are on two devices
+    ("数据和模型不在同一个设备上，一个在 GPU 一个在 CPU", "pytorch/device-mismatch"),
+    ("模型已经 .cuda() 了，可是输入的 tensor 还在 cpu 上", "pytorch/device-mismatch"),
     ("安装的 pytorch 是 cpu 版本，怎么换成 cuda 版本", "cuda/not-available"),
     ("在 docker 里跑 torch.cuda.is_available() 返回 False", "cuda/docker-gpu-not-visible"),
     ("jax only lists the cpu device and ignores my gpu", "jax/cuda-backend-failed"),
