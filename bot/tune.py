@@ -27,11 +27,12 @@ import numpy.typing as npt
 
 from bot.engine import Engine
 from bot.knowledge.model import Entry
+from bot.matching import examples
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, prose_words
-from bot.matching.evidence import KINDS, Evidence, combine
+from bot.matching.evidence import KINDS, Evidence, combine, trust
 from bot.matching.matcher import Assessment, passive_gate, score_rule
 from bot.matching.talk import MIN_TOKEN_CASES, TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
-from bot.matching.text import STOPWORDS
+from bot.matching.text import STOPWORDS, features
 from bot.matching.weights import (
     CALIBRATION_FEATURES,
     WEIGHTS_FILE,
@@ -53,7 +54,9 @@ TALK_ITERATIONS = 800  # accelerated gradient steps; the loss stops moving well 
 STEPS = (-0.4, -0.2, -0.1, 0.1, 0.2, 0.4)
 PASSES = 2
 # Weights the corpus cannot inform: imported packs are not in it.
-FIXED = frozenset({"pack_trust", "pack_exact_trust", "pack_prose_words"})
+# `examples` is left out too: the examples of the cases it would be fitted on are those very cases, so the
+# search would reward remembering them (its value is set from cross-validation, see the table).
+FIXED = frozenset({"pack_trust", "pack_exact_trust", "pack_prose_words", "examples"})
 # What the decisions promise (the issue's targets), and the smallest share of cases a band may rest on.
 PASSIVE_FALSE_MAX = 0.01
 PASSIVE_FALSE_MAX_NORMAL = 0.03
@@ -118,6 +121,34 @@ class Measured:
     order: npt.NDArray[np.int64]  # row -> entry position in its tier (the tie-break)
     right: npt.NDArray[np.bool_]  # row -> this candidate is the case's expected entry
     assessments: list[Assessment]
+    row_start: npt.NDArray[np.int64]  # case -> its first row
+
+
+def example_similarity(m: Measured, model: examples.ExampleModel, which: Sequence[int], into: FloatArray) -> None:
+    """Fill `into` (one value per row) for the cases in `which`: each row's similarity to its entry's examples
+    under `model`."""
+    for c in which:
+        a = m.assessments[c]
+        if a.report.is_error_report:
+            continue  # as the matcher does: examples settle descriptions only
+        sims = model.similarity(a.features)
+        start = int(m.row_start[c])
+        for n, entry in enumerate(a.entries):
+            into[start + n] = 0.0 if a.evidence.pack[n] else sims.get(entry.id, 0.0)
+
+
+def fit_examples(
+    m: Measured, subset: npt.NDArray[np.int64], curated: Sequence[tuple[frozenset[str], str]] = ()
+) -> examples.ExampleModel:
+    """`curated`: each entry's own text as one more example, so an entry with few labelled messages still has a
+    centroid that names what sets it apart (`docker`, `容器`), and one with many does not win by numbers."""
+    labelled = [(m.assessments[i].features, m.cases[i].expected) for i in subset.tolist() if m.cases[i].expected]
+    return examples.fit([*labelled, *curated])
+
+
+def curated_examples(entries: Sequence[Entry]) -> list[tuple[frozenset[str], str]]:
+    """Each curated entry's title, signatures and symptom phrasings, as the matcher's features."""
+    return [(features("\n".join([e.title, *e.all_signatures, *e.symptoms])), e.id) for e in entries]
 
 
 def measure(engine: Engine, cases: Sequence[Case]) -> Measured:
@@ -144,6 +175,7 @@ def measure(engine: Engine, cases: Sequence[Case]) -> Measured:
         order=np.concatenate(order),
         right=np.concatenate(right),
         assessments=assessments,
+        row_start=np.cumsum([0] + [len(a.entries) for a in assessments[:-1]]).astype(np.int64),
     )
 
 
@@ -167,7 +199,9 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
     """`talk`: per case, the word model's log-odds to use instead of the bundled model's (cross-validation
     fits the word model on each fold's training cases)."""
     scores = combine(m.evidence, w.scoring, w.selection)
-    rows = np.lexsort((m.order, m.tier, -scores.score, m.case_of))  # by case, then best first
+    rank_key = scores.rank
+    trusted = trust(m.evidence, w.scoring)
+    rows = np.lexsort((m.order, m.tier, -rank_key, m.case_of))  # by case, then best first
     n = len(m.cases)
     starts = np.searchsorted(m.case_of[rows], np.arange(n))
     ends = np.searchsorted(m.case_of[rows], np.arange(n), side="right")
@@ -190,13 +224,13 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
         top_right[c] = bool(m.right[block[0]])
         best = block[0]
         same_tier = block[m.tier[block] == m.tier[best]]
-        runner = float(scores.score[same_tier[1]]) if same_tier.size > 1 else 0.0
+        runner = float(rank_key[same_tier[1]]) if same_tier.size > 1 else 0.0
         via = KINDS[int(scores.via[best])]
         a = m.assessments[c]
         cues = a.cues if talk is None else replace(a.cues, words=float(talk[c]))
         top = TopEvidence(
-            score=float(scores.score[best]),
-            gap=float(scores.score[best]) - runner,
+            score=float(scores.score[best]) / float(trusted[best]),
+            gap=float(rank_key[best]) - runner,
             via=via,
             pack=bool(m.evidence.pack[best]),
             similarity=float(m.evidence.signature_similarity[best]),
@@ -212,11 +246,12 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
             ),
             problem_cues=a.report.describes_problem,
             cues=cues,
+            examples=float(m.evidence.example_similarity[best]),
         )
         feats[c] = feature_vector(top)
         gate[c] = passive_gate(a.report, top, w)
         exact[c] = is_exact(top)
-        rule[c] = gate[c] and score_rule(top, w.decisions)
+        rule[c] = gate[c] and score_rule(top, w)
     return Ranked(rank=rank, top_right=top_right, features=feats, has_match=has, gate=gate, exact=exact, rule=rule)
 
 
@@ -558,6 +593,7 @@ class TuneResult:
     reliability: Reliability
     problems: list[str]
     talk: TalkWords
+    example_model: examples.ExampleModel
 
 
 def _fit(
@@ -583,6 +619,7 @@ def tune(
     tokens = [talk_tokens(a.report.prose) for a in m.assessments]
     is_talk = talk_labels(cases)
     topics = topic_words(engine.kb.entries)
+    curated = curated_examples(engine.indexes[0].entries if engine.indexes else ())
     oof = np.zeros(n)
     oof_talk = np.zeros(n)
     oof_rank = np.zeros(n, dtype=np.int64)
@@ -592,9 +629,10 @@ def tune(
     oof_exact = np.zeros(n, dtype=np.bool_)
     oof_rule = np.zeros(n, dtype=np.bool_)
     oof_features = np.zeros((n, len(CALIBRATION_FEATURES)))
+    measured = m
     for test in folds(cases, k, seed):
         train = np.setdiff1d(np.arange(n), test)
-        talk = talk_logits(fit_talk_words(tokens, is_talk, train, topics), tokens)
+        m, talk = stacked(measured, tokens, is_talk, topics, curated, train, test, k, seed)
         fitted = _fit(m, base, train, scoring, talk)
         r = rank_all(m, fitted, talk)
         c = fitted.calibration
@@ -609,16 +647,52 @@ def tune(
     cv = figures(cases, held_out, oof, decisions, auc(oof_talk, is_talk > 0))
     labelled = np.array([c.expected is not None for c in cases], dtype=np.bool_)
     _, reliability = calibration_error(oof[oof_has], (oof_right & labelled)[oof_has])
-    talk_model = fit_talk_words(tokens, is_talk, np.arange(n), topics)
-    final = _fit(m, base, np.arange(n), scoring, talk_logits(talk_model, tokens))
-    return TuneResult(replace(final, decisions=decisions), cv, reliability, [], talk_model)
+    everything = np.arange(n)
+    m, talk = stacked(measured, tokens, is_talk, topics, curated, everything, np.zeros(0, dtype=np.int64), k, seed)
+    final = _fit(m, base, everything, scoring, talk)
+    talk_model = fit_talk_words(tokens, is_talk, everything, topics)
+    example_model = fit_examples(measured, everything, curated)
+    return TuneResult(replace(final, decisions=decisions), cv, reliability, [], talk_model, example_model)
+
+
+def stacked(
+    m: Measured,
+    tokens: Sequence[frozenset[str]],
+    is_talk: FloatArray,
+    topics: frozenset[str],
+    curated: Sequence[tuple[frozenset[str], str]],
+    train: npt.NDArray[np.int64],
+    test: npt.NDArray[np.int64],
+    k: int,
+    seed: int,
+) -> tuple[Measured, FloatArray]:
+    """The two fitted models' outputs - example similarity per row, talk log-odds per case - as the
+    calibration may see them. The test cases get the models fitted on all of `train`; each training case
+    gets models fitted on the other training folds (cross-fitting), because a model's output on the cases it
+    was fitted on is surer than it will ever be on a new message, and a calibration fitted on such outputs
+    trusts them too much."""
+    similarity = np.zeros(len(m.evidence))
+    talk = np.zeros(len(m.cases))
+    inner = folds([m.cases[i] for i in train.tolist()], k, seed + 1)
+    parts = [(train[np.setdiff1d(np.arange(train.size), part)], train[part]) for part in inner]
+    for fit_on, apply_to in [*parts, (train, test)]:
+        if not apply_to.size:
+            continue
+        example_similarity(m, fit_examples(m, fit_on, curated), apply_to.tolist(), similarity)
+        talk[apply_to] = talk_logits(fit_talk_words(tokens, is_talk, fit_on, topics), tokens)[apply_to]
+    return replace(m, evidence=replace(m.evidence, example_similarity=similarity)), talk
 
 
 def write(
-    result: TuneResult, path: Path = WEIGHTS_FILE, scoring: bool = False, talk_path: Path = TALK_WORDS_FILE
+    result: TuneResult,
+    path: Path = WEIGHTS_FILE,
+    scoring: bool = False,
+    talk_path: Path = TALK_WORDS_FILE,
+    examples_path: Path = examples.EXAMPLES_FILE,
 ) -> None:
     weights = result.weights
     dump_talk_words(result.talk, talk_path)
+    examples.dump(result.example_model, examples_path)
     if scoring:
         write_values(path, "scoring", {f.name: getattr(weights.scoring, f.name) for f in fields(Scoring)})
     cal = weights.calibration

@@ -6,6 +6,7 @@ import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -49,6 +50,7 @@ def _evidence(**overrides: object) -> ev.Evidence:
         "library_hint": False,
         "symptom_entry": False,
         "pack": False,
+        "example_similarity": 0.0,
     }
     base.update(overrides)
     return ev.Evidence(**{k: np.array([v]) for k, v in base.items()})
@@ -223,7 +225,8 @@ def test_without_a_confident_answer_the_closest_entries_are_offered_only_from_th
 
 
 def _with_decisions(weights: Weights, **values: float) -> Weights:
-    return replace(weights, decisions=replace(weights.decisions, **values))
+    changed: dict[str, Any] = dict(values)  # thresholds only; the table's one integer is not set here
+    return replace(weights, decisions=replace(weights.decisions, **changed))
 
 
 @pytest.mark.parametrize("level", ["strict", "normal"])

@@ -124,15 +124,22 @@ def test_auc_is_the_chance_a_positive_outscores_a_negative() -> None:
 def _top(words: float) -> TopEvidence:
     return TopEvidence(
         score=1.0, gap=0.5, similarity=1.0, coverage=1.0, via="signature", pack=False, error_report=True,
-        traceback=False, prose_words=5, exact=True, problem_cues=True, cues=replace(talk_cues(""), words=words),
+        traceback=False, prose_words=60, exact=True, problem_cues=True, cues=replace(talk_cues(""), words=words),
     )  # fmt: skip
 
 
 def test_the_score_rules_stay_silent_when_the_words_read_as_talk() -> None:
-    d = default_weights().decisions
-    assert score_rule(_top(-2.0), d)
-    assert not score_rule(_top(+2.0), d)
-    assert score_rule(_top(+2.0), replace(d, talk_gate=0.9)) is not False  # a looser gate lets it through
+    w = default_weights()
+    assert score_rule(_top(-2.0), w)
+    assert not score_rule(_top(+2.0), w)
+    assert score_rule(_top(+2.0), replace(w, decisions=replace(w.decisions, talk_gate=0.9)))  # a looser gate
+
+
+def test_a_bare_paste_is_not_read_as_talk() -> None:
+    w = default_weights()
+    bare = replace(_top(+2.0), via="pattern", prose_words=8, error_report=False)
+    assert bare_paste(bare, w)
+    assert score_rule(bare, w)  # its words are the error's own, whatever the word model makes of them
 
 
 def test_the_matcher_reads_the_prose_with_the_model_it_was_given() -> None:
@@ -178,15 +185,18 @@ def _bare(via: str, coverage: float, words: int) -> TopEvidence:
 
 def test_a_short_message_proven_by_a_pattern_or_holding_a_whole_signature_is_a_paste() -> None:
     w = default_weights()
-    quiet = extract("the widths are 512 and 256 here")  # no exception name, no word of trouble
+    assert bare_paste(_bare("pattern", 0.5, 7), w)
+    assert bare_paste(_bare("words", 1.0, 7), w)
+    assert not bare_paste(_bare("words", 0.6, 7), w)  # some of a signature's words: a topic, not a paste
+    assert not bare_paste(_bare("symptom", 1.0, 7), w)
+    assert not bare_paste(_bare("pattern", 1.0, w.decisions.bare_paste_words + 1), w)  # a long message about it
+    assert not bare_paste(replace(_bare("pattern", 1.0, 7), error_report=True), w)  # prose around an error line
+
+
+def test_without_a_word_of_trouble_a_bare_paste_stays_behind_the_gate() -> None:
+    quiet = extract("the widths are 512 and 256 here")  # what the pre-filter clears before matching
     assert not quiet.describes_problem
-    assert passive_gate(quiet, _bare("pattern", 0.5, 7), w)
-    assert passive_gate(quiet, _bare("words", 1.0, 7), w)
-    assert not passive_gate(quiet, _bare("words", 0.6, 7), w)  # some of a signature's words: a topic, not a paste
-    assert not passive_gate(quiet, _bare("symptom", 1.0, 7), w)
-    long = w.decisions.bare_paste_words + 1
-    assert not passive_gate(quiet, _bare("pattern", 1.0, long), w)  # a long message about it is talk or a story
-    assert not bare_paste(_bare("pattern", 1.0, long), w)
+    assert not passive_gate(quiet, _bare("pattern", 1.0, 7), default_weights())
 
 
 def test_the_score_rules_never_answer_unprompted_below_even_odds() -> None:

@@ -38,6 +38,7 @@ class TopEvidence:
     exact: bool  # a crisp paste (see `crisp`)
     problem_cues: bool
     cues: TalkCues
+    examples: float = 0.0  # the best match's similarity to its entry's labelled examples, 0..1
 
 
 def crisp(error_report: bool, similarity: float, coverage: float, threshold: float) -> bool:
@@ -72,6 +73,7 @@ def feature_vector(top: TopEvidence) -> tuple[float, ...]:
         "concept": float(top.cues.concept),
         "thanks": float(top.cues.thanks),
         "talk_words": top.cues.words,
+        "examples": top.examples,
         "pack": float(top.pack),
     }
     return tuple(values[name] for name in CALIBRATION_FEATURES)

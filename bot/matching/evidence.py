@@ -44,6 +44,7 @@ class Evidence:
     library_hint: BoolArray  # frames, imports or prose name one of the entry's libraries
     symptom_entry: BoolArray  # the entry is a symptom (nothing to paste), not an error
     pack: BoolArray  # the entry comes from an imported pack (a knowledge directory after the first)
+    example_similarity: FloatArray  # cosine with the entry's labelled examples (bot/matching/examples.py), 0..1
 
     def __len__(self) -> int:
         return int(self.signature_similarity.shape[0])
@@ -108,6 +109,13 @@ def exception_name(ev: Evidence, w: Scoring) -> FloatArray:
 class Scores:
     score: FloatArray  # combined, before capping at 1.0 (two entries at the cap still count as tied)
     via: IntArray  # index into KINDS of the evidence that won
+    examples: FloatArray  # the examples' weighted similarity: orders entries, never adds to how sure a score is
+
+    @property
+    def rank(self) -> FloatArray:
+        """What entries are ordered by: the score, with the labelled examples settling near neighbours."""
+        key: FloatArray = self.score + self.examples
+        return key
 
 
 def combine(ev: Evidence, w: Scoring, s: Selection) -> Scores:
@@ -124,7 +132,10 @@ def combine(ev: Evidence, w: Scoring, s: Selection) -> Scores:
     score = np.where(ev.exception_disagrees & ~won_by_proof, score * w.exception_disagrees, score)
     score = np.where(ev.library_hint, score + w.library_hint, score)
     score = np.where(has_proof, score + w.pattern_bonus, score)
-    return Scores(score=np.maximum(score, 0.0) * trust(ev, w), via=via)
+    # Examples reorder, the score decides: a message that reads like an entry's examples is about that entry
+    # more likely than about its neighbour, but people talking about a topic read like its examples too.
+    examples = w.examples * ev.example_similarity * trust(ev, w)
+    return Scores(score=np.maximum(score, 0.0) * trust(ev, w), via=via, examples=examples)
 
 
 def trust(ev: Evidence, w: Scoring) -> FloatArray:

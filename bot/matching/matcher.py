@@ -16,7 +16,7 @@ Three steps, each in its own place:
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -28,13 +28,14 @@ from bot.environment import Environment, fits
 from bot.knowledge.model import Entry, EntryKind
 from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, is_exact, probability, prose_words, sigmoid
-from bot.matching.evidence import KINDS, Evidence, Scores, combine
+from bot.matching.evidence import KINDS, Evidence, Scores, combine, trust
+from bot.matching.examples import ExampleModel, default_examples
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.index import FUZZY_CHARS, SIGNATURE, SYMPTOM, MatchIndex
 from bot.matching.normalize import normalize
 from bot.matching.talk import TalkCues, TalkWords, default_talk_words, talk_cues
 from bot.matching.text import features
-from bot.matching.weights import Decisions, Weights, default_weights
+from bot.matching.weights import Weights, default_weights
 
 
 class Confidence(StrEnum):
@@ -107,6 +108,7 @@ class Assessment:
     entries: tuple[Entry, ...]  # per row
     tier: npt.NDArray[np.int64]  # per row: the tier's position (curated first), breaks ties
     position: npt.NDArray[np.int64]  # per row: the entry's position in its tier, breaks the remaining ties
+    features: frozenset[str] = frozenset()  # the message's word features (what the examples are compared on)
 
 
 def _confidence(p: float, w: Weights) -> Confidence:
@@ -123,14 +125,16 @@ class Matcher:
         thresholds: Thresholds | None = None,
         weights: Weights | None = None,
         talk: TalkWords | None = None,
+        examples: ExampleModel | None = None,
     ) -> None:
         """`indexes`: one per knowledge tier, the curated tier first; each scores its own entries with its
         own word statistics, so loading a pack never changes how curated entries score. `talk`: the fitted
-        report-or-talk word model (the bundled one by default)."""
+        report-or-talk word model, `examples` the entries' labelled examples (the bundled ones by default)."""
         self.indexes = tuple(indexes)
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or default_weights()
         self.talk = talk or default_talk_words()
+        self.examples = examples if examples is not None else default_examples()
 
     # -- lexical stage -------------------------------------------------------------------------------
 
@@ -267,8 +271,11 @@ class Matcher:
                 candidates.update(closest.tolist())
         return sorted(candidates)
 
-    def _tier_evidence(self, ix: MatchIndex, report: ErrorReport, feats: frozenset[str]) -> tuple[list[int], Evidence]:
-        """Raw evidence for one tier's candidates."""
+    def _tier_evidence(
+        self, ix: MatchIndex, report: ErrorReport, feats: frozenset[str], examples: Mapping[str, float]
+    ) -> tuple[list[int], Evidence]:
+        """Raw evidence for one tier's candidates; `examples`: the message's similarity to each entry's labelled
+        examples (curated entries only: packs are not in the corpus)."""
         w = self.weights
         coverage = self._coverage(ix, feats)
         lex_sig, lex_sym = coverage.signature, coverage.symptom
@@ -304,6 +311,9 @@ class Matcher:
             symptom_coverage=lex_sym[rows],
             explained_share=explained[rows],
             pattern_strength=np.array([hits.get(c, -1) for c in ordered], dtype=np.int64),
+            example_similarity=np.array(
+                [0.0 if pack else examples.get(ix.entries[c].id, 0.0) for c in ordered], dtype=np.float64
+            ),
             # A pack's pattern found in prose (no error line was pasted) is a hint: imported patterns are
             # written loosely (`CUDA.*out of memory`) and match people talking about an error.
             pattern_counts_as_proof=np.full(len(ordered), not (pack and not report.error_lines), dtype=np.bool_),
@@ -330,6 +340,9 @@ class Matcher:
         report = extract(text)
         error_text = "\n".join(line.detail for line in report.error_lines)
         feats = features(error_text + "\n" + report.prose[: limits.prose_chars])
+        # Examples settle descriptions only: an error line's signatures and patterns name the error exactly,
+        # and an entry with many examples ("No module named X") must not outrank the precise one without any.
+        similar = {} if report.is_error_report else self.examples.similarity(feats)
         parts: list[Evidence] = []
         entries: list[Entry] = []
         tiers: list[int] = []
@@ -337,24 +350,28 @@ class Matcher:
         for n, ix in enumerate(self.indexes):
             if not ix.size:
                 continue
-            ordered, evidence = self._tier_evidence(ix, report, feats)
+            ordered, evidence = self._tier_evidence(ix, report, feats, similar)
             parts.append(evidence)
             entries.extend(ix.entries[c] for c in ordered)
             tiers.extend([n] * len(ordered))
             positions.extend(ordered)
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return Assessment(report, talk_cues(report.prose, self.talk), _no_evidence(), (), empty, empty)
+            return Assessment(report, self._talk_cues(report), _no_evidence(), (), empty, empty, feats)
         return Assessment(
             report=report,
-            cues=talk_cues(report.prose, self.talk),
+            cues=self._talk_cues(report),
             evidence=Evidence.concatenate(parts),
             entries=tuple(entries),
             tier=np.asarray(tiers, dtype=np.int64),
             position=np.asarray(positions, dtype=np.int64),
+            features=feats,
         )
 
     # -- ranking and decisions -----------------------------------------------------------------------
+
+    def _talk_cues(self, report: ErrorReport) -> TalkCues:
+        return talk_cues(report.prose, self.talk)
 
     def rank(self, text: str, top: int = 5, environment: Environment | None = None) -> MatchResult:
         return self.decide(self.assess(text), top, environment)
@@ -363,7 +380,7 @@ class Matcher:
         w = self.weights
         scores = _fit_versions(combine(a.evidence, w.scoring, w.selection), a.entries, environment, w)
         # Sorted before capping, so bonuses still order entries whose evidence alone reached 1.0.
-        order = np.lexsort((a.position, a.tier, -scores.score))
+        order = np.lexsort((a.position, a.tier, -scores.rank))
         order = order[scores.score[order] >= w.decisions.minimum_score]
         if not order.size:
             return MatchResult(a.report, (), reply=False, answer=False, environment=environment)
@@ -371,12 +388,15 @@ class Matcher:
         # The margin is taken within the best match's own tier: a pack entry about the same error as a
         # curated one is a duplicate, not a rival that makes the answer uncertain.
         same_tier = order[a.tier[order] == a.tier[best]]
-        runner_up = float(scores.score[same_tier[1]]) if same_tier.size > 1 else 0.0
+        rank = scores.rank
+        runner_up = float(rank[same_tier[1]]) if same_tier.size > 1 else 0.0
         via = KINDS[int(scores.via[best])]
         pack = bool(a.evidence.pack[best])
         evidence = TopEvidence(
-            score=float(scores.score[best]),
-            gap=float(scores.score[best]) - runner_up,
+            # The evidence's own strength: a pack's lower trust orders it below curated entries, but the
+            # calibration (which never saw a pack) and the rules judge how well the message matched.
+            score=float(scores.score[best]) / float(trust(a.evidence.take(np.array([best])), w.scoring)[0]),
+            gap=float(rank[best]) - runner_up,
             via=via,
             pack=pack,
             similarity=float(a.evidence.signature_similarity[best]),
@@ -392,6 +412,7 @@ class Matcher:
             ),
             problem_cues=a.report.describes_problem,
             cues=a.cues,
+            examples=float(a.evidence.example_similarity[best]),
         )
         p = round(probability(evidence, w.calibration), 4)
         calibrated = self.thresholds.decisions == "calibrated"
@@ -427,13 +448,16 @@ class Matcher:
 
     def _score_rule(self, best: TopEvidence) -> bool:
         t = self.thresholds
-        return score_rule(best, self.weights.decisions, t.reply, t.reply_margin)
+        return score_rule(best, self.weights, t.reply, t.reply_margin)
 
 
 def passive_gate(report: ErrorReport, best: TopEvidence, w: Weights, packs_answer: bool = False) -> bool:
     """Passive mode speaks only for a problem report, never on a pack entry unless allowed, and never on a
     name or a broad pattern alone (those rank, they do not answer)."""
-    if not (report.describes_problem or bare_paste(best, w)):  # describes_problem covers error reports too
+    # describes_problem covers error reports too. A bare paste with no word of trouble (`too many indices for
+    # array ...`) stays unanswered: the pre-filter clears such messages before matching, and telling them
+    # from chat there would need the knowledge's rare words (see the issue notes).
+    if not report.describes_problem:
         return False
     if best.pack and not packs_answer:
         return False
@@ -445,18 +469,19 @@ def bare_paste(best: TopEvidence, w: Weights) -> bool:
     signatures, is a paste of that error even without an exception name to show it (`too many indices for
     array: array is 2-dimensional, but 3 were indexed`): extraction cannot know it for an error line, the
     match can."""
-    if best.prose_words > w.decisions.bare_paste_words:
-        return False
+    if best.error_report or best.prose_words > w.decisions.bare_paste_words:
+        return False  # an error line was found: the prose is the person's own words around it
     return best.via == "pattern" or (
         best.via in {"signature", "words"} and best.coverage >= w.selection.exact_similarity
     )
 
 
-def score_rule(best: TopEvidence, d: Decisions, reply: float | None = None, margin: float | None = None) -> bool:
+def score_rule(best: TopEvidence, w: Weights, reply: float | None = None, margin: float | None = None) -> bool:
     """The score rules' passive decision, after the gate: an error report needs a high score and a margin, a
     description a clear lead, and neither speaks when the word model reads the prose as talk. `reply` and
-    `margin`: a server's own settings, else the table's."""
-    if sigmoid(best.cues.words) > d.talk_gate:
+    `margin`: a server's own settings, else the table's. A bare paste's words are the error itself, not talk."""
+    d = w.decisions
+    if sigmoid(best.cues.words) > d.talk_gate and not bare_paste(best, w):
         return False
     reply = d.reply if reply is None else reply
     margin = d.reply_margin if margin is None else margin
@@ -474,14 +499,14 @@ def _fit_versions(scores: Scores, entries: Sequence[Entry], environment: Environ
     if not outside.any():
         return scores
     lowered = np.maximum(scores.score - w.environment.outside_range * outside, 0.0)
-    return Scores(score=lowered, via=scores.via)
+    return Scores(score=lowered, via=scores.via, examples=scores.examples)
 
 
 def _no_evidence() -> Evidence:
     f = np.zeros(0, dtype=np.float64)
     i = np.zeros(0, dtype=np.int64)
     b = np.zeros(0, dtype=np.bool_)
-    return Evidence(f, f, f, f, i, b, b, b, b, i, b, b, b, b)
+    return Evidence(f, f, f, f, i, b, b, b, b, i, b, b, b, b, f)
 
 
 @dataclass(frozen=True)

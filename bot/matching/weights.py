@@ -39,6 +39,7 @@ CALIBRATION_FEATURES = (
     "concept",
     "thanks",
     "talk_words",
+    "examples",
     "pack",
 )
 
@@ -91,6 +92,7 @@ class Scoring:
     pack_trust: float
     pack_exact_trust: float
     pack_prose_words: float
+    examples: float
 
 
 @dataclass(frozen=True, slots=True)
