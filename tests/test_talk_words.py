@@ -207,3 +207,10 @@ def test_the_score_rules_never_answer_unprompted_below_even_odds() -> None:
     ceiling = Matcher(base.indexes, None, replace(weights, decisions=replace(weights.decisions, rule_probability=1.0)))
     assert floor.rank(text).reply
     assert not ceiling.rank(text).reply
+
+
+def test_a_whole_traceback_is_not_silenced_by_the_words_around_it() -> None:
+    w = default_weights()
+    apologetic = replace(_top(+2.0), traceback=True)  # "sorry, wrong paste, this is the error:" and a traceback
+    assert score_rule(apologetic, w)
+    assert not score_rule(replace(apologetic, traceback=False), w)  # the same words around a quoted line

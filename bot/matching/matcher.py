@@ -481,7 +481,9 @@ def score_rule(best: TopEvidence, w: Weights, reply: float | None = None, margin
     description a clear lead, and neither speaks when the word model reads the prose as talk. `reply` and
     `margin`: a server's own settings, else the table's. A bare paste's words are the error itself, not talk."""
     d = w.decisions
-    if sigmoid(best.cues.words) > d.talk_gate and not bare_paste(best, w):
+    # A whole traceback is pasted by the person who ran the code; people answering quote its last line. The
+    # corpus's chat holds tracebacks mostly in pull-request texts, which a help channel does not see.
+    if sigmoid(best.cues.words) > d.talk_gate and not (best.traceback or bare_paste(best, w)):
         return False
     reply = d.reply if reply is None else reply
     margin = d.reply_margin if margin is None else margin
