@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -31,8 +30,8 @@ from bot.matching import examples
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, prose_words
 from bot.matching.evidence import KINDS, Evidence, combine, trust
 from bot.matching.matcher import Assessment, passive_gate, score_rule
-from bot.matching.talk import MIN_TOKEN_CASES, TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
-from bot.matching.text import STOPWORDS, features
+from bot.matching.talk import TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
+from bot.matching.text import features
 from bot.matching.weights import (
     CALIBRATION_FEATURES,
     WEIGHTS_FILE,
@@ -42,14 +41,12 @@ from bot.matching.weights import (
     Weights,
     write_values,
 )
+from bot.talk_fit import auc, fit_talk_words, talk_logits, topic_words
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "evaluation" / "corpus"
 SEED = 20261202
 FOLDS = 5
 L2 = 1.0  # ridge on the calibration's coefficients: 15 features, a few thousand cases
-# Ridge on the talk word model: thousands of tokens against two thousand cases, so most must stay near zero.
-TALK_L2 = 3.0
-TALK_ITERATIONS = 800  # accelerated gradient steps; the loss stops moving well before this
 # Relative steps the coordinate search tries for each weight, and how many passes it makes.
 STEPS = (-0.4, -0.2, -0.1, 0.1, 0.2, 0.4)
 PASSES = 2
@@ -291,111 +288,6 @@ def fit_scoring(m: Measured, w: Weights, subset: npt.NDArray[np.int64]) -> Weigh
 def talk_labels(cases: Sequence[Case]) -> FloatArray:
     """1 for talk about an error (the corpus's chat), 0 for a report (answerable or not)."""
     return np.array([1.0 if c.kind == "chat" else 0.0 for c in cases])
-
-
-def topic_words(entries: Sequence[Entry]) -> frozenset[str]:
-    """The words the knowledge uses to name its errors (signatures, titles, domains), function words aside.
-
-    The talk model must learn how people talk, not what they talk about: in the corpus `joblib` or `kernel`
-    lean one way only because of which threads were collected, and a channel's mix of topics is its own."""
-    names: set[str] = set()
-    for entry in entries:
-        for text in (*entry.all_signatures, entry.title, entry.domain, entry.category):
-            names.update(_TOPIC_WORD.findall(str(text).lower()))
-    return frozenset(names - STOPWORDS)
-
-
-_TOPIC_WORD = re.compile(r"[a-z][a-z']*")
-
-
-def fit_talk_words(
-    tokens: Sequence[frozenset[str]],
-    y: FloatArray,
-    subset: npt.NDArray[np.int64],
-    topics: frozenset[str] = frozenset(),
-) -> TalkWords:
-    """Ridge logistic regression of talk against report over the tokens seen in MIN_TOKEN_CASES cases or more
-    and free of `topics` words, by Nesterov's accelerated gradient (numpy only; a Newton step would need a
-    vocabulary-sized Hessian)."""
-    seen: dict[str, int] = {}
-    for i in subset.tolist():
-        for t in tokens[i]:
-            seen[t] = seen.get(t, 0) + 1
-    vocab = sorted(t for t, n in seen.items() if n >= MIN_TOKEN_CASES and not any(w in topics for w in t.split(" ")))
-    column = {t: j for j, t in enumerate(vocab)}
-    intercept = len(vocab)  # the intercept's column, present in every row and not penalised
-    rows: list[int] = []
-    cols: list[int] = []
-    for row, i in enumerate(subset.tolist()):
-        present = sorted(column[t] for t in tokens[i] if t in column)
-        rows.extend([row] * (len(present) + 1))
-        cols.extend([*present, intercept])
-    design = _Binary(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), subset.size, len(vocab) + 1)
-    target = y[subset]
-    penalty = np.full(design.width, TALK_L2)
-    penalty[intercept] = 0.0
-    # Step 1/L, L bounding the loss's curvature: a quarter of the largest squared singular value, plus the ridge.
-    lipschitz = 0.25 * design.norm_squared() + TALK_L2
-    beta = np.zeros(design.width)
-    ahead = beta.copy()
-    for k in range(TALK_ITERATIONS):
-        p = 1.0 / (1.0 + np.exp(-np.clip(design.times(ahead), -30, 30)))
-        gradient = design.transposed_times(p - target) + penalty * ahead
-        following = ahead - gradient / lipschitz
-        ahead = following + (k / (k + 3)) * (following - beta)
-        beta = following
-    return TalkWords(float(beta[intercept]), {t: float(w) for t, w in zip(vocab, beta[:intercept], strict=True)})
-
-
-@dataclass(frozen=True)
-class _Binary:
-    """A 0/1 matrix held as the coordinates of its ones: a case has a few dozen tokens out of thousands."""
-
-    rows: npt.NDArray[np.int64]
-    cols: npt.NDArray[np.int64]
-    height: int
-    width: int
-
-    def times(self, v: FloatArray) -> FloatArray:
-        out: FloatArray = np.bincount(self.rows, weights=v[self.cols], minlength=self.height).astype(
-            np.float64, copy=False
-        )
-        return out
-
-    def transposed_times(self, v: FloatArray) -> FloatArray:
-        out: FloatArray = np.bincount(self.cols, weights=v[self.rows], minlength=self.width).astype(
-            np.float64, copy=False
-        )
-        return out
-
-    def norm_squared(self, iterations: int = 50) -> float:
-        """The largest eigenvalue of X'X by power iteration (seeded: tune stays reproducible)."""
-        v = np.random.default_rng(0).random(self.width) + 0.1
-        value = 0.0
-        for _ in range(iterations):
-            w = self.transposed_times(self.times(v))
-            value = float(np.linalg.norm(w))
-            v = w / value
-        return value * 1.01  # power iteration approaches from below; a step slightly short is still safe
-
-
-def talk_logits(model: TalkWords, tokens: Sequence[frozenset[str]]) -> FloatArray:
-    return np.array([model.logit(t) for t in tokens])
-
-
-def auc(score: FloatArray, positive: npt.NDArray[np.bool_]) -> float:
-    """The chance that a random positive scores above a random negative (ties count half)."""
-    order = np.argsort(score, kind="mergesort")
-    ranks = np.empty(len(score))
-    ranks[order] = np.arange(1, len(score) + 1)
-    for value in np.unique(score):  # average ranks over ties
-        tied = score == value
-        if tied.sum() > 1:
-            ranks[tied] = ranks[tied].mean()
-    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
-    if not n_pos or not n_neg:
-        return math.nan
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 # -- calibration ---------------------------------------------------------------------------------------

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot import tune
+from bot import talk_fit
 from bot.engine import Engine
+from bot.matching import examples
 from bot.matching.calibration import TopEvidence
 from bot.matching.extract import extract
+from bot.matching.flat import FeatureTable
 from bot.matching.matcher import Matcher, bare_paste, passive_gate, score_rule
 from bot.matching.talk import (
     LOGIT_CLIP,
@@ -100,7 +103,7 @@ def test_fit_learns_which_words_mark_talk_from_labelled_cases() -> None:
     texts = (talk + reports) * 3  # every token seen often enough to count
     tokens = [talk_tokens(t) for t in texts]
     y = np.array([1.0 if t in talk else 0.0 for t in texts])
-    model = tune.fit_talk_words(tokens, y, np.arange(len(texts)))
+    model = talk_fit.fit_talk_words(tokens, y, np.arange(len(texts)))
     assert model.weights["you"] > 0 > model.weights["i"]
     assert model.logit(talk_tokens("you should try this")) > 0 > model.logit(talk_tokens("i get an error"))
 
@@ -108,14 +111,14 @@ def test_fit_learns_which_words_mark_talk_from_labelled_cases() -> None:
 def test_fit_ignores_tokens_seen_in_too_few_cases() -> None:
     texts = ["you a", "you b", "you c", "i d", "i e", "i f", "rare"]
     y = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0])
-    model = tune.fit_talk_words([talk_tokens(t) for t in texts], y, np.arange(len(texts)))
+    model = talk_fit.fit_talk_words([talk_tokens(t) for t in texts], y, np.arange(len(texts)))
     assert "you" in model.weights and "rare" not in model.weights and "a" not in model.weights
 
 
 def test_auc_is_the_chance_a_positive_outscores_a_negative() -> None:
-    assert tune.auc(np.array([0.9, 0.8, 0.1, 0.2]), np.array([True, True, False, False])) == 1.0
-    assert tune.auc(np.array([0.1, 0.2, 0.9, 0.8]), np.array([True, True, False, False])) == 0.0
-    assert tune.auc(np.array([0.5, 0.5, 0.5, 0.5]), np.array([True, False, True, False])) == 0.5
+    assert talk_fit.auc(np.array([0.9, 0.8, 0.1, 0.2]), np.array([True, True, False, False])) == 1.0
+    assert talk_fit.auc(np.array([0.1, 0.2, 0.9, 0.8]), np.array([True, True, False, False])) == 0.0
+    assert talk_fit.auc(np.array([0.5, 0.5, 0.5, 0.5]), np.array([True, False, True, False])) == 0.5
 
 
 # -- decisions -----------------------------------------------------------------------------------------
@@ -214,3 +217,32 @@ def test_a_whole_traceback_is_not_silenced_by_the_words_around_it() -> None:
     apologetic = replace(_top(+2.0), traceback=True)  # "sorry, wrong paste, this is the error:" and a traceback
     assert score_rule(apologetic, w)
     assert not score_rule(replace(apologetic, traceback=False), w)  # the same words around a quoted line
+
+
+def test_words_the_knowledge_names_errors_with_are_left_out_of_the_model() -> None:
+    texts = ["you should use cuda", "you can try cuda", "you need cuda", "i get cuda", "my cuda", "i see cuda"]
+    y = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    tokens = [talk_tokens(t) for t in texts]
+    model = talk_fit.fit_talk_words(tokens, y, np.arange(len(texts)), topics=frozenset({"cuda"}))
+    assert "you" in model.weights and not any("cuda" in t for t in model.weights)
+
+
+# -- the same figures in every process -------------------------------------------------------------------
+
+
+def test_the_word_models_sum_exactly_whatever_order_a_set_iterates_in() -> None:
+    # 1e16 + 1 rounds back to 1e16 in floats: a plain left-to-right sum keeps or loses each 1.0 by the order
+    # the set happens to iterate in, which changes with the hash seed.
+    weights = {f"t{i}": (1e16, -1e16, 1.0)[i % 3] for i in range(30)}
+    model = TalkWords(-5.0, weights)
+    assert model.logit(frozenset(weights)) == 5.0
+    centroids = examples.ExampleModel({t: 1.0 for t in weights}, {t: (("e/x", w / 1e16),) for t, w in weights.items()})
+    exact = math.fsum(w / 1e16 for w in weights.values()) / math.sqrt(len(weights))
+    assert centroids.similarity(frozenset(weights))["e/x"] == exact
+
+
+def test_feature_ids_come_out_ascending_whatever_order_they_are_asked_in() -> None:
+    table, _ = FeatureTable.build(["alpha", "beta", "gamma", "delta"])
+    forward = table.ids(["alpha", "beta", "gamma", "delta"])
+    backward = table.ids(["delta", "gamma", "beta", "alpha"])
+    assert forward.tolist() == backward.tolist() == sorted(forward.tolist())

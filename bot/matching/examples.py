@@ -37,15 +37,17 @@ class ExampleModel:
 
     def similarity(self, features: Iterable[str]) -> dict[str, float]:
         """Cosine of the message's vector with every entry centroid that shares a word with it."""
-        query = {t: self.idf[t] for t in features if t in self.idf}
-        norm = math.sqrt(sum(v * v for v in query.values()))
+        # Sorted, and summed exactly: a set's order changes with the interpreter's hash seed, and the same
+        # message must get the same figure in every process (tune's results are reproducible).
+        query = {t: self.idf[t] for t in sorted(features) if t in self.idf}
+        norm = math.sqrt(math.fsum(v * v for v in query.values()))
         if not norm:
             return {}
-        out: dict[str, float] = {}
+        terms: dict[str, list[float]] = {}
         for token, value in query.items():
             for entry, weight in self.postings.get(token, ()):
-                out[entry] = out.get(entry, 0.0) + value * weight / norm
-        return out
+                terms.setdefault(entry, []).append(value * weight / norm)
+        return {entry: math.fsum(values) for entry, values in terms.items()}
 
     @property
     def entries(self) -> frozenset[str]:
@@ -66,15 +68,15 @@ def fit(examples: Sequence[tuple[frozenset[str], str]]) -> ExampleModel:
     idf = {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}  # smoothed: every word weighs a little
     sums: dict[str, dict[str, float]] = {}
     for feats, entry in examples:
-        norm = math.sqrt(sum(idf[t] ** 2 for t in feats))
+        norm = math.sqrt(math.fsum(idf[t] ** 2 for t in feats))
         if not norm:
             continue
         acc = sums.setdefault(entry, {})
-        for t in feats:
+        for t in sorted(feats):
             acc[t] = acc.get(t, 0.0) + idf[t] / norm
     postings: dict[str, list[tuple[str, float]]] = {}
     for entry, acc in sorted(sums.items()):
-        norm = math.sqrt(sum(v * v for v in acc.values()))
+        norm = math.sqrt(math.fsum(v * v for v in acc.values()))
         heaviest = sorted(acc.items(), key=lambda kv: (-kv[1], kv[0]))[:WORDS_PER_ENTRY]
         for t, v in heaviest:
             postings.setdefault(t, []).append((entry, v / norm))

@@ -75,7 +75,8 @@ class FeatureTable:
         return self.text[start : int(self.ends[feature_id])].tobytes().decode()
 
     def ids(self, features: Collection[str]) -> IntArray:
-        """The ids of those of `features` the table holds, in the order given."""
+        """The ids of those of `features` the table holds, ascending: sums over them then come out the same
+        to the bit whatever order a set of features iterates in (it changes with the hash seed)."""
         if not features or not len(self):
             return np.zeros(0, dtype=np.int64)
         encoded = [f.encode() for f in features]
@@ -89,7 +90,7 @@ class FeatureTable:
             for h, start, end in zip(hit.tolist(), starts, ends, strict=True)
             if self.text[start:end].tobytes() == encoded[h]
         ]
-        return np.asarray(confirmed, dtype=np.int64)
+        return np.sort(np.asarray(confirmed, dtype=np.int64))
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,8 @@ class TalkWords:
     weights: Mapping[str, float]
 
     def logit(self, tokens: frozenset[str]) -> float:
-        z = self.intercept + sum(self.weights.get(t, 0.0) for t in tokens)
+        # Summed exactly: a set's order changes with the hash seed, and every process must agree to the bit.
+        z = math.fsum([self.intercept, *(self.weights.get(t, 0.0) for t in tokens)])
         return max(-LOGIT_CLIP, min(LOGIT_CLIP, z))
 
     def probability(self, prose: str) -> float:
