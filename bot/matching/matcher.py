@@ -22,7 +22,6 @@ from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process
 
 from bot.environment import Environment, fits
 from bot.knowledge.model import Entry, EntryKind
@@ -31,8 +30,8 @@ from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, is_exact
 from bot.matching.evidence import KINDS, Evidence, Scores, combine, trust
 from bot.matching.examples import ExampleModel, default_examples
 from bot.matching.extract import ErrorReport, extract
-from bot.matching.index import FUZZY_CHARS, SIGNATURE, SYMPTOM, MatchIndex
-from bot.matching.normalize import normalize
+from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex
+from bot.matching.similarity import signature_similarity
 from bot.matching.talk import TalkCues, TalkWords, default_talk_words, talk_cues
 from bot.matching.text import features
 from bot.matching.weights import Weights, default_weights
@@ -173,60 +172,6 @@ class Matcher:
             return [bare]
         return texts
 
-    def _signature_similarity(self, ix: MatchIndex, texts: list[str], candidates: list[int]) -> dict[int, float]:
-        sel = self.weights.selection
-        sig_ids = [s for c in candidates for s in ix.signatures_of[c]]
-        if not texts or not sig_ids:
-            return {}
-        # Masking only what is compared keeps normalisation's cost bounded whatever the paste holds.
-        texts = [t[: FUZZY_CHARS * 3] for t in texts]
-        masked = self._similarity(
-            [normalize(t)[:FUZZY_CHARS] for t in texts], [ix.signature_texts[s] for s in sig_ids]
-        ).max(axis=0)
-        # The masked form decides whether it is the same error; for the close ones, quoted names break
-        # ties between errors of one shape (`"addmm" not implemented for 'Half'` against `... 'Float'`).
-        close = [i for i, value in enumerate(masked) if value >= sel.close_signature]
-        if close:
-            named = self._similarity(
-                [normalize(t, keep_names=True)[:FUZZY_CHARS] for t in texts],
-                [ix.signature_named[sig_ids[i]] for i in close],
-            ).max(axis=0)
-            share = self.weights.scoring.named_share
-            masked[close] = share * named + (1 - share) * masked[close]
-        best: dict[int, float] = {}
-        for s, value in zip(sig_ids, masked, strict=True):
-            e = int(ix.signature_entry[s])
-            best[e] = max(best.get(e, 0.0), float(value))
-        return best
-
-    def _similarity(self, queries: list[str], choices: list[str]) -> npt.NDArray[np.float64]:
-        """Query x choice similarity in 0..1: whole-string ratio, or a length-discounted partial ratio."""
-        sel = self.weights.selection
-        ratio = process.cdist(queries, choices, scorer=fuzz.ratio, workers=1, score_cutoff=sel.ratio_cutoff).astype(
-            np.float64
-        )
-        qlen = np.array([len(q) for q in queries], dtype=np.float64)[:, None]
-        clen = np.array([len(c) for c in choices], dtype=np.float64)[None, :]
-        # partial_ratio finds a short text inside a long one; trust it in proportion to how much of the
-        # longer text the shorter one is, so a three-word fragment does not match every long message.
-        overlap = np.minimum(qlen, clen) / np.maximum(np.maximum(qlen, clen), 1.0)
-        partial_weight = np.clip(overlap / sel.partial_overlap, 0.0, 1.0) ** 0.5 * sel.partial_ceiling
-        partial = np.zeros_like(ratio)
-        # Between texts of nearly equal length the partial score is the plain ratio again: it is only
-        # worth its (much higher) cost where the lengths differ.
-        for row, query in enumerate(queries):
-            differ = np.flatnonzero(overlap[row] < sel.same_length)
-            if differ.size:
-                partial[row, differ] = process.cdist(
-                    [query],
-                    [choices[j] for j in differ],
-                    scorer=fuzz.partial_ratio,
-                    workers=1,
-                    score_cutoff=sel.partial_cutoff,
-                )[0]
-        result: npt.NDArray[np.float64] = np.maximum(ratio, partial * partial_weight) / 100.0
-        return result
-
     def _pattern_hits(self, ix: MatchIndex, report: ErrorReport, candidates: list[int]) -> dict[int, int]:
         """Candidates whose patterns match the error region, with the literal strength of the best hit."""
         limits = self.weights.limits
@@ -286,7 +231,7 @@ class Matcher:
         # the message get it.
         closest = sorted(ordered, key=lambda c: -lex_sig[c])[: w.selection.fuzzy_candidates]
         texts = self._compared_lines(ix, report)
-        fuzzy = self._signature_similarity(ix, texts, sorted(closest)) if texts else {}
+        fuzzy = signature_similarity(ix, texts, sorted(closest), w) if texts else {}
         hits = self._pattern_hits(ix, report, ordered)
         query_exceptions = {n.lower() for n in report.exceptions}
         pack = ix.trust < 1.0
