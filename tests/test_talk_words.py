@@ -78,6 +78,13 @@ def test_an_unreadable_model_file_names_its_path(tmp_path: Path) -> None:
         load_talk_words(bad)
 
 
+def test_a_model_file_that_is_not_text_names_its_path(tmp_path: Path) -> None:
+    bad = tmp_path / "talk_words.json"
+    bad.write_bytes(b'{"intercept": \xff}')
+    with pytest.raises(TalkWordsError, match=r"talk_words\.json"):
+        load_talk_words(bad)
+
+
 def test_the_model_round_trips_through_its_file(tmp_path: Path) -> None:
     model = TalkWords(-0.25, {"you": 1.23456789, "i get": -0.5, "zero": 0.0})
     path = tmp_path / "talk_words.json"

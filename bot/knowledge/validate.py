@@ -24,6 +24,7 @@ from bot.knowledge.model import (
 )
 from bot.knowledge.patterns import pattern_problem
 from bot.knowledge.placeholders import names_in, placeholder_problem
+from bot.values import is_number
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*$")
 CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -117,7 +118,7 @@ class _Collector:
 
     def rate(self, data: Mapping[str, Any], key: str, where: str) -> float:
         value = data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not is_number(value):
             self.add(f"{where}{key}", "is required and must be a number from 0 to 1")
             return 0.0
         if not 0 <= value <= 1:  # compared unconverted: float() overflows on a 400-digit integer

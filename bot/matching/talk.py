@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.values import is_number, read_json
+
 # Prose beyond this is a long log's chatter; the cues that matter are in what the person wrote.
 TALK_CHARS = 4_000
 
@@ -177,24 +179,20 @@ def parse_talk_words(raw: object) -> TalkWords:
         raise TalkWordsError("talk words: expected a JSON object")
     intercept = raw.get("intercept")
     weights = raw.get("weights")
-    if isinstance(intercept, bool) or not isinstance(intercept, int | float):
+    if not is_number(intercept):
         raise TalkWordsError("talk words: intercept must be a number")
     if not isinstance(weights, dict):
         raise TalkWordsError("talk words: weights must be an object of token -> number")
     table: dict[str, float] = {}
     for token, value in weights.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or not isinstance(token, str):
+        if not is_number(value) or not isinstance(token, str):
             raise TalkWordsError(f"talk words: weight of {token[:40]!r} must be a number")
         table[token] = float(value)
     return TalkWords(float(intercept), table)
 
 
 def load_talk_words(path: Path = TALK_WORDS_FILE) -> TalkWords:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise TalkWordsError(f"talk words: cannot read {path}: {exc}") from exc
-    return parse_talk_words(raw)
+    return parse_talk_words(read_json(path, TalkWordsError, "talk words"))
 
 
 @functools.cache

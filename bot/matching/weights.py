@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.values import is_number
+
 WEIGHTS_FILE = Path(__file__).with_name("weights.toml")
 
 # The calibration's features, in the order the coefficients are applied. `calibration.features` builds
@@ -157,7 +159,7 @@ def _section(table: dict[str, Any], name: str, cls: type[T]) -> T:
         if not isinstance(item, dict) or "value" not in item or not str(item.get("why", "")).strip():
             raise WeightsError(f"weights table [{name}] {key}: needs a value and a why")
         value = item["value"]
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not is_number(value):
             raise WeightsError(f"weights table [{name}] {key}: value must be a number")
         values[key] = int(value) if kind == "int" else float(value)
     return cls(**values)
@@ -175,7 +177,7 @@ def parse(table: dict[str, Any]) -> Weights:
     coef = []
     for name in names:
         item = calibration[name]
-        if not isinstance(item, dict) or not isinstance(item.get("value"), int | float):
+        if not isinstance(item, dict) or not is_number(item.get("value")):
             raise WeightsError(f"weights table [calibration] {name}: needs a numeric value and a why")
         coef.append(float(item["value"]))
     return Weights(
