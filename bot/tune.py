@@ -28,7 +28,7 @@ from bot.engine import Engine
 from bot.knowledge.model import Entry
 from bot.matching import examples
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, prose_words
-from bot.matching.evidence import KINDS, Evidence, combine, trust
+from bot.matching.evidence import KINDS, Evidence, combine
 from bot.matching.matcher import Assessment, passive_gate, score_rule
 from bot.matching.talk import TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
 from bot.matching.text import features
@@ -197,7 +197,7 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
     fits the word model on each fold's training cases)."""
     scores = combine(m.evidence, w.scoring, w.selection)
     rank_key = scores.rank
-    trusted = trust(m.evidence, w.scoring)
+    trusted = scores.trust
     rows = np.lexsort((m.order, m.tier, -rank_key, m.case_of))  # by case, then best first
     n = len(m.cases)
     starts = np.searchsorted(m.case_of[rows], np.arange(n))

@@ -115,6 +115,19 @@ def test_combine_takes_the_strongest_evidence_and_adds_agreements() -> None:
     assert packed == pytest.approx(W.scoring.pack_trust)
 
 
+def test_scores_carry_each_rows_trust_and_the_evidence_score_before_it() -> None:
+    rows = [
+        _evidence(signature_similarity=1.0, signature_coverage=1.0),
+        _evidence(signature_similarity=1.0, signature_coverage=1.0, pack=True),
+        _evidence(signature_similarity=1.0, signature_coverage=1.0, pack=True, exact_signature=True),
+    ]
+    scores = ev.combine(ev.Evidence.concatenate(rows), W.scoring, W.selection)
+    expected_trust = [1.0, W.scoring.pack_trust, W.scoring.pack_exact_trust]
+    assert scores.trust.tolist() == pytest.approx(expected_trust)
+    # What the calibration and the score rules judge: how well the message matched, whatever the trust.
+    assert scores.before_trust.tolist() == pytest.approx([1.0, 1.0, 1.0])
+
+
 def test_a_pattern_proof_is_not_penalised_for_a_different_exception_name() -> None:
     score, via = _scored(pattern_strength=40, exception_disagrees=True)
     assert via == "pattern"

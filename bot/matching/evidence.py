@@ -107,15 +107,25 @@ def exception_name(ev: Evidence, w: Scoring) -> FloatArray:
 
 @dataclass(frozen=True)
 class Scores:
-    score: FloatArray  # combined, before capping at 1.0 (two entries at the cap still count as tied)
+    score: FloatArray  # combined and trusted, before capping at 1.0 (two entries at the cap still count as tied)
     via: IntArray  # index into KINDS of the evidence that won
     examples: FloatArray  # the examples' weighted similarity: orders entries, never adds to how sure a score is
+    trust: FloatArray  # per row, how far its score is believed (`trust`); `score` already holds it
 
     @property
     def rank(self) -> FloatArray:
         """What entries are ordered by: the score, with the labelled examples settling near neighbours."""
         key: FloatArray = self.score + self.examples
         return key
+
+    @property
+    def before_trust(self) -> FloatArray:
+        """The evidence's own strength: a pack's lower trust orders it below curated entries, but the
+        calibration (which never saw a pack) and the score rules judge how well the message matched. Divided
+        back out of `score` (not kept from before the multiplication) so a version penalty applied to the
+        trusted score (`matcher._fit_versions`) is seen here too, exactly as it always was."""
+        untrusted: FloatArray = self.score / self.trust
+        return untrusted
 
 
 def combine(ev: Evidence, w: Scoring, s: Selection) -> Scores:
@@ -134,8 +144,9 @@ def combine(ev: Evidence, w: Scoring, s: Selection) -> Scores:
     score = np.where(has_proof, score + w.pattern_bonus, score)
     # Examples reorder, the score decides: a message that reads like an entry's examples is about that entry
     # more likely than about its neighbour, but people talking about a topic read like its examples too.
-    examples = w.examples * ev.example_similarity * trust(ev, w)
-    return Scores(score=np.maximum(score, 0.0) * trust(ev, w), via=via, examples=examples)
+    trusted = trust(ev, w)
+    examples = w.examples * ev.example_similarity * trusted
+    return Scores(score=np.maximum(score, 0.0) * trusted, via=via, examples=examples, trust=trusted)
 
 
 def trust(ev: Evidence, w: Scoring) -> FloatArray:

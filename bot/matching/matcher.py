@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -27,7 +27,7 @@ from bot.environment import Environment, fits
 from bot.knowledge.model import Entry, EntryKind
 from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, is_exact, probability, prose_words, sigmoid
-from bot.matching.evidence import KINDS, Evidence, Scores, combine, trust
+from bot.matching.evidence import KINDS, Evidence, Scores, combine
 from bot.matching.examples import ExampleModel, default_examples
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex
@@ -338,9 +338,7 @@ class Matcher:
         via = KINDS[int(scores.via[best])]
         pack = bool(a.evidence.pack[best])
         evidence = TopEvidence(
-            # The evidence's own strength: a pack's lower trust orders it below curated entries, but the
-            # calibration (which never saw a pack) and the rules judge how well the message matched.
-            score=float(scores.score[best]) / float(trust(a.evidence.take(np.array([best])), w.scoring)[0]),
+            score=float(scores.before_trust[best]),
             gap=float(rank[best]) - runner_up,
             via=via,
             pack=pack,
@@ -446,7 +444,7 @@ def _fit_versions(scores: Scores, entries: Sequence[Entry], environment: Environ
     if not outside.any():
         return scores
     lowered = np.maximum(scores.score - w.environment.outside_range * outside, 0.0)
-    return Scores(score=lowered, via=scores.via, examples=scores.examples)
+    return replace(scores, score=lowered)
 
 
 def _no_evidence() -> Evidence:
