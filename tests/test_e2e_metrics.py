@@ -23,8 +23,8 @@ from bot.settings import Settings
 from tests.fakediscord import BotProcess, FakeDiscord
 from tests.fakediscord.server import FakeDiscordError
 
-from .test_e2e_buttons import answered, press
 from .test_e2e_discord import bot_env
+from .voting import answered, press
 
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$")
 

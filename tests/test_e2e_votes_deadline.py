@@ -18,12 +18,11 @@ from pathlib import Path
 import pytest
 
 from bot.feedback.votes import workaround_option
-from tests.fakediscord import BotProcess, Call, FakeDiscord, Interaction
+from tests.fakediscord import Call, FakeDiscord, Interaction
 from tests.fakediscord.rest_interactions import INITIAL_RESPONSE_S
 from tests.fakediscord.world import CHANNEL_MESSAGE
 
-from .test_e2e_buttons import answered, buttons, votes_of
-from .test_e2e_discord import ENTRY, bot_env, wait_stored
+from .voting import bot_with_a_reply, buttons
 
 pytestmark = [pytest.mark.e2e]
 
@@ -86,101 +85,71 @@ async def wait_told(fake: FakeDiscord, presses: list[Interaction], timeout: floa
 
 
 async def test_a_press_is_answered_in_time_while_the_store_is_busy_and_its_vote_is_kept(tmp_path: Path) -> None:
-    async with FakeDiscord() as fake:
-        database = tmp_path / "knownfix.sqlite3"
-        bot = BotProcess(fake, bot_env(fake, database, [fake.help_channel]), tmp_path / "bot.log")
-        try:
-            await bot.start()
-            reply = await answered(fake, database)
-            reply_id, voter = int(reply["id"]), fake.user("voter")
-            with write_locked(database):
-                pressed = await fake.press_button(reply, buttons(reply)["Fixed it: 1"], voter)
-                await first_response(fake, pressed)
-                # Acknowledged while the vote could not be written yet: the answer did not wait for the store.
-                assert await votes_of(database, reply_id, int(voter["id"])) == ()
-            said = (await wait_told(fake, [pressed]))[pressed.token]
-            assert said.startswith("Your vote on this reply: **Fixed it: 1**"), said
-            shown = (await wait_stored(database, reply_id, ENTRY)).shown_workarounds
-            assert await votes_of(database, reply_id, int(voter["id"])) == (workaround_option(shown[0]),)
-        finally:
-            assert await bot.stop() == 0
-        assert not bot.problems(), "\n".join(bot.problems())
+    async with bot_with_a_reply(tmp_path) as run:
+        fake, voter = run.fake, run.fake.user("voter")
+        with write_locked(run.database):
+            pressed = await fake.press_button(run.reply, buttons(run.reply)["Fixed it: 1"], voter)
+            await first_response(fake, pressed)
+            # Acknowledged while the vote could not be written yet: the answer did not wait for the store.
+            assert await run.votes(voter) == ()
+        said = (await wait_told(fake, [pressed]))[pressed.token]
+        assert said.startswith(COUNTED), said
+        assert await run.votes(voter) == (workaround_option((await run.shown_workarounds())[0]),)
+    assert not run.bot.problems(), "\n".join(run.bot.problems())
 
 
 async def test_a_vote_the_store_cannot_write_is_reported_to_the_voter_in_one_line(tmp_path: Path) -> None:
-    async with FakeDiscord() as fake:
-        database = tmp_path / "knownfix.sqlite3"
-        bot = BotProcess(fake, bot_env(fake, database, [fake.help_channel]), tmp_path / "bot.log")
-        try:
-            await bot.start()
-            reply = await answered(fake, database)
-            reply_id, voter = int(reply["id"]), fake.user("voter")
-            with write_locked(database):  # held past the store's busy timeout: the write fails
-                pressed = await fake.press_button(reply, buttons(reply)["Wrong match"], voter)
-                await first_response(fake, pressed)
-                said = (await wait_told(fake, [pressed], timeout=BUSY_TIMEOUT_S + 10))[pressed.token]
-            assert "\n" not in said and "not recorded" in said, said  # one clear line
-            assert await votes_of(database, reply_id, int(voter["id"])) == ()
-            # The bot still counts the next press once the database is free again.
-            again = await fake.press_button(reply, buttons(reply)["Wrong match"], voter)
-            await first_response(fake, again)
-            assert "Your vote on this reply: **Wrong match**" in (await wait_told(fake, [again]))[again.token]
-        finally:
-            assert await bot.stop() == 0
-        problems = bot.problems()
-        assert len(problems) == 1 and "not recorded" in problems[0] and "locked" in problems[0], problems
+    async with bot_with_a_reply(tmp_path) as run:
+        fake, voter, button = run.fake, run.fake.user("voter"), buttons(run.reply)["Wrong match"]
+        with write_locked(run.database):  # held past the store's busy timeout: the write fails
+            pressed = await fake.press_button(run.reply, button, voter)
+            await first_response(fake, pressed)
+            said = (await wait_told(fake, [pressed], timeout=BUSY_TIMEOUT_S + 10))[pressed.token]
+        assert "\n" not in said and "not recorded" in said, said  # one clear line
+        assert await run.votes(voter) == ()
+        # The bot still counts the next press once the database is free again.
+        again = await fake.press_button(run.reply, button, voter)
+        await first_response(fake, again)
+        assert "Your vote on this reply: **Wrong match**" in (await wait_told(fake, [again]))[again.token]
+    problems = run.bot.problems()
+    assert len(problems) == 1 and "not recorded" in problems[0] and "locked" in problems[0], problems
 
 
 async def test_a_burst_of_presses_at_the_same_instant_is_answered_in_time_and_every_vote_kept(
     tmp_path: Path,
 ) -> None:
-    async with FakeDiscord() as fake:
-        database = tmp_path / "knownfix.sqlite3"
-        bot = BotProcess(fake, bot_env(fake, database, [fake.help_channel]), tmp_path / "bot.log")
-        try:
-            await bot.start()
-            reply = await answered(fake, database)
-            button = buttons(reply)["Fixed it: 1"]
-            voters = [fake.user(f"voter{n}") for n in range(BURST)]
-            presses = await asyncio.gather(*(fake.press_button(reply, button, voter) for voter in voters))
-            await fake.wait_until(lambda: len(responded(fake, presses)) == BURST, 120, what="every press answered")
-            late = [c.response for c in responded(fake, presses) if not c.ok]
-            assert late == [], f"{len(late)} of {BURST} presses missed the deadline: {late[:3]}"
-            said = await wait_told(fake, presses, timeout=120)
-            assert all(s.startswith("Your vote on this reply: **Fixed it: 1**") for s in said.values())
-            async with asyncio.timeout(10):
-                votes = {int(v["id"]): await votes_of(database, int(reply["id"]), int(v["id"])) for v in voters}
-            shown = (await wait_stored(database, int(reply["id"]), ENTRY)).shown_workarounds
-            assert set(votes.values()) == {(workaround_option(shown[0]),)}
-        finally:
-            assert await bot.stop() == 0
-        assert not bot.problems(), "\n".join(bot.problems())
+    async with bot_with_a_reply(tmp_path) as run:
+        fake, button = run.fake, buttons(run.reply)["Fixed it: 1"]
+        voters = [fake.user(f"voter{n}") for n in range(BURST)]
+        presses = await asyncio.gather(*(fake.press_button(run.reply, button, voter) for voter in voters))
+        await fake.wait_until(lambda: len(responded(fake, presses)) == BURST, 120, what="every press answered")
+        late = [c.response for c in responded(fake, presses) if not c.ok]
+        assert late == [], f"{len(late)} of {BURST} presses missed the deadline: {late[:3]}"
+        said = await wait_told(fake, presses, timeout=120)
+        assert all(s.startswith(COUNTED) for s in said.values())
+        async with asyncio.timeout(10):
+            votes = {int(v["id"]): await run.votes(v) for v in voters}
+        assert set(votes.values()) == {(workaround_option((await run.shown_workarounds())[0]),)}
+    assert not run.bot.problems(), "\n".join(run.bot.problems())
 
 
 async def test_sigterm_amid_presses_tells_every_acknowledged_voter_and_keeps_every_vote_counted(
     tmp_path: Path,
 ) -> None:
-    async with FakeDiscord() as fake:
-        database = tmp_path / "knownfix.sqlite3"
-        bot = BotProcess(fake, bot_env(fake, database, [fake.help_channel]), tmp_path / "bot.log")
-        try:
-            await bot.start()
-            reply = await answered(fake, database)
-            button = buttons(reply)["Fixed it: 1"]
-            voters = [fake.user(f"voter{n}") for n in range(PRESSES_AT_SIGTERM)]
-            presses = await asyncio.gather(*(fake.press_button(reply, button, voter) for voter in voters))
-            await fake.wait_until(lambda: bool(responded(fake, presses)), 15, what="the first press answered")
-            assert bot.proc is not None
-            bot.proc.send_signal(signal.SIGTERM)  # the other presses are still being written
-            assert await bot.wait_exit(30) == 0
-        finally:
-            await bot.stop()
+    async with bot_with_a_reply(tmp_path) as run:
+        fake, bot, button = run.fake, run.bot, buttons(run.reply)["Fixed it: 1"]
+        voters = [fake.user(f"voter{n}") for n in range(PRESSES_AT_SIGTERM)]
+        presses = await asyncio.gather(*(fake.press_button(run.reply, button, voter) for voter in voters))
+        await fake.wait_until(lambda: bool(responded(fake, presses)), 15, what="the first press answered")
+        assert bot.proc is not None
+        bot.proc.send_signal(signal.SIGTERM)  # the other presses are still being written
+        assert await bot.wait_exit(30) == 0
         acknowledged = {c.params["token"] for c in responded(fake, presses) if c.ok}
         said = told(fake)
         assert acknowledged, "no press was answered before the bot stopped"
         # Nobody is left looking at "is thinking...": the bot finished what it had started before it stopped.
         assert sorted(acknowledged - said.keys()) == []
         counted = {int(p.payload["member"]["user"]["id"]) for p in presses if said.get(p.token, "").startswith(COUNTED)}
-        stored = {int(v["id"]) for v in voters if await votes_of(database, int(reply["id"]), int(v["id"]))}
+        stored = {int(v["id"]) for v in voters if await run.votes(v)}
         assert counted <= stored, f"{len(counted - stored)} voters told their vote counted have none stored"
-        assert not bot.problems(), "\n".join(bot.problems())
+    assert not bot.problems(), "\n".join(bot.problems())

@@ -14,8 +14,8 @@ import pytest
 from bot.logformat import JsonFormatter
 from tests.fakediscord import BotProcess, FakeDiscord
 
-from .test_e2e_buttons import answered
 from .test_e2e_discord import bot_env
+from .voting import answered
 
 KEYS = {"time", "level", "logger", "message"}
 
