@@ -53,9 +53,6 @@ class Evidence:
     def concatenate(cls, parts: list[Evidence]) -> Evidence:
         return cls(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in cls.__dataclass_fields__})
 
-    def take(self, rows: IntArray) -> Evidence:
-        return Evidence(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
-
 
 def signature(ev: Evidence, w: Scoring) -> FloatArray:
     """The error line reads like one of the entry's signatures. Two messages can differ in one word that is
