@@ -55,6 +55,9 @@ WRONG_MATCH_EXCLUDES_AT = 1
 # Votes from before schema 4 were 'w<N>', a position; the ones the migration could not attach stay so.
 # Written without GLOB (PostgreSQL has none): 'w' then a digit, exactly what GLOB 'w[0-9]*' matched.
 UNATTACHED_SQL = "(substr(option, 1, 1) = 'w' AND substr(option, 2, 1) IN ('0','1','2','3','4','5','6','7','8','9'))"
+# First key of the advisory lock one person's votes on one reply take (PostgreSQL's two-key form, apart from
+# the migrations' one-key lock); the second is a hash of (reply, person): a rare clash only makes a vote wait.
+VOTER_LOCK_CLASS = 0x766F7465  # "vote"
 # Fingerprints kept at most: past this the least seen, longest quiet ones go, so a flood of distinct
 # made-up errors cannot grow the database without bound while the frequent gaps stay.
 MAX_GAPS = 5000
@@ -478,21 +481,40 @@ class Store:
         contradicted: tuple[str, bool] = ("", True) if option == NONE_FIXED else (NONE_FIXED, False)
         if option == WRONG_MATCH:
             contradicted = ("", False)
-        # ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: both backends read it, and it ignores only the
-        # duplicate vote, not other constraint failures. The casts type the SELECT's parameters for
-        # PostgreSQL (SQLite's values are unchanged by them).
-        changed = await self._write(
-            "INSERT INTO votes (reply_message_id, user_id, option, voted_at)"
-            " SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT)"
-            " WHERE EXISTS (SELECT 1 FROM replies WHERE message_id = ? AND deleted = 0) ON CONFLICT DO NOTHING",
-            (reply_message_id, user_id, option, _now(), reply_message_id),
-            (
+
+        async def vote(tx: Transaction) -> int:
+            await self._one_vote_at_a_time(tx, reply_message_id, user_id)
+            # ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: both backends read it, and it ignores only the
+            # duplicate vote, not other constraint failures. The casts type the SELECT's parameters for
+            # PostgreSQL (SQLite's values are unchanged by them).
+            added = await tx.execute(
+                "INSERT INTO votes (reply_message_id, user_id, option, voted_at)"
+                " SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT)"
+                " WHERE EXISTS (SELECT 1 FROM replies WHERE message_id = ? AND deleted = 0) ON CONFLICT DO NOTHING",
+                (reply_message_id, user_id, option, _now(), reply_message_id),
+            )
+            await tx.execute(
                 "DELETE FROM votes WHERE reply_message_id = ? AND user_id = ? AND option != ?"
                 f" AND (option = ? OR (? AND substr(option, 1, {len(WORKAROUND_PREFIX)}) = '{WORKAROUND_PREFIX}'))",
                 (reply_message_id, user_id, option, *contradicted),
-            ),
-        )
-        return changed > 0
+            )
+            return added
+
+        return await self.atomic(vote) > 0
+
+    async def _one_vote_at_a_time(self, tx: Transaction, reply_message_id: int, user_id: int) -> None:
+        """Make any other transaction voting as this person on this reply wait until this one ends (PostgreSQL).
+
+        A vote deletes what it contradicts by reading the voter's other votes; under READ COMMITTED it cannot
+        see another process's uncommitted vote, so one person's "fixed" and "none fixed" cast through two
+        processes at once would both stay. A lock on (reply, person) orders them, as one process orders its own
+        writes. An advisory lock rather than the reply's row: other people's votes need not wait, and an edit or
+        a deletion updating that row while deleting votes cannot deadlock against it. Nothing on SQLite: one
+        connection, one write transaction at a time."""
+        if self.dialect == "postgresql":
+            await tx.execute(
+                "SELECT pg_advisory_xact_lock(?, hashtext(?))", (VOTER_LOCK_CLASS, f"{reply_message_id}:{user_id}")
+            )
 
     async def remove_vote(self, reply_message_id: int, user_id: int, option: str) -> bool:
         changed = await self._write(
