@@ -128,6 +128,37 @@ def test_scores_carry_each_rows_trust_and_the_evidence_score_before_it() -> None
     assert scores.before_trust.tolist() == pytest.approx([1.0, 1.0, 1.0])
 
 
+# A pattern of `specific_pattern` literal characters: proof, and fully specific.
+_SPECIFIC = W.selection.specific_pattern
+
+
+def _tie_of_words_and_pattern(pattern_base: float, pattern_specific: float, words: float) -> str:
+    """The winning kind for a message holding all of a signature's words and matching a fully specific pattern,
+    with no string similarity: a tie whenever pattern_base + pattern_specific = words."""
+    scoring = replace(W.scoring, pattern_base=pattern_base, pattern_specific=pattern_specific, words=words)
+    scores = ev.combine(_evidence(signature_coverage=1.0, pattern_strength=_SPECIFIC), scoring, W.selection)
+    return ev.KINDS[int(scores.via[0])]
+
+
+def test_kinds_tied_in_exact_arithmetic_name_the_same_winner_whatever_the_float_sum_rounds_to() -> None:
+    # 0.82 + 0.08 rounds just below 0.9 (the table's own weights), 0.8 + 0.05 just above 0.85.
+    assert 0.82 + 0.08 < 0.9 and 0.8 + 0.05 > 0.85
+    below = _tie_of_words_and_pattern(0.82, 0.08, 0.9)
+    above = _tie_of_words_and_pattern(0.8, 0.05, 0.85)
+    assert below == above == min("words", "pattern", key=ev.KINDS.index)
+
+
+def test_a_perfect_paste_with_a_pattern_proof_is_not_penalised_below_a_near_one() -> None:
+    """At signature similarity 1.0 a fully specific pattern proof ties the signature; whichever kind the tie
+    names, the pattern still proves the error, so a disagreeing exception name (a chained cause) does not cost
+    the perfect paste what it does not cost a paste one character off."""
+    base = {"pattern_strength": _SPECIFIC, "signature_coverage": 1.0, "exception_disagrees": True}
+    perfect, _ = _scored(**base, signature_similarity=1.0)
+    near, near_via = _scored(**base, signature_similarity=0.999)
+    assert near_via == "pattern"
+    assert perfect == pytest.approx(near, abs=1e-3)
+
+
 def test_a_pattern_proof_is_not_penalised_for_a_different_exception_name() -> None:
     score, via = _scored(pattern_strength=40, exception_disagrees=True)
     assert via == "pattern"

@@ -21,9 +21,12 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-# The kinds in the order ties are broken: the first strongest names the winning evidence.
-KINDS = ("signature", "words", "symptom", "pattern", "hint", "exception")
+# The kinds in the order ties between them are broken (see `combine`): the first of the strongest names the winner.
+KINDS = ("signature", "words", "pattern", "symptom", "exception", "hint")
 _ABSENT = -1.0  # a kind of evidence this candidate does not have
+# Kinds closer than this are tied: the table's sums tie some exactly, and float rounding leaves them a few units
+# in the last place apart (about 1e-16), far below any difference that evidence makes.
+TIE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -126,14 +129,33 @@ class Scores:
 
 
 def combine(ev: Evidence, w: Scoring, s: Selection) -> Scores:
+    """Each candidate's score: its strongest kind of evidence plus the agreements.
+
+    Kinds within `TIE` of the strongest are tied, and the first of them in KINDS names the winner (`via`, which
+    the calibration and the score rules read): the pasted line against the signature's own text (in order, then
+    its words in any order), then a pattern proof, a symptom, the exception name, a loose hint. The table ties
+    kinds exactly: a fully specific pattern proof is pattern_base + pattern_specific (0.9, all of a signature's
+    words) plus pattern_similarity times the signature evidence (1.0 at a perfect paste, the signature's own
+    score). Before, the last bit of those float sums picked the winner, so a refitted weight could flip it.
+    The signature kinds go first because a pattern proof that only equals them adds nothing they do not show
+    (no closer string, or no pasted error line at all: 47 of the corpus's 54 words-pattern ties); naming the
+    pattern there cost corpus CV strict passive recall 0.382 -> 0.357 and calibration error 0.013 -> 0.016.
+    A pattern proof tied for the strongest still counts as proof against a disagreeing exception name."""
     hint = np.maximum(pattern_hint(ev, w, s), prose_words(ev, w))
-    kinds = np.vstack(
-        [signature(ev, w), words(ev, w), symptom(ev, w), pattern_proof(ev, w, s), hint, exception_name(ev, w)]
-    )
-    via = np.argmax(kinds, axis=0).astype(np.int64)
+    by_kind = {
+        "pattern": pattern_proof(ev, w, s),
+        "signature": signature(ev, w),
+        "words": words(ev, w),
+        "symptom": symptom(ev, w),
+        "exception": exception_name(ev, w),
+        "hint": hint,
+    }
+    kinds = np.vstack([by_kind[kind] for kind in KINDS])
     score = kinds.max(axis=0)
-    won_by_proof = via == KINDS.index("pattern")
-    has_proof = kinds[KINDS.index("pattern")] > _ABSENT
+    via = np.argmax(kinds >= score - TIE, axis=0).astype(np.int64)  # the first of the tied kinds
+    has_proof = by_kind["pattern"] > _ABSENT
+    # Proof whether or not the tie named it: a perfect paste with a pattern proof is not judged below a near one.
+    won_by_proof = has_proof & (by_kind["pattern"] >= score - TIE)
     score = np.where(ev.exception_agrees, score + w.exception_agrees, score)
     # A pattern proof names the error exactly; a different exception name beside it is a chained cause.
     score = np.where(ev.exception_disagrees & ~won_by_proof, score * w.exception_disagrees, score)
