@@ -17,8 +17,11 @@ import pytest
 from bot import tune
 from bot.cli import main
 from bot.engine import Engine
+from bot.knowledge.model import Entry, Verification
 from bot.matching import evidence as ev
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, probability
+from bot.matching.extract import extract
+from bot.matching.index import build_index
 from bot.matching.matcher import Matcher, Thresholds
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
@@ -163,6 +166,73 @@ def test_a_pattern_proof_is_not_penalised_for_a_different_exception_name() -> No
     score, via = _scored(pattern_strength=40, exception_disagrees=True)
     assert via == "pattern"
     assert score >= W.scoring.pattern_base
+
+
+# -- exception names ------------------------------------------------------------------------------------
+
+
+def _entry(entry_id: str, exception: str | None, *signatures: str) -> Entry:
+    return Entry(
+        id=entry_id,
+        title=signatures[0],
+        domain="demo",
+        category="import_error",
+        verification=Verification.REPRODUCED,
+        fix_rate=0.9,
+        root_cause="A fixture.",
+        exception=exception,
+        signatures=signatures[1:],
+    )
+
+
+def test_an_entrys_exception_names_are_its_field_and_the_classes_its_signatures_open_with() -> None:
+    entry = _entry(
+        "demo/oom",
+        "torch.OutOfMemoryError",
+        "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB",
+        "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB",
+        "DeprecationWarning:",
+        "CUDA error: out of memory",  # a console error, no class
+        "ERROR: out of memory",  # pip-style console output, no class
+        "the allocator raised ValueError: not at the start",
+    )
+    ix = build_index((entry, _entry("demo/plain", None, "no class here at all")))
+    assert ix.exception_names == (
+        frozenset({"outofmemoryerror", "runtimeerror", "deprecationwarning"}),
+        frozenset(),
+    )
+    assert ix.exception_entries == {"outofmemoryerror": (0,)}  # the class each entry is filed under
+
+
+def test_the_names_read_from_signatures_are_the_names_extraction_reads_from_the_same_line_pasted(
+    bundled_engine: Engine,
+) -> None:
+    ix = bundled_engine.indexes[0]
+    for entry, names in zip(ix.entries, ix.exception_names, strict=True):
+        pasted = {n.lower() for s in entry.all_signatures for n in extract(s).exceptions}
+        field = {entry.exception_name.lower()} if entry.exception_name else set()
+        assert names - field <= pasted, entry.id
+
+
+def test_a_paste_of_a_class_only_the_entrys_signatures_print_does_not_contradict_it() -> None:
+    """Python 3.6+ raises ModuleNotFoundError where older releases and `from x import y` raise ImportError: an
+    entry filed under ImportError whose signatures show both is about the paste, and the generic entry of the
+    pasted class must not win on the name alone."""
+    specific = _entry(
+        "demo/vendored-joblib",
+        "ImportError",
+        "ImportError: cannot import name 'joblib' from 'sklearn.externals'",
+        "ModuleNotFoundError: No module named 'sklearn.externals.joblib'",
+    )
+    generic = _entry("demo/module-not-found", "ModuleNotFoundError", "ModuleNotFoundError: No module named 'numpy'")
+    matcher = Matcher([build_index((generic, specific))])
+    paste = "ModuleNotFoundError: No module named 'sklearn.externals.joblib'"
+    a = matcher.assess(paste)
+    row = [e.id for e in a.entries].index("demo/vendored-joblib")
+    assert not a.evidence.exception_disagrees[row]
+    assert not a.evidence.exception_agrees[row]  # the agreement bonus stays with the class it is filed under
+    best = matcher.decide(a).best
+    assert best is not None and best.entry.id == "demo/vendored-joblib"
 
 
 # -- the table ------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ every process that loads it, so several bot processes share one copy.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -30,6 +31,15 @@ SYMPTOM = 1
 BIGRAM_WEIGHT = 0.6  # a word pair says more than either word, but must not count twice as much
 PACK_TRUST = 0.6
 FUZZY_CHARS = 200  # signatures are compared by their start: what identifies an error comes first
+# An exception class opening a signature, as extraction (bot.matching.extract) reads one opening a pasted line:
+# a name ending like an exception class, behind any module path (`torch.cuda.OutOfMemoryError`), then a colon
+# or the line's end; or any capitalised class behind a module path with a message (`httpx.ConnectTimeout: ...`).
+_OPENING_CLASS = re.compile(
+    r"(?:[A-Za-z_]\w*\.)*(?P<named>_?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)|StopIteration)"
+    r"(?::|[ \t]*$)"
+    r"|(?:[a-z_]\w+\.)+(?P<qualified>_?[A-Z]\w*):[ \t]*\S",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,8 @@ class MatchIndex:
     signature_named: tuple[str, ...]  # normalised but with quoted names kept, for telling look-alikes apart
     signature_entry: npt.NDArray[np.int32]
     signatures_of: tuple[tuple[int, ...], ...]  # per entry: indices into signature_texts
-    exception_entries: dict[str, tuple[int, ...]]  # lower-case exception name -> entries
+    exception_entries: dict[str, tuple[int, ...]]  # lower-case exception name -> entries filed under it (`exception`)
+    exception_names: tuple[frozenset[str], ...]  # per entry: every class it is raised as (see `exception_names`)
     patterns: tuple[tuple[tuple[str, int], ...], ...]  # per entry: (pattern source, literal strength)
     libraries: tuple[frozenset[str], ...]  # per entry: libraries that hint at it
     trust: float  # 1.0 for the curated tier (the first knowledge directory), PACK_TRUST for packs after it
@@ -70,6 +81,20 @@ class MatchIndex:
         for weight in self.feature_weights[ids].tolist():  # one by one, as floats add up in any other order
             known += weight
         return self.vocabulary.weighted_sum(ids, self.feature_weights, self.size), known
+
+
+def exception_names(entry: Entry) -> frozenset[str]:
+    """Every exception class an entry's error is raised as, lower-case and without its module: its `exception`
+    field and the classes its signatures open with. One error is often raised as several classes (a shadowed
+    module: AttributeError, or ModuleNotFoundError for `import torch.nn`; a missing column read as an attribute:
+    AttributeError rather than KeyError), and the signatures already record which. A paste of any of them does
+    not contradict the entry; only the field says which class the entry is filed under (`exception_entries`)."""
+    names = {entry.exception_name.lower()} if entry.exception_name else set()
+    for text in entry.all_signatures:
+        opening = _OPENING_CLASS.match(text.lstrip())
+        if opening:
+            names.add((opening.group("named") or opening.group("qualified")).lower())
+    return frozenset(names)
 
 
 def feature_weight(feature: str, idf: dict[str, float]) -> float:
@@ -104,6 +129,7 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
     signature_entry: list[int] = []
     signatures_of: list[tuple[int, ...]] = []
     exception_entries: dict[str, list[int]] = defaultdict(list)
+    names_of: list[frozenset[str]] = []
 
     def add_phrasing(entry_index: int, text: str, kind: int) -> frozenset[str]:
         f = features(text)
@@ -126,6 +152,7 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         for feat in entry_feats:
             df[feat] += 1
         signatures_of.append(tuple(sig_ids))
+        names_of.append(exception_names(entry))
         if entry.exception_name:
             exception_entries[entry.exception_name.lower()].append(i)
 
@@ -166,6 +193,7 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         signature_entry=read_only(np.asarray(signature_entry, dtype=np.int32)),
         signatures_of=tuple(signatures_of),
         exception_entries={k: tuple(v) for k, v in exception_entries.items()},
+        exception_names=tuple(names_of),
         patterns=tuple(tuple((p, literal_strength(p)) for p in e.patterns) for e in entries),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
         trust=trust,

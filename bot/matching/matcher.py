@@ -250,6 +250,15 @@ class Matcher:
         rows = np.asarray(ordered, dtype=np.int64)
         names = [(ix.entries[c].exception_name or "").lower() for c in ordered]
         agrees = [bool(n) and n in query_exceptions for n in names]
+        # An entry filed under a class is contradicted by a paste of other classes, but not by one its own
+        # signatures open with (see `index.exception_names`). The agreement bonus stays with the filed class:
+        # counting the signatures' classes there too cost corpus CV strict passive recall 0.379 -> 0.356 and
+        # calibration error 0.013 -> 0.016; letting entries filed under none disagree cost answers they had.
+        raised_as = [ix.exception_names[c] for c in ordered]
+        disagrees = [
+            bool(n) and bool(query_exceptions) and not own & query_exceptions
+            for n, own in zip(names, raised_as, strict=True)
+        ]
         evidence = Evidence(
             signature_similarity=np.array([fuzzy.get(c, 0.0) for c in ordered], dtype=np.float64),
             signature_coverage=lex_sig[rows],
@@ -270,10 +279,7 @@ class Matcher:
             exact_signature=np.array([c in exact for c in ordered], dtype=np.bool_),
             exception_agrees=np.array(agrees, dtype=np.bool_),
             exception_shared_by=np.array([len(ix.exception_entries.get(n, ())) for n in names], dtype=np.int64),
-            exception_disagrees=np.array(
-                [bool(n) and bool(query_exceptions) and not a for n, a in zip(names, agrees, strict=True)],
-                dtype=np.bool_,
-            ),
+            exception_disagrees=np.array(disagrees, dtype=np.bool_),
             library_hint=np.array([bool(ix.libraries[c] & report.libraries) for c in ordered], dtype=np.bool_),
             symptom_entry=np.array([ix.entries[c].kind is EntryKind.SYMPTOM for c in ordered], dtype=np.bool_),
             pack=np.full(len(ordered), pack, dtype=np.bool_),
