@@ -24,16 +24,16 @@ def signature_similarity(ix: MatchIndex, texts: list[str], candidates: list[int]
     # Masking only what is compared keeps normalisation's cost bounded whatever the paste holds.
     texts = [t[: FUZZY_CHARS * 3] for t in texts]
     queries = [normalize(t)[:FUZZY_CHARS] for t in texts]
-    masked = similarity(queries, [ix.signature_texts[s] for s in sig_ids], sel).max(axis=0)
+    masked = best_similarity(queries, [ix.signature_texts[s] for s in sig_ids], sel)
     # The masked form decides whether it is the same error; for the close ones, quoted names break
     # ties between errors of one shape (`"addmm" not implemented for 'Half'` against `... 'Float'`).
     close = [i for i, value in enumerate(masked) if value >= sel.close_signature]
     if close:
-        named = similarity(
+        named = best_similarity(
             [normalize(t, keep_names=True)[:FUZZY_CHARS] for t in texts],
             [ix.signature_named[sig_ids[i]] for i in close],
             sel,
-        ).max(axis=0)
+        )
         share = w.scoring.named_share
         masked[close] = share * named + (1 - share) * masked[close]
     best: dict[int, float] = {}
@@ -41,6 +41,21 @@ def signature_similarity(ix: MatchIndex, texts: list[str], candidates: list[int]
         e = int(ix.signature_entry[s])
         best[e] = max(best.get(e, 0.0), float(value))
     return best
+
+
+def best_similarity(queries: list[str], choices: list[str], sel: Selection) -> npt.NDArray[np.float64]:
+    """Per choice: its best similarity to one of the queries (`similarity`, the maximum over its column).
+
+    Each distinct string is compared once: signatures repeat once masked (20 of the 129 signatures that the
+    benchmark's traceback is compared with) and error lines repeat once normalised. The value of a pair depends
+    on its two strings alone, so the result is the same as comparing every pair."""
+    distinct_queries = list(dict.fromkeys(queries))
+    distinct_choices = list(dict.fromkeys(choices))
+    best: npt.NDArray[np.float64] = similarity(distinct_queries, distinct_choices, sel).max(axis=0)
+    if len(distinct_choices) == len(choices):
+        return best
+    column = {choice: n for n, choice in enumerate(distinct_choices)}
+    return best[[column[choice] for choice in choices]]
 
 
 def similarity(queries: list[str], choices: list[str], sel: Selection) -> npt.NDArray[np.float64]:

@@ -1,0 +1,113 @@
+"""String similarity between pasted error lines and signatures: comparing each distinct string once gives the
+same numbers as comparing every pair."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.knowledge.model import Entry, Verification
+from bot.matching.index import FUZZY_CHARS, build_index
+from bot.matching.normalize import normalize
+from bot.matching.similarity import best_similarity, signature_similarity, similarity
+from bot.matching.weights import default_weights
+
+W = default_weights()
+
+QUERIES = [
+    "runtimeerror cuda out of memory tried to allocate _num_ gib",
+    "runtimeerror cuda out of memory tried to allocate _num_ gib",  # the same error line twice
+    "valueerror too many values to unpack",
+]
+CHOICES = [
+    "runtimeerror cuda out of memory tried to allocate _num_ gib gpu _num_ has a total capacity of _num_ gib",
+    "cuda out of memory",
+    "runtimeerror cuda out of memory tried to allocate _num_ gib gpu _num_ has a total capacity of _num_ gib",
+    "valueerror not enough values to unpack expected _num_ got _num_",
+    "cuda out of memory",
+    "keyerror",
+]
+
+
+def test_each_distinct_string_compared_once_gives_every_pairs_best() -> None:
+    every_pair = similarity(QUERIES, CHOICES, W.selection).max(axis=0)
+    assert np.array_equal(best_similarity(QUERIES, CHOICES, W.selection), every_pair)
+
+
+def test_without_repeats_the_best_is_the_column_maximum() -> None:
+    distinct = list(dict.fromkeys(CHOICES))
+    assert np.array_equal(
+        best_similarity(QUERIES[1:], distinct, W.selection), similarity(QUERIES[1:], distinct, W.selection).max(axis=0)
+    )
+
+
+def _entry(entry_id: str, *signatures: str) -> Entry:
+    return Entry(
+        id=entry_id,
+        title=signatures[0],
+        domain="demo",
+        category="runtime_error",
+        verification=Verification.REPRODUCED,
+        fix_rate=0.9,
+        root_cause="A fixture.",
+        signatures=signatures[1:],
+    )
+
+
+def _every_pair(texts: list[str], candidates: list[int]) -> dict[int, float]:
+    """The per-entry similarity computed pair by pair, as the matcher did before repeats were skipped."""
+    ix = INDEX
+    sel = W.selection
+    sig_ids = [s for c in candidates for s in ix.signatures_of[c]]
+    texts = [t[: FUZZY_CHARS * 3] for t in texts]
+    masked = similarity([normalize(t)[:FUZZY_CHARS] for t in texts], [ix.signature_texts[s] for s in sig_ids], sel)
+    masked = masked.max(axis=0)
+    close = [i for i, value in enumerate(masked) if value >= sel.close_signature]
+    if close:
+        named = similarity(
+            [normalize(t, keep_names=True)[:FUZZY_CHARS] for t in texts],
+            [ix.signature_named[sig_ids[i]] for i in close],
+            sel,
+        ).max(axis=0)
+        share = W.scoring.named_share
+        masked[close] = share * named + (1 - share) * masked[close]
+    best: dict[int, float] = {}
+    for s, value in zip(sig_ids, masked, strict=True):
+        e = int(ix.signature_entry[s])
+        best[e] = max(best.get(e, 0.0), float(value))
+    return best
+
+
+# Signatures that are one string once numbers and quoted names are masked, within an entry and across entries.
+INDEX = build_index(
+    (
+        _entry(
+            "demo/oom",
+            "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB",
+            "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB",
+            "RuntimeError: CUDA out of memory. Tried to allocate 512.00 MiB (GPU 0; 7.79 GiB total capacity)",
+        ),
+        _entry(
+            "demo/oom-again",
+            "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 8.00 GiB",
+            "CUDA out of memory",
+        ),
+        _entry("demo/half", "RuntimeError: \"addmm_impl_cpu_\" not implemented for 'Half'"),
+        _entry("demo/float", "RuntimeError: \"addmm_impl_cpu_\" not implemented for 'Float'"),
+        _entry("demo/unpack", "ValueError: too many values to unpack (expected 2)"),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 4.00 GiB"],
+        ["RuntimeError: \"addmm_impl_cpu_\" not implemented for 'Half'", "RuntimeError: CUDA out of memory."],
+        ["ValueError: too many values to unpack (expected 3)", "ValueError: too many values to unpack (expected 4)"],
+    ],
+)
+def test_signature_similarity_is_the_same_as_comparing_every_pair(texts: list[str]) -> None:
+    candidates = list(range(INDEX.size))
+    assert len(set(INDEX.signature_texts)) < len(INDEX.signature_texts)  # the fixture repeats masked signatures
+    assert signature_similarity(INDEX, texts, candidates, W) == _every_pair(texts, candidates)
