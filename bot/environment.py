@@ -320,11 +320,36 @@ def _looks_like_conda(columns: list[str]) -> bool:
     return name[0].isalpha() and "." in version and (len(columns) == 4 or not build.isdigit())
 
 
+# A line outside a `pip list` or `conda list` table says something only through one of these: a `Key: value`
+# colon, `name==version`, conda's `[conda] ` prefix, nvidia-smi's `|` rows and banner, or the run of spaces or
+# the tab of a conda row printed without its header. Every other line (a traceback's frames and code, most
+# prose) leaves the reading as it was, so a paste without a table header skips it after a few substring tests
+# (in C; one regex search for them all cost ten times as much).
+def _may_say_something(line: str) -> bool:
+    return (
+        ":" in line
+        or "==" in line
+        or "[" in line
+        or "|" in line
+        or "  " in line
+        or "\t" in line
+        or "NVIDIA-SMI" in line
+        or "NVSMI" in line
+    )
+
+
+# Both table headers (_PIP_LIST_HEADER, _CONDA_HEADER) hold this word; without it no line is inside a table.
+_TABLE_HEADER_WORD = "Version"
+
+
 def parse_environment(text: str) -> Environment:
     """Every version the paste states, from whichever of the recognised outputs it holds."""
     reading = _Reading()
     table: str | None = None  # inside a `pip list` or `conda list` after its header
+    may_hold_table = _TABLE_HEADER_WORD in text[:MAX_SCAN_CHARS]
     for line in _lines(text):
+        if not may_hold_table and not _may_say_something(line):
+            continue
         if not line:
             table = None
             continue
