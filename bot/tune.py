@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.engine import Engine
+from bot.examples_fit import fit_examples as fit_example_models
 from bot.knowledge.model import Entry
 from bot.matching import examples
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, prose_words
@@ -137,10 +138,11 @@ def example_similarity(m: Measured, model: examples.ExampleModel, which: Sequenc
 def fit_examples(
     m: Measured, subset: npt.NDArray[np.int64], curated: Sequence[tuple[frozenset[str], str]] = ()
 ) -> examples.ExampleModel:
-    """`curated`: each entry's own text as one more example, so an entry with few labelled messages still has a
-    centroid that names what sets it apart (`docker`, `容器`), and one with many does not win by numbers."""
+    """The centroids and the discriminative model on the labelled cases in `subset`. `curated`: each entry's own
+    text as one more example, so an entry with few labelled messages still has a centroid that names what sets
+    it apart (`docker`, `容器`), and one with many does not win by numbers."""
     labelled = [(m.assessments[i].features, m.cases[i].expected) for i in subset.tolist() if m.cases[i].expected]
-    return examples.fit([*labelled, *curated])
+    return fit_example_models([*labelled, *curated])
 
 
 def curated_examples(entries: Sequence[Entry]) -> list[tuple[frozenset[str], str]]:
@@ -571,7 +573,8 @@ def stacked(
         if not apply_to.size:
             continue
         example_similarity(m, fit_examples(m, fit_on, curated), apply_to.tolist(), similarity)
-        talk[apply_to] = talk_logits(fit_talk_words(tokens, is_talk, fit_on, topics), tokens)[apply_to]
+        talk_model = fit_talk_words(tokens, is_talk, fit_on, topics)
+        talk[apply_to] = talk_logits(talk_model, [tokens[i] for i in apply_to.tolist()])  # the cases it never saw
     return replace(m, evidence=replace(m.evidence, example_similarity=similarity)), talk
 
 

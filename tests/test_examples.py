@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot import tune
+from bot import examples_fit, tune
 from bot.engine import Engine
 from bot.matching import evidence as ev
 from bot.matching import examples
 from bot.matching.matcher import Matcher
+from bot.matching.talk import TalkWords
 from bot.matching.text import features
 from bot.matching.weights import default_weights
+from bot.talk_fit import FloatArray, talk_logits
 
 FIXTURES = Path(__file__).parent / "fixtures"
 W = default_weights()
@@ -72,6 +78,137 @@ def test_a_malformed_file_is_refused_with_what_is_wrong(raw: object, problem: st
 def test_the_bundled_model_loads() -> None:
     model = examples.default_examples()
     assert len(model.entries) > 100
+
+
+# -- the discriminative model ------------------------------------------------------------------------------
+
+# A generic entry with many examples and a specific one with two long ones: what they share is the generic
+# entry's wording, and `docker` is the one word that tells them apart.
+_NOISE = ["on my laptop", "after installing", "with pip", "even with a gpu", "on windows", "after a driver update"]
+_NEIGHBOURS = [
+    *[(f"torch.cuda.is_available() returns False {noise}", "demo/cuda-not-available") for noise in _NOISE],
+    (
+        "torch.cuda.is_available() returns False in docker, the image was built from ubuntu with python slim and "
+        "the compose file mounts my project",
+        "demo/docker-no-gpu",
+    ),
+    (
+        "docker again: torch.cuda.is_available() returns False although nvidia-smi on the host lists both cards "
+        "and the driver version",
+        "demo/docker-no-gpu",
+    ),
+    ("my loss turns nan", "demo/loss-nan"),
+    ("loss becomes nan", "demo/loss-nan"),
+]
+
+
+def _neighbours() -> list[tuple[frozenset[str], str]]:
+    return [(features(text), entry) for text, entry in _NEIGHBOURS]
+
+
+def _best(sims: dict[str, float]) -> str:
+    return max(sorted(sims), key=lambda e: sims[e])
+
+
+def test_the_word_that_tells_neighbours_apart_outweighs_the_generic_entrys_numbers() -> None:
+    query = features("in docker torch.cuda.is_available() returns False")
+    # The centroids alone follow the generic entry: its many examples hold the message's other words.
+    assert _best(examples.fit(_neighbours()).similarity(query)) == "demo/cuda-not-available"
+    model = examples_fit.fit_examples(_neighbours())
+    assert model.discriminative is not None
+    assert _best(model.discriminative.probability(query)) == "demo/docker-no-gpu"
+    assert _best(model.similarity(query)) == "demo/docker-no-gpu"
+    plain = features("torch.cuda.is_available() returns False on my laptop")
+    assert _best(model.similarity(plain)) == "demo/cuda-not-available"
+
+
+def test_the_discriminative_probability_is_a_share_of_one() -> None:
+    model = examples_fit.fit_examples(_neighbours())
+    assert model.discriminative is not None
+    probability = model.discriminative.probability(features("docker loss nan returns False"))
+    assert all(0.0 < p < 1.0 for p in probability.values())
+    assert sum(probability.values()) < 1.0 + 1e-9  # the entries no word touches hold the rest
+    assert model.discriminative.probability(features("good morning")) == {}
+    assert all(0.0 <= s <= 1.0 for s in model.similarity(features("docker loss nan returns False")).values())
+
+
+def test_each_entry_keeps_only_its_largest_weights() -> None:
+    words = examples_fit.WEIGHTS_PER_ENTRY * 2
+    many = [(frozenset(f"w{j}" for j in range(words)), f"e/{i % 2}") for i in range(4)]
+    model = examples_fit.fit_discriminative(many)
+    for entry in ("e/0", "e/1"):
+        held = [t for t, posting in model.postings.items() if any(e == entry for e, _ in posting)]
+        assert len(held) == examples_fit.WEIGHTS_PER_ENTRY
+    assert model.classes == 2
+
+
+_FIT_AND_DUMP = """
+import sys
+from pathlib import Path
+from bot import examples_fit
+from bot.matching import examples
+from bot.matching.text import features
+import tests.test_examples as t
+examples.dump(examples_fit.fit_examples(t._neighbours()), Path(sys.argv[1]))
+"""
+
+
+def test_the_fit_is_the_same_under_every_hash_seed(tmp_path: Path) -> None:
+    """Features are sets, whose order follows the interpreter's hash seed: the fitted file must not."""
+    bodies = []
+    for seed in ("1", "2"):
+        path = tmp_path / f"examples-{seed}.json"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        root = Path(__file__).resolve().parent.parent
+        subprocess.run([sys.executable, "-c", _FIT_AND_DUMP, str(path)], check=True, env=env, cwd=root, timeout=120)
+        bodies.append(path.read_bytes())
+    assert bodies[0] == bodies[1]
+
+
+def test_the_discriminative_model_round_trips_through_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "examples.json"
+    model = examples_fit.fit_examples(_neighbours())
+    examples.dump(model, path)
+    again = examples.load(path)
+    query = features("in docker torch.cuda.is_available() returns False")
+    assert again.similarity(query) == pytest.approx(model.similarity(query), abs=1e-4)
+    assert set(json.loads(path.read_text(encoding="utf-8"))["discriminative"]) == {"classes", "idf", "entries"}
+
+
+_CENTROIDS = {"idf": {"a": 1.0}, "entries": {"e/x": {"a": 0.5}}}
+
+
+@pytest.mark.parametrize(
+    ("discriminative", "problem"),
+    [
+        ([], "discriminative must be an object"),
+        ({"classes": 0, "idf": {}, "entries": {}}, "classes must be a positive whole number"),
+        ({"classes": True, "idf": {}, "entries": {}}, "classes must be a positive whole number"),
+        ({"classes": 2, "idf": {"a": float("nan")}, "entries": {}}, "discriminative idf of 'a'"),
+        ({"classes": 2, "idf": {"a": 1.0}, "entries": {"e/x": {"b": 0.5}}}, "bad weight for 'b'"),
+        ({"classes": 2, "idf": {"a": 1.0}, "entries": {"e/x": 3}}, "must map words to weights"),
+        ({"classes": 1, "idf": {"a": 1.0}, "entries": {"e/x": {"a": 1}, "e/y": {"a": -1}}}, "2 entries have"),
+        ({"classes": 2, "entries": {}}, "idf must map words"),
+    ],
+)
+def test_a_malformed_discriminative_part_is_refused_on_one_line(discriminative: object, problem: str) -> None:
+    with pytest.raises(examples.ExamplesError, match=problem) as caught:
+        examples.parse({**_CENTROIDS, "discriminative": discriminative})
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bundled_file_that_is_not_json_is_refused_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "examples.json"
+    path.write_text('{"idf": {', encoding="utf-8")
+    with pytest.raises(examples.ExamplesError, match="cannot read") as caught:
+        examples.load(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_bundled_model_has_its_discriminative_part() -> None:
+    model = examples.default_examples()
+    assert model.discriminative is not None
+    assert model.discriminative.classes >= len(model.entries)
 
 
 # -- in the ranking -------------------------------------------------------------------------------------
@@ -135,3 +272,29 @@ def test_tune_gives_each_training_case_examples_fitted_without_it(tmp_path: Path
     own = m.assessments[0].features
     assert stacked.evidence.example_similarity[first] == pytest.approx(without_it.similarity(own)["demo/loss-nan"])
     assert without_it.similarity(own)["demo/loss-nan"] != pytest.approx(with_it.similarity(own)["demo/loss-nan"])
+
+
+def test_stacked_reads_talk_odds_only_for_the_cases_each_model_is_applied_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = Engine.load([FIXTURES / "kb"])
+    rows = [
+        {"text": f"my loss goes nan at step {n}", "expected": "demo/loss-nan", "kind": "symptom", "source": f"s{n}"}
+        for n in range(12)
+    ]
+    path = tmp_path / "corpus"
+    path.mkdir()
+    (path / "own.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    cases, _ = tune.load_corpus(path, {e.id for e in engine.kb.entries})
+    m = tune.measure(engine, cases)
+    tokens = [frozenset({f"step {n}"}) for n in range(len(cases))]
+    read: list[int] = []
+
+    def counted(model: TalkWords, some: Sequence[frozenset[str]]) -> FloatArray:
+        read.append(len(some))
+        return talk_logits(model, some)
+
+    monkeypatch.setattr(tune, "talk_logits", counted)
+    train, test = np.arange(9), np.arange(9, 12)
+    tune.stacked(m, tokens, tune.talk_labels(cases), frozenset(), (), train, test, 3, 1)
+    assert sum(read) == len(cases)  # each case once, by the one model that never saw it

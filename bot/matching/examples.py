@@ -8,6 +8,14 @@ A message's cosine similarity to an entry's centroid is one more piece of eviden
 score with the table's weight: it settles near neighbours that the curated text alone leaves tied
 ("memory grows each iteration" against "out of memory"). Only word statistics are kept, never a message.
 Entries without examples get nothing from it; packs are not in the corpus.
+
+A centroid follows what an entry's messages have in common, not what sets the entry apart from its neighbour,
+and the entry with many messages has the fuller centroid: "在 docker 里 torch.cuda.is_available() 返回 False"
+reads like cuda/not-available's many examples more than like the Docker entry's few. Beside the centroids the
+file holds a discriminative model (`bot/examples_fit.py`): a softmax logistic regression over the same word
+vectors, whose weights are learnt against every other entry at once, so `docker` counts for the Docker entry
+and against the generic one. The evidence is the mean of the two: the cosine and the regression's probability,
+both 0..1.
 """
 
 from __future__ import annotations
@@ -28,26 +36,67 @@ class ExamplesError(ValueError):
     """The examples file is missing, malformed, or holds a value of the wrong type."""
 
 
+Postings = Mapping[str, tuple[tuple[str, float], ...]]  # word -> (entry, weight) for the entries it weighs in
+
+
+def _query(idf: Mapping[str, float], features: Iterable[str]) -> tuple[dict[str, float], float]:
+    """The message's IDF vector over the words `idf` knows, and its length (0 when it shares none)."""
+    # Sorted, and summed exactly: a set's order changes with the interpreter's hash seed, and the same
+    # message must get the same figure in every process (tune's results are reproducible).
+    query = {t: idf[t] for t in sorted(features) if t in idf}
+    return query, math.sqrt(math.fsum(v * v for v in query.values()))
+
+
+def _weighted_sums(idf: Mapping[str, float], postings: Postings, features: Iterable[str]) -> dict[str, float]:
+    """Per entry, the dot product of the message's unit-length vector with the entry's weights."""
+    query, norm = _query(idf, features)
+    if not norm:
+        return {}
+    terms: dict[str, list[float]] = {}
+    for token, value in query.items():
+        for entry, weight in postings.get(token, ()):
+            terms.setdefault(entry, []).append(value * weight / norm)
+    return {entry: math.fsum(values) for entry, values in terms.items()}
+
+
 @dataclass(frozen=True)
-class ExampleModel:
-    """Per word, the entries whose centroid holds it and with what weight; and each word's IDF."""
+class Discriminative:
+    """A softmax logistic regression over the entries (no intercept: how many messages an entry had is no
+    evidence about a new one), kept as per word, the entries it weighs for or against."""
 
     idf: Mapping[str, float]
-    postings: Mapping[str, tuple[tuple[str, float], ...]]
+    postings: Postings
+    classes: int  # how many entries the softmax runs over: an entry the message does not touch has logit 0
+
+    def probability(self, features: Iterable[str]) -> dict[str, float]:
+        """The regression's probability for each entry one of the message's words weighs in."""
+        logits = _weighted_sums(self.idf, self.postings, features)
+        if not logits:
+            return {}
+        top = max(0.0, *logits.values())  # shifted before exp: no overflow however large a logit
+        untouched = (self.classes - len(logits)) * math.exp(-top)
+        total = math.fsum([untouched, *(math.exp(z - top) for z in logits.values())])
+        return {entry: math.exp(z - top) / total for entry, z in logits.items()}
+
+
+@dataclass(frozen=True)
+class ExampleModel:
+    """Per word, the entries whose centroid holds it and with what weight; each word's IDF; and the
+    discriminative model, when the file has one."""
+
+    idf: Mapping[str, float]
+    postings: Postings
+    discriminative: Discriminative | None = None
 
     def similarity(self, features: Iterable[str]) -> dict[str, float]:
-        """Cosine of the message's vector with every entry centroid that shares a word with it."""
-        # Sorted, and summed exactly: a set's order changes with the interpreter's hash seed, and the same
-        # message must get the same figure in every process (tune's results are reproducible).
-        query = {t: self.idf[t] for t in sorted(features) if t in self.idf}
-        norm = math.sqrt(math.fsum(v * v for v in query.values()))
-        if not norm:
-            return {}
-        terms: dict[str, list[float]] = {}
-        for token, value in query.items():
-            for entry, weight in self.postings.get(token, ()):
-                terms.setdefault(entry, []).append(value * weight / norm)
-        return {entry: math.fsum(values) for entry, values in terms.items()}
+        """Per entry, the cosine of the message's vector with its centroid; with a discriminative model, the
+        mean of that cosine and the model's probability (both 0..1)."""
+        feats = sorted(features)
+        cosine = _weighted_sums(self.idf, self.postings, feats)
+        if self.discriminative is None:
+            return cosine
+        probability = self.discriminative.probability(feats)
+        return {e: (cosine.get(e, 0.0) + probability.get(e, 0.0)) / 2 for e in sorted({*cosine, *probability})}
 
     @property
     def entries(self) -> frozenset[str]:
@@ -84,23 +133,57 @@ def fit(examples: Sequence[tuple[frozenset[str], str]]) -> ExampleModel:
     return ExampleModel(kept, {t: tuple(p) for t, p in postings.items()})
 
 
+def _number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+
+
+def _parse_idf(raw: object, part: str) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        raise ExamplesError(f"examples: {part}idf must map words to numbers")
+    idf: dict[str, float] = {}
+    for token, value in raw.items():
+        if not _number(value):
+            raise ExamplesError(f"examples: {part}idf of {str(token)[:40]!r} must be a number")
+        idf[str(token)] = float(value)
+    return idf
+
+
+def _parse_postings(raw: object, idf: Mapping[str, float], part: str) -> Postings:
+    if not isinstance(raw, dict):
+        raise ExamplesError(f"examples: {part}entries must map entry ids to words")
+    postings: dict[str, list[tuple[str, float]]] = {}
+    for entry, words in raw.items():
+        if not isinstance(words, dict):
+            raise ExamplesError(f"examples: {part}entry {str(entry)[:80]!r} must map words to weights")
+        for token, value in words.items():
+            if not _number(value) or token not in idf:
+                raise ExamplesError(f"examples: {part}entry {str(entry)[:80]!r}: bad weight for {str(token)[:40]!r}")
+            postings.setdefault(token, []).append((str(entry), float(value)))
+    return {t: tuple(p) for t, p in postings.items()}
+
+
+def _parse_discriminative(raw: object) -> Discriminative:
+    part = "discriminative "
+    if not isinstance(raw, dict):
+        raise ExamplesError("examples: discriminative must be an object with classes, idf and entries")
+    classes = raw.get("classes")
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
+        raise ExamplesError("examples: discriminative classes must be a positive whole number")
+    idf = _parse_idf(raw.get("idf"), part)
+    postings = _parse_postings(raw.get("entries"), idf, part)
+    named = {e for posting in postings.values() for e, _ in posting}
+    if len(named) > classes:
+        raise ExamplesError(f"examples: discriminative classes is {classes} but {len(named)} entries have weights")
+    return Discriminative(idf, postings, classes)
+
+
 def parse(raw: object) -> ExampleModel:
     if not isinstance(raw, dict) or not isinstance(raw.get("idf"), dict) or not isinstance(raw.get("entries"), dict):
         raise ExamplesError("examples: expected an object with idf and entries")
-    idf: dict[str, float] = {}
-    for token, value in raw["idf"].items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ExamplesError(f"examples: idf of {str(token)[:40]!r} must be a number")
-        idf[str(token)] = float(value)
-    postings: dict[str, list[tuple[str, float]]] = {}
-    for entry, words in raw["entries"].items():
-        if not isinstance(words, dict):
-            raise ExamplesError(f"examples: entry {str(entry)[:80]!r} must map words to weights")
-        for token, value in words.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or token not in idf:
-                raise ExamplesError(f"examples: entry {str(entry)[:80]!r}: bad weight for {str(token)[:40]!r}")
-            postings.setdefault(token, []).append((str(entry), float(value)))
-    return ExampleModel(idf, {t: tuple(p) for t, p in postings.items()})
+    idf = _parse_idf(raw["idf"], "")
+    postings = _parse_postings(raw["entries"], idf, "")
+    discriminative = _parse_discriminative(raw["discriminative"]) if "discriminative" in raw else None
+    return ExampleModel(idf, postings, discriminative)
 
 
 def load(path: Path = EXAMPLES_FILE) -> ExampleModel:
@@ -117,19 +200,31 @@ def default_examples() -> ExampleModel:
     return load()
 
 
-def dump(model: ExampleModel, path: Path = EXAMPLES_FILE) -> None:
+def _by_entry(postings: Postings) -> dict[str, dict[str, float]]:
     entries: dict[str, dict[str, float]] = {}
-    for token, posting in model.postings.items():
+    for token, posting in postings.items():
         for entry, weight in posting:
             entries.setdefault(entry, {})[token] = round(weight, 5)
-    body = {
+    return {e: dict(sorted(words.items())) for e, words in sorted(entries.items())}
+
+
+def dump(model: ExampleModel, path: Path = EXAMPLES_FILE) -> None:
+    body: dict[str, object] = {
         "about": (
             "Fitted by `knownfix tune` on the labelled messages of evaluation/corpus: per entry, the centroid of "
             "its messages' word vectors (the matcher's features, IDF-weighted), cut to the "
-            f"{WORDS_PER_ENTRY} heaviest words. Word statistics only, no message text. See "
+            f"{WORDS_PER_ENTRY} heaviest words; and a softmax logistic regression over the same vectors, cut to "
+            "each entry's heaviest weights (bot/examples_fit.py). Word statistics only, no message text. See "
             "bot/matching/examples.py."
         ),
         "idf": {t: round(v, 5) for t, v in sorted(model.idf.items())},
-        "entries": {e: dict(sorted(words.items())) for e, words in sorted(entries.items())},
+        "entries": _by_entry(model.postings),
     }
+    d = model.discriminative
+    if d is not None:
+        body["discriminative"] = {
+            "classes": d.classes,
+            "idf": {t: round(v, 5) for t, v in sorted(d.idf.items())},
+            "entries": _by_entry(d.postings),
+        }
     path.write_text(json.dumps(body, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
