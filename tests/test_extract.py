@@ -320,6 +320,8 @@ def test_a_type_quoted_in_code_or_prose_is_no_error() -> None:
         "ERROR 1045 (28000): Access denied for user 'app'@'localhost'",
         "web-7f9c6d5b4-x2x8q   0/1     CrashLoopBackOff   6 (1m ago)   9m",
         "worker-0   0/1     OOMKilled   2          4m",
+        "nvidia-smi : The term 'nvidia-smi' is not recognized as the name of a cmdlet, function, script file, or "
+        "operable program.",
     ],
 )
 def test_non_python_one_line_errors_are_error_lines(line: str) -> None:

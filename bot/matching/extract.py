@@ -89,6 +89,7 @@ _CONSOLE_ERROR = re.compile(
     r"|(?:PHP )?(?:Fatal|Parse) error: |fatal error: |CONFLICT \()"
     r"|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|OOMKilled"  # plain literals: `\b` slowed the scan 2x
     r"|command not found|is not recognized as an internal or external command|has failed because"
+    r"|is not recognized as the name of a cmdlet"  # PowerShell's CommandNotFoundException
     r"|core dumped|cannot open shared object file|No such file or directory|not found \(required by"
     r"|The kernel appears to have died|Solving environment: failed|Could not find a version"
     r"|Error response from daemon|exit code:? \d+|returned non-zero exit status",
