@@ -34,10 +34,12 @@ FUZZY_CHARS = 200  # signatures are compared by their start: what identifies an 
 # An exception class opening a signature, as extraction (bot.matching.extract) reads one opening a pasted line:
 # a name ending like an exception class, behind any module path (`torch.cuda.OutOfMemoryError`), then a colon
 # or the line's end; or any capitalised class behind a module path with a message (`httpx.ConnectTimeout: ...`).
+# Anchored (it is only ever matched at a signature's start): unanchored, the module path's repetition is the
+# shape that goes quadratic when searched (tests/test_hostile_input.py).
 _OPENING_CLASS = re.compile(
-    r"(?:[A-Za-z_]\w*\.)*(?P<named>_?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)|StopIteration)"
+    r"\A(?:(?:[A-Za-z_]\w*\.)*(?P<named>_?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)|StopIteration)"
     r"(?::|[ \t]*$)"
-    r"|(?:[a-z_]\w+\.)+(?P<qualified>_?[A-Z]\w*):[ \t]*\S",
+    r"|(?:[a-z_]\w+\.)+(?P<qualified>_?[A-Z]\w*):[ \t]*\S)",
     re.MULTILINE,
 )
 
