@@ -458,7 +458,7 @@ async def test_fix_with_text_answers_publicly_or_privately_when_nothing_matches(
 async def test_fix_without_a_likely_answer_offers_the_closest_entries_to_open(env: Env, bundled_engine: Engine) -> None:
     fake = env.fake
     nia = fake.user("nia")
-    vague = "my model trains but the accuracy is stuck and the loss is weird"
+    vague = "training got slower after I changed something, why?"
     expected = bundled_engine.match(vague)
     assert not expected.answer and expected.offer  # the premise: no likely entry, but leads worth offering
     used = await fake.slash_command("fix", nia, fake.general_channel, [{"name": "text", "type": 3, "value": vague}])
