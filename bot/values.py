@@ -4,13 +4,16 @@ model files. One place, so every reader refuses the same things the same way."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import TypeGuard
 
 
 def is_number(value: object) -> TypeGuard[int | float]:
-    """A number as a file means one. `True` is an `int` to Python, but `weight: true` is a mistake, not 1."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A number as a file means one. `True` is an `int` to Python, but `weight: true` is a mistake, not 1; and
+    JSON's `NaN` and TOML's `inf` parse as floats, but no weight or rate of ours is one (a NaN compares false
+    with everything and would pass every range check)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def read_json(path: Path, error: type[ValueError], what: str) -> object:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 
+from bot.matching.talk import TalkWordsError, load_talk_words
 from bot.matching.weights import WEIGHTS_FILE, WeightsError, load
 from bot.values import is_number, read_json
 
 
-@pytest.mark.parametrize(("value", "number"), [(1, True), (0.5, True), (True, False), ("1", False), (None, False)])
+@pytest.mark.parametrize(
+    ("value", "number"),
+    [(1, True), (0.5, True), (True, False), ("1", False), (None, False), (math.nan, False), (-math.inf, False)],
+)
 def test_a_bool_is_not_a_number(value: object, number: bool) -> None:
     assert is_number(value) is number
 
@@ -35,3 +40,11 @@ def test_an_unreadable_json_file_is_one_line_naming_it(tmp_path: Path, content: 
     assert "\n" not in str(caught.value)
     with pytest.raises(ValueError, match="cannot read"):
         read_json(tmp_path / "missing.json", ValueError, "a model")
+
+
+def test_a_nan_in_a_model_file_is_refused(tmp_path: Path) -> None:
+    # Python's json reads NaN; a NaN weight would compare false with everything and pass every check after it.
+    bad = tmp_path / "talk_words.json"
+    bad.write_text('{"intercept": 0.0, "weights": {"you": NaN}}', encoding="utf-8")
+    with pytest.raises(TalkWordsError, match="'you'"):
+        load_talk_words(bad)

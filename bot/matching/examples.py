@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from bot.values import is_number, read_json
+
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 # Words kept per entry: the centroid's heaviest; the rest add file size and almost nothing to a cosine.
 WORDS_PER_ENTRY = 100
@@ -158,16 +160,12 @@ def fit(examples: Sequence[tuple[frozenset[str], str]]) -> ExampleModel:
     return ExampleModel(kept, {t: tuple(p) for t, p in postings.items()})
 
 
-def _number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
-
-
 def _parse_idf(raw: object, part: str) -> dict[str, float]:
     if not isinstance(raw, dict):
         raise ExamplesError(f"examples: {part}idf must map words to numbers")
     idf: dict[str, float] = {}
     for token, value in raw.items():
-        if not _number(value):
+        if not is_number(value):
             raise ExamplesError(f"examples: {part}idf of {str(token)[:40]!r} must be a number")
         idf[str(token)] = float(value)
     return idf
@@ -181,7 +179,7 @@ def _parse_postings(raw: object, idf: Mapping[str, float], part: str) -> Posting
         if not isinstance(words, dict):
             raise ExamplesError(f"examples: {part}entry {str(entry)[:80]!r} must map words to weights")
         for token, value in words.items():
-            if not _number(value) or token not in idf:
+            if not is_number(value) or token not in idf:
                 raise ExamplesError(f"examples: {part}entry {str(entry)[:80]!r}: bad weight for {str(token)[:40]!r}")
             postings.setdefault(token, []).append((str(entry), float(value)))
     return {t: tuple(p) for t, p in postings.items()}
@@ -212,11 +210,7 @@ def parse(raw: object) -> ExampleModel:
 
 
 def load(path: Path = EXAMPLES_FILE) -> ExampleModel:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ExamplesError(f"examples: cannot read {path}: {exc}") from exc
-    return parse(raw)
+    return parse(read_json(path, ExamplesError, "examples"))
 
 
 @functools.cache
