@@ -28,8 +28,8 @@ from bot.engine import Engine
 from bot.examples_fit import fit_examples as fit_example_models
 from bot.knowledge.model import Entry
 from bot.matching import examples
-from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, prose_words
-from bot.matching.evidence import KINDS, Evidence, combine
+from bot.matching.calibration import feature_vector, is_exact, top_evidence
+from bot.matching.evidence import Evidence, combine
 from bot.matching.matcher import Assessment, passive_gate, score_rule
 from bot.matching.talk import TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
 from bot.matching.text import features
@@ -197,9 +197,8 @@ class Ranked:
 def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
     """`talk`: per case, the word model's log-odds to use instead of the bundled model's (cross-validation
     fits the word model on each fold's training cases)."""
-    scores = combine(m.evidence, w.scoring, w.selection)
+    scores = combine(m.evidence, w.scoring, w.selection, m.case_of)
     rank_key = scores.rank
-    trusted = scores.trust
     rows = np.lexsort((m.order, m.tier, -rank_key, m.case_of))  # by case, then best first
     n = len(m.cases)
     starts = np.searchsorted(m.case_of[rows], np.arange(n))
@@ -224,29 +223,10 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
         best = block[0]
         same_tier = block[m.tier[block] == m.tier[best]]
         runner = float(rank_key[same_tier[1]]) if same_tier.size > 1 else 0.0
-        via = KINDS[int(scores.via[best])]
         a = m.assessments[c]
         cues = a.cues if talk is None else replace(a.cues, words=float(talk[c]))
-        top = TopEvidence(
-            score=float(scores.score[best]) / float(trusted[best]),
-            gap=float(rank_key[best]) - runner,
-            via=via,
-            pack=bool(m.evidence.pack[best]),
-            similarity=float(m.evidence.signature_similarity[best]),
-            coverage=float(m.evidence.signature_coverage[best]),
-            error_report=a.report.is_error_report,
-            traceback=a.report.has_traceback,
-            prose_words=prose_words(a.report.prose),
-            exact=crisp(
-                a.report.is_error_report,
-                float(m.evidence.signature_similarity[best]),
-                float(m.evidence.signature_coverage[best]),
-                w.selection.exact_similarity,
-            ),
-            problem_cues=a.report.describes_problem,
-            cues=cues,
-            examples=float(m.evidence.example_similarity[best]),
-        )
+        gap = float(rank_key[best]) - runner
+        top = top_evidence(a.report, cues, m.evidence, scores, int(best), gap, w.selection.exact_similarity)
         feats[c] = feature_vector(top)
         gate[c] = passive_gate(a.report, top, w)
         exact[c] = is_exact(top)

@@ -235,6 +235,27 @@ def test_examples_reorder_entries_but_never_add_to_the_score() -> None:
     assert np.allclose(plain.score, scores.score)
 
 
+def test_examples_have_no_say_in_a_message_that_is_a_pack_signature_pasted() -> None:
+    # Rows 0-1 are one message, rows 2-3 another. In the first, the pack entry (row 1) is pasted word for word:
+    # the curated neighbour's examples must not lift it over the pack entry. The second keeps its examples.
+    n = 4
+    columns: dict[str, object] = {
+        "signature_similarity": [0.0] * n, "signature_coverage": [0.80, 0.82, 0.80, 0.82],
+        "symptom_coverage": [0.0] * n, "explained_share": [0.0] * n, "pattern_strength": [-1] * n,
+        "pattern_counts_as_proof": [True] * n,
+        "words_count_as_proof": [True] * n, "exact_signature": [False, True, False, False],
+        "exception_agrees": [False] * n, "exception_shared_by": [0] * n, "exception_disagrees": [False] * n,
+        "library_hint": [False] * n, "symptom_entry": [False] * n, "pack": [False, True, False, False],
+        "example_similarity": [0.5, 0.0, 0.5, 0.0],
+    }  # fmt: skip
+    evidence = ev.Evidence(**{k: np.array(v) for k, v in columns.items()})
+    scores = ev.combine(evidence, W.scoring, W.selection, case_of=np.array([0, 0, 1, 1]))
+    assert scores.examples.tolist()[:2] == [0.0, 0.0] and scores.examples[2] > 0
+    assert np.array_equal(scores.rank[:2], scores.score[:2])
+    one_message = ev.combine(evidence, W.scoring, W.selection)  # every row one message's: no examples anywhere
+    assert not one_message.examples.any()
+
+
 def test_the_matcher_uses_examples_for_descriptions_only() -> None:
     base = Engine.load([FIXTURES / "kb"])
     leaning = examples.fit([(features("loss nan epochs width linear layer"), "demo/shape-mismatch")] * 3)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from bot.matching.evidence import KINDS, Evidence, Scores
+from bot.matching.extract import ErrorReport
 from bot.matching.talk import TalkCues
 from bot.matching.weights import CALIBRATION_FEATURES, Calibration
 
@@ -45,6 +47,30 @@ def crisp(error_report: bool, similarity: float, coverage: float, threshold: flo
     """A crisp paste: an error line that reads like one of the entry's signatures, near enough word for word
     (`threshold` is the table's exact_similarity)."""
     return error_report and similarity >= threshold and coverage >= threshold
+
+
+def top_evidence(
+    report: ErrorReport, cues: TalkCues, ev: Evidence, scores: Scores, best: int, gap: float, exact_similarity: float
+) -> TopEvidence:
+    """What the calibration reads about a ranking whose best candidate is row `best` of `ev` and `scores`, `gap`
+    ahead of its runner-up: the matcher builds it for each message, `knownfix tune` for each corpus case."""
+    similarity = float(ev.signature_similarity[best])
+    coverage = float(ev.signature_coverage[best])
+    return TopEvidence(
+        score=float(scores.before_trust[best]),
+        gap=gap,
+        via=KINDS[int(scores.via[best])],
+        pack=bool(ev.pack[best]),
+        similarity=similarity,
+        coverage=coverage,
+        error_report=report.is_error_report,
+        traceback=report.has_traceback,
+        prose_words=prose_words(report.prose),
+        exact=crisp(report.is_error_report, similarity, coverage, exact_similarity),
+        problem_cues=report.describes_problem,
+        cues=cues,
+        examples=float(ev.example_similarity[best]),
+    )
 
 
 def is_exact(top: TopEvidence) -> bool:

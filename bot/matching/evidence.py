@@ -128,8 +128,9 @@ class Scores:
         return untrusted
 
 
-def combine(ev: Evidence, w: Scoring, s: Selection) -> Scores:
-    """Each candidate's score: its strongest kind of evidence plus the agreements.
+def combine(ev: Evidence, w: Scoring, s: Selection, case_of: IntArray | None = None) -> Scores:
+    """Each candidate's score: its strongest kind of evidence plus the agreements. `case_of`: the message each
+    row belongs to, when the rows are several messages' (tune); otherwise they are one message's candidates.
 
     Kinds within `TIE` of the strongest are tied, and the first of them in KINDS names the winner (`via`, which
     the calibration and the score rules read): the pasted line against the signature's own text (in order, then
@@ -165,7 +166,21 @@ def combine(ev: Evidence, w: Scoring, s: Selection) -> Scores:
     # more likely than about its neighbour, but people talking about a topic read like its examples too.
     trusted = trust(ev, w)
     examples = w.examples * ev.example_similarity * trusted
+    # A message that is one of a pack entry's signatures word for word is that error pasted, not a description of
+    # a problem: how people describe problems has no say in it (the examples lifted curated neighbours over the
+    # deadends.dev canons' own error lines, pasted alone).
+    examples = np.where(_any_per_case(ev.exact_signature, case_of), 0.0, examples)
     return Scores(score=np.maximum(score, 0.0) * trusted, via=via, examples=examples, trust=trusted)
+
+
+def _any_per_case(flags: BoolArray, case_of: IntArray | None) -> BoolArray:
+    """Per row: does any row of its message have the flag."""
+    if case_of is None:
+        return np.full(flags.shape, bool(flags.any()), dtype=np.bool_)
+    cases = np.zeros(int(case_of.max()) + 1 if case_of.size else 0, dtype=np.bool_)
+    np.logical_or.at(cases, case_of, flags)
+    result: BoolArray = cases[case_of]
+    return result
 
 
 def trust(ev: Evidence, w: Scoring) -> FloatArray:

@@ -26,7 +26,7 @@ import numpy.typing as npt
 from bot.environment import Environment, fits
 from bot.knowledge.model import Entry, EntryKind
 from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
-from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, crisp, is_exact, probability, prose_words, sigmoid
+from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, probability, sigmoid, top_evidence
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
 from bot.matching.examples import ExampleModel, default_examples
 from bot.matching.extract import ErrorReport, extract
@@ -341,27 +341,8 @@ class Matcher:
         same_tier = order[a.tier[order] == a.tier[best]]
         rank = scores.rank
         runner_up = float(rank[same_tier[1]]) if same_tier.size > 1 else 0.0
-        via = KINDS[int(scores.via[best])]
-        pack = bool(a.evidence.pack[best])
-        evidence = TopEvidence(
-            score=float(scores.before_trust[best]),
-            gap=float(rank[best]) - runner_up,
-            via=via,
-            pack=pack,
-            similarity=float(a.evidence.signature_similarity[best]),
-            coverage=float(a.evidence.signature_coverage[best]),
-            error_report=a.report.is_error_report,
-            traceback=a.report.has_traceback,
-            prose_words=prose_words(a.report.prose),
-            exact=crisp(
-                a.report.is_error_report,
-                float(a.evidence.signature_similarity[best]),
-                float(a.evidence.signature_coverage[best]),
-                w.selection.exact_similarity,
-            ),
-            problem_cues=a.report.describes_problem,
-            cues=a.cues,
-            examples=float(a.evidence.example_similarity[best]),
+        evidence = top_evidence(
+            a.report, a.cues, a.evidence, scores, best, float(rank[best]) - runner_up, w.selection.exact_similarity
         )
         p = round(probability(evidence, w.calibration), 4)
         calibrated = self.thresholds.decisions == "calibrated"
