@@ -13,7 +13,9 @@ def is_number(value: object) -> TypeGuard[int | float]:
     """A number as a file means one. `True` is an `int` to Python, but `weight: true` is a mistake, not 1; and
     JSON's `NaN` and TOML's `inf` parse as floats, but no weight or rate of ours is one (a NaN compares false
     with everything and would pass every range check)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)  # isfinite() overflows on a 400-digit integer
 
 
 def read_json(path: Path, error: type[ValueError], what: str) -> object:

@@ -14,9 +14,18 @@ from bot.values import is_number, read_json
 
 @pytest.mark.parametrize(
     ("value", "number"),
-    [(1, True), (0.5, True), (True, False), ("1", False), (None, False), (math.nan, False), (-math.inf, False)],
+    [
+        (1, True),
+        (0.5, True),
+        (10**400, True),
+        (True, False),
+        ("1", False),
+        (None, False),
+        (math.nan, False),
+        (-math.inf, False),
+    ],
 )
-def test_a_bool_is_not_a_number(value: object, number: bool) -> None:
+def test_a_number_is_a_finite_int_or_float_and_never_a_bool(value: object, number: bool) -> None:
     assert is_number(value) is number
 
 
