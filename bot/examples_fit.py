@@ -12,13 +12,12 @@ Tuning time only: the bot reads the kept weights from `examples.json` and needs 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.matching.examples import Discriminative, ExampleModel, Postings, fit
+from bot.matching.examples import Discriminative, ExampleModel, Postings, fit, smoothed_idf
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -36,16 +35,6 @@ SEED = 20261203  # the order examples are visited in; fixed so every run fits th
 # Weights kept per entry, the largest in size (for or against it): a message's few words then touch few
 # entries at run time, and the smaller weights moved descriptions' CV top-1 by under half a point when cut.
 WEIGHTS_PER_ENTRY = 200
-
-
-def _idf(examples: Sequence[tuple[frozenset[str], str]]) -> dict[str, float]:
-    """The centroids' smoothed IDF over these examples, so both models read a message's words alike."""
-    df: dict[str, int] = {}
-    for feats, _ in examples:
-        for t in feats:
-            df[t] = df.get(t, 0) + 1
-    n = len(examples)
-    return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items() if d >= MIN_WORD_EXAMPLES}
 
 
 def _rows(
@@ -94,7 +83,7 @@ def _heaviest(weights: FloatArray, vocabulary: Sequence[str], entries: Sequence[
 
 def fit_discriminative(examples: Sequence[tuple[frozenset[str], str]]) -> Discriminative:
     """The softmax regression on (features, entry id) pairs, cut to WEIGHTS_PER_ENTRY weights per entry."""
-    idf = _idf(examples)
+    idf = smoothed_idf(examples, MIN_WORD_EXAMPLES)  # the centroids' IDF: both models read words alike
     vocabulary = sorted(idf)
     entries = sorted({entry for _, entry in examples})
     column = {t: j for j, t in enumerate(vocabulary)}

@@ -127,9 +127,9 @@ def example_similarity(m: Measured, model: examples.ExampleModel, which: Sequenc
     under `model`."""
     for c in which:
         a = m.assessments[c]
-        if a.report.is_error_report:
-            continue  # as the matcher does: examples settle descriptions only
-        sims = model.similarity(a.features)
+        sims = examples.for_descriptions(model, a.report.is_error_report, a.features)
+        if not sims:
+            continue
         start = int(m.row_start[c])
         for n, entry in enumerate(a.entries):
             into[start + n] = 0.0 if a.evidence.pack[n] else sims.get(entry.id, 0.0)

@@ -133,15 +133,28 @@ class ExampleModel:
 EMPTY = ExampleModel({}, {})
 
 
-def fit(examples: Sequence[tuple[frozenset[str], str]]) -> ExampleModel:
-    """Centroids from (features, entry id) pairs: IDF over these messages, each message's vector normalised,
-    summed per entry, normalised again, cut to WORDS_PER_ENTRY."""
-    n = len(examples)
+def smoothed_idf(examples: Sequence[tuple[frozenset[str], str]], min_examples: int = 1) -> dict[str, float]:
+    """Each word's inverse document frequency over these examples, smoothed so every word weighs a little; only
+    the words seen in at least `min_examples` of them. Both example models read a message's words by it."""
     df: dict[str, int] = {}
     for feats, _ in examples:
         for t in feats:
             df[t] = df.get(t, 0) + 1
-    idf = {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}  # smoothed: every word weighs a little
+    n = len(examples)
+    return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items() if d >= min_examples}
+
+
+def for_descriptions(model: ExampleModel, is_error_report: bool, features: Iterable[str]) -> dict[str, float]:
+    """The message's similarity to each entry's examples, for a description only: an error line's signatures and
+    patterns name the error exactly, and an entry with many examples ("No module named X") must not outrank the
+    precise one without any. The matcher and `knownfix tune` both read examples through this."""
+    return {} if is_error_report else model.similarity(features)
+
+
+def fit(examples: Sequence[tuple[frozenset[str], str]]) -> ExampleModel:
+    """Centroids from (features, entry id) pairs: IDF over these messages, each message's vector normalised,
+    summed per entry, normalised again, cut to WORDS_PER_ENTRY."""
+    idf = smoothed_idf(examples)
     sums: dict[str, dict[str, float]] = {}
     for feats, entry in examples:
         norm = math.sqrt(math.fsum(idf[t] ** 2 for t in feats))

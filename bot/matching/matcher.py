@@ -28,7 +28,7 @@ from bot.knowledge.model import Entry, EntryKind
 from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, probability, sigmoid, top_evidence
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
-from bot.matching.examples import ExampleModel, default_examples
+from bot.matching.examples import ExampleModel, default_examples, for_descriptions
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex
 from bot.matching.similarity import signature_similarity
@@ -291,9 +291,7 @@ class Matcher:
         report = extract(text)
         error_text = "\n".join(line.detail for line in report.error_lines)
         feats = features(error_text + "\n" + report.prose[: limits.prose_chars])
-        # Examples settle descriptions only: an error line's signatures and patterns name the error exactly,
-        # and an entry with many examples ("No module named X") must not outrank the precise one without any.
-        similar = {} if report.is_error_report else self.examples.similarity(feats)
+        similar = for_descriptions(self.examples, report.is_error_report, feats)
         parts: list[Evidence] = []
         entries: list[Entry] = []
         tiers: list[int] = []
