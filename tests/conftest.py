@@ -32,6 +32,12 @@ def bundled_engine() -> Engine:
     return Engine.load([REPO / "knowledge"])
 
 
+def best_entry_id(engine: Engine, text: str) -> str | None:
+    """The id of the entry `engine` ranks first for `text`, or None when nothing matches."""
+    best = engine.match(text, top=3).best
+    return best.entry.id if best else None
+
+
 def run_python(code: str, tmp_path: Path) -> str:
     """Run `code` in a fresh interpreter and return what it printed: a real traceback for the tests."""
     script = tmp_path / "script.py"

@@ -11,6 +11,8 @@ import pytest
 
 from bot.engine import Engine
 
+from .conftest import best_entry_id
+
 FLASH_ATTN_1_CHECK = (
     "RuntimeError: Expected is_sm8x || is_sm75 to be true, but got false.  (Could this error message be "
     "improved?  If so, please report an enhancement request to PyTorch.)"
@@ -195,24 +197,19 @@ NEIGHBOURS = [
 ]
 
 
-def _best(engine: Engine, text: str) -> str | None:
-    best = engine.match(text, top=3).best
-    return best.entry.id if best else None
-
-
 @pytest.mark.parametrize(("line", "expected"), [(c[0], c[2]) for c in CASES], ids=[c[0] for c in CASES])
 def test_error_line_alone_ranks_the_intended_entry_first(bundled_engine: Engine, line: str, expected: str) -> None:
-    assert _best(bundled_engine, line) == expected
+    assert best_entry_id(bundled_engine, line) == expected
 
 
 @pytest.mark.parametrize(("traceback", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
 def test_traceback_ranks_the_intended_entry_first(bundled_engine: Engine, traceback: str, expected: str) -> None:
-    assert _best(bundled_engine, traceback) == expected
+    assert best_entry_id(bundled_engine, traceback) == expected
 
 
 @pytest.mark.parametrize(("line", "expected"), LINES, ids=[c[0] for c in LINES])
 def test_other_wordings_rank_the_intended_entry_first(bundled_engine: Engine, line: str, expected: str) -> None:
-    assert _best(bundled_engine, line) == expected
+    assert best_entry_id(bundled_engine, line) == expected
 
 
 # The labelled examples of pytorch/gpu-memory-grows-each-iteration (dozens of "pytorch ... runs out of memory"
@@ -231,12 +228,12 @@ FOLLOWS_MANY_EXAMPLES = {
     ],
 )
 def test_descriptions_rank_the_symptom_entry_first(bundled_engine: Engine, text: str, expected: str) -> None:
-    assert _best(bundled_engine, text) == expected
+    assert best_entry_id(bundled_engine, text) == expected
 
 
 @pytest.mark.parametrize(("line", "expected"), NEIGHBOURS, ids=[c[0][:60] for c in NEIGHBOURS])
 def test_neighbours_keep_their_own_errors(bundled_engine: Engine, line: str, expected: str) -> None:
-    assert _best(bundled_engine, line) == expected
+    assert best_entry_id(bundled_engine, line) == expected
 
 
 # Not fixable in the knowledge: ComfyUI logs the inner traceback, a blank line, then its own line "Cannot import
@@ -262,9 +259,9 @@ ModuleNotFoundError: No module named 'insightface'
 
 
 def test_comfyui_import_line_alone_ranks_its_entry_first(bundled_engine: Engine) -> None:
-    assert _best(bundled_engine, COMFYUI_IMPORT_LINE) == "comfyui/custom-node-import-failed"
+    assert best_entry_id(bundled_engine, COMFYUI_IMPORT_LINE) == "comfyui/custom-node-import-failed"
 
 
 @pytest.mark.xfail(strict=True, reason="entry patterns do not search prose lines when the message has error lines")
 def test_comfyui_import_line_after_its_traceback_ranks_its_entry_first(bundled_engine: Engine) -> None:
-    assert _best(bundled_engine, COMFYUI_TRACEBACK) == "comfyui/custom-node-import-failed"
+    assert best_entry_id(bundled_engine, COMFYUI_TRACEBACK) == "comfyui/custom-node-import-failed"

@@ -13,6 +13,8 @@ import pytest
 
 from bot.engine import Engine
 
+from .conftest import best_entry_id
+
 # (error line, traceback ending in it, the entry that answers it)
 CASES = [
     (
@@ -149,29 +151,24 @@ GENERIC = [
 ]
 
 
-def _best(engine: Engine, text: str) -> str | None:
-    best = engine.match(text, top=3).best
-    return best.entry.id if best else None
-
-
 @pytest.mark.parametrize(("line", "expected"), [(c[0], c[2]) for c in CASES], ids=[c[0] for c in CASES])
 def test_error_line_alone_ranks_the_specific_entry_first(bundled_engine: Engine, line: str, expected: str) -> None:
-    assert _best(bundled_engine, line) == expected
+    assert best_entry_id(bundled_engine, line) == expected
 
 
 @pytest.mark.parametrize(("traceback", "expected"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
 def test_traceback_ranks_the_specific_entry_first(bundled_engine: Engine, traceback: str, expected: str) -> None:
-    assert _best(bundled_engine, traceback) == expected
+    assert best_entry_id(bundled_engine, traceback) == expected
 
 
 @pytest.mark.parametrize(("line", "expected"), GENERIC, ids=[g[0] for g in GENERIC])
 def test_ordinary_names_keep_the_generic_entry(bundled_engine: Engine, line: str, expected: str) -> None:
-    assert _best(bundled_engine, line) == expected
+    assert best_entry_id(bundled_engine, line) == expected
 
 
 @pytest.mark.parametrize(("line", "expected"), LINES, ids=[c[0] for c in LINES])
 def test_other_specific_names_rank_the_specific_entry_first(bundled_engine: Engine, line: str, expected: str) -> None:
-    assert _best(bundled_engine, line) == expected
+    assert best_entry_id(bundled_engine, line) == expected
 
 
 @pytest.mark.parametrize(
@@ -180,11 +177,11 @@ def test_other_specific_names_rank_the_specific_entry_first(bundled_engine: Engi
 def test_an_exception_the_entrys_signatures_print_ranks_it_first(
     bundled_engine: Engine, text: str, expected: str
 ) -> None:
-    assert _best(bundled_engine, text) == expected
+    assert best_entry_id(bundled_engine, text) == expected
 
 
 @pytest.mark.parametrize(("text", "expected"), JOBLIB_AS_MODULE_NOT_FOUND)
 def test_foreign_exception_wordings_rank_the_specific_entry_first(
     bundled_engine: Engine, text: str, expected: str
 ) -> None:
-    assert _best(bundled_engine, text) == expected
+    assert best_entry_id(bundled_engine, text) == expected
