@@ -111,3 +111,28 @@ def test_signature_similarity_is_the_same_as_comparing_every_pair(texts: list[st
     candidates = list(range(INDEX.size))
     assert len(set(INDEX.signature_texts)) < len(INDEX.signature_texts)  # the fixture repeats masked signatures
     assert signature_similarity(INDEX, texts, candidates, W) == _every_pair(texts, candidates)
+
+
+def _pair_by_pair(queries: list[str], choices: list[str]) -> np.ndarray:
+    """`similarity` as its docstring defines it, with partial_ratio computed for every pair of unequal length."""
+    from rapidfuzz import fuzz
+
+    sel = W.selection
+    out = np.zeros((len(queries), len(choices)))
+    for r, q in enumerate(queries):
+        for c, t in enumerate(choices):
+            ratio = fuzz.ratio(q, t, score_cutoff=sel.ratio_cutoff)
+            overlap = min(len(q), len(t)) / max(len(q), len(t), 1)
+            weight = min(1.0, max(0.0, overlap / sel.partial_overlap)) ** 0.5 * sel.partial_ceiling
+            partial = fuzz.partial_ratio(q, t, score_cutoff=sel.partial_cutoff) if overlap < sel.same_length else 0.0
+            out[r, c] = max(ratio, partial * weight) / 100.0
+    return out
+
+
+def test_skipping_partial_scores_that_cannot_win_changes_no_value() -> None:
+    # Pairs where the ratio already beats any weighted partial score (a near-copy of different length), pairs
+    # where only the partial score counts (a short line inside a long one), and pairs of equal length.
+    queries = [*dict.fromkeys(QUERIES), "cuda out of memory", "x"]
+    choices = [*CHOICES, "runtimeerror cuda out of memory tried to allocate _num_ gib gpu", "y" * 90]
+    # cdist scores in float32: equal to the float64 computation to about 1e-7.
+    assert np.allclose(similarity(queries, choices, W.selection), _pair_by_pair(queries, choices), rtol=0, atol=1e-6)
