@@ -70,15 +70,18 @@ class MatchIndex:
     def size(self) -> int:
         return len(self.entries)
 
-    def phrasing_weights(self, feats: Collection[str]) -> npt.NDArray[np.float64]:
-        """Per phrasing: the summed weight of the features of `feats` it holds."""
-        ids = self.features.ids(feats)
+    def feature_ids(self, feats: Collection[str]) -> npt.NDArray[np.int64]:
+        """The ids of those of a message's features this tier knows: looked up once per message and tier (it
+        hashes every feature), then read by `phrasing_weights` and `entry_weights`."""
+        return self.features.ids(feats)
+
+    def phrasing_weights(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """Per phrasing: the summed weight of the features `ids` (see `feature_ids`) it holds."""
         return self.postings.weighted_sum(ids, self.feature_weights, len(self.phrasing_total))
 
-    def entry_weights(self, feats: Collection[str]) -> tuple[npt.NDArray[np.float64], float]:
-        """Per entry: the summed weight of the features of `feats` it uses anywhere; and the summed weight of
-        those of `feats` the tier knows at all."""
-        ids = self.features.ids(feats)
+    def entry_weights(self, ids: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.float64], float]:
+        """Per entry: the summed weight of the features `ids` it uses anywhere; and the summed weight of all of
+        them (those of the message's features the tier knows at all)."""
         known = 0.0
         for weight in self.feature_weights[ids].tolist():  # one by one, as floats add up in any other order
             known += weight

@@ -138,14 +138,14 @@ class Matcher:
     # -- lexical stage -------------------------------------------------------------------------------
 
     @staticmethod
-    def _explained(ix: MatchIndex, feats: frozenset[str]) -> npt.NDArray[np.float64]:
+    def _explained(ix: MatchIndex, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         """Per entry: the share of the message's known words (weighted) that the entry uses somewhere."""
-        acc, known = ix.entry_weights(feats)
+        acc, known = ix.entry_weights(ids)
         return acc / known if known > 0 else acc
 
-    def _coverage(self, ix: MatchIndex, feats: frozenset[str]) -> Coverage:
+    def _coverage(self, ix: MatchIndex, ids: npt.NDArray[np.int64]) -> Coverage:
         """Per entry: the best coverage of one of its signatures, and of one of its symptoms."""
-        acc = ix.phrasing_weights(feats)
+        acc = ix.phrasing_weights(ids)
         with np.errstate(invalid="ignore", divide="ignore"):
             whole = np.where(ix.phrasing_total > 0, acc / ix.phrasing_total, 0.0)
         # A phrasing of two common words is covered by almost anything; its coverage counts for less.
@@ -222,9 +222,10 @@ class Matcher:
         """Raw evidence for one tier's candidates; `examples`: the message's similarity to each entry's labelled
         examples (curated entries only: packs are not in the corpus)."""
         w = self.weights
-        coverage = self._coverage(ix, feats)
+        ids = ix.feature_ids(feats)
+        coverage = self._coverage(ix, ids)
         lex_sig, lex_sym = coverage.signature, coverage.symptom
-        explained = self._explained(ix, feats)
+        explained = self._explained(ix, ids)
         blended = w.scoring.phrasing_share * lex_sym + (1 - w.scoring.phrasing_share) * explained
         ordered = self._candidates(ix, report, np.maximum(lex_sig, blended))
         # String comparison costs the most: only the candidates whose signatures share most words with
