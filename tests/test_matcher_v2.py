@@ -441,23 +441,3 @@ def test_tune_gives_the_same_figures_in_every_process(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr[-2000:]
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
-
-
-def test_best_phrasing_per_entry_is_the_maximum_over_that_entrys_chosen_phrasings() -> None:
-    from bot.matching.index import SIGNATURE
-    from bot.matching.matcher import _best_per_entry
-
-    ix = build_index(
-        (
-            _entry("demo/a", None, "first error a", "second error a", "third error a"),
-            _entry("demo/b", None, "only error b"),
-            _entry("demo/c", None, "first error c", "second error c"),
-        )
-    )
-    per_phrasing = np.random.default_rng(7).random(len(ix.phrasing_entry))
-    chosen = ix.phrasing_kind == SIGNATURE
-    chosen[1] = False  # a phrasing of another kind is not counted even when it is the entry's largest
-    expected = np.zeros(ix.size)
-    np.maximum.at(expected, ix.phrasing_entry[chosen], per_phrasing[chosen])
-    assert np.array_equal(_best_per_entry(ix, per_phrasing, chosen), expected)
-    assert np.array_equal(_best_per_entry(ix, per_phrasing, np.zeros_like(chosen)), np.zeros(ix.size))

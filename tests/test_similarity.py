@@ -114,7 +114,7 @@ def test_signature_similarity_is_the_same_as_comparing_every_pair(texts: list[st
 
 
 def _pair_by_pair(queries: list[str], choices: list[str]) -> np.ndarray:
-    """`similarity` as its docstring defines it, with partial_ratio computed for every pair of unequal length."""
+    """`similarity` as its docstring defines it, pair by pair."""
     from rapidfuzz import fuzz
 
     sel = W.selection
@@ -129,9 +129,9 @@ def _pair_by_pair(queries: list[str], choices: list[str]) -> np.ndarray:
     return out
 
 
-def test_skipping_partial_scores_that_cannot_win_changes_no_value() -> None:
-    # Pairs where the ratio already beats any weighted partial score (a near-copy of different length), pairs
-    # where only the partial score counts (a short line inside a long one), and pairs of equal length.
+def test_similarity_is_the_ratio_or_the_length_weighted_partial_score_whichever_is_higher() -> None:
+    # Pairs where the ratio beats any weighted partial score (a near-copy of different length), pairs where only
+    # the partial score counts (a short line inside a long one), and pairs of equal length (no partial score).
     queries = [*dict.fromkeys(QUERIES), "cuda out of memory", "x"]
     choices = [*CHOICES, "runtimeerror cuda out of memory tried to allocate _num_ gib gpu", "y" * 90]
     # cdist scores in float32: equal to the float64 computation to about 1e-7.

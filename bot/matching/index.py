@@ -136,7 +136,6 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
     exception_entries: dict[str, list[int]] = defaultdict(list)
     names_of: list[frozenset[str]] = []
 
-    # Phrasings are appended entry by entry, so each entry's form one run (`matcher._best_per_entry` reads them so).
     def add_phrasing(entry_index: int, text: str, kind: int) -> frozenset[str]:
         f = features(text)
         phrasing_feats.append(f)

@@ -71,11 +71,9 @@ def similarity(queries: list[str], choices: list[str], sel: Selection) -> npt.ND
     partial_weight = np.clip(overlap / sel.partial_overlap, 0.0, 1.0) ** 0.5 * sel.partial_ceiling
     partial = np.zeros_like(ratio)
     # Between texts of nearly equal length the partial score is the plain ratio again: it is only
-    # worth its (much higher) cost where the lengths differ, and where even a perfect partial score, once
-    # weighted, would beat the ratio already found.
-    worth = (overlap < sel.same_length) & (100.0 * partial_weight > ratio)
+    # worth its (much higher) cost where the lengths differ.
     for row, query in enumerate(queries):
-        differ = np.flatnonzero(worth[row])
+        differ = np.flatnonzero(overlap[row] < sel.same_length)
         if differ.size:
             partial[row, differ] = process.cdist(
                 [query],
