@@ -14,6 +14,8 @@ from bot.matching.weights import default_weights
 
 from .conftest import FIXTURES
 
+W = default_weights()
+
 PACK_ENTRY = """\
 id: pack/shapes-dup
 title: "RuntimeError: mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"
@@ -106,6 +108,10 @@ def test_an_exact_pack_signature_beats_a_curated_exception_name_alone(imported: 
     result = Engine.load([FIXTURES / "kb", imported]).match("RuntimeError: cuDNN error: CUDNN_STATUS_NOT_INITIALIZED")
     assert [m.entry.id for m in result.matches[:2]] == ["pack/cudnn-not-initialized", "demo/shape-mismatch"]
     assert result.matches[0].via == "signature" and result.matches[0].trust < 1.0
+    # The trust shown is the one the score was given: the higher one of a word-for-word paste of the signature.
+    assert result.matches[0].trust == W.scoring.pack_exact_trust
+    loose = Engine.load([FIXTURES / "kb", imported]).match("CUDNN_STATUS_NOT_INITIALIZED when I start training")
+    assert [m.trust for m in loose.matches if m.entry.id == "pack/cudnn-not-initialized"] == [W.scoring.pack_trust]
 
 
 def test_a_pasted_line_that_is_a_pack_signature_counts_without_an_exception_name(imported: Path) -> None:

@@ -351,7 +351,7 @@ class Matcher:
                 score=round(min(1.0, float(scores.score[r])), 4),
                 confidence=_confidence(p if r == best else 0.0, w),
                 via=KINDS[int(scores.via[r])],
-                trust=w.scoring.pack_trust if a.evidence.pack[r] else 1.0,
+                trust=float(scores.trust[r]),  # pack_exact_trust for a pack signature pasted word for word
                 probability=p if r == best else 0.0,
             )
             for r in order[:top].tolist()
