@@ -455,6 +455,3 @@ def _best_per_entry(
     best = np.zeros(ix.size, dtype=np.float64)
     np.maximum.at(best, ix.phrasing_entry[chosen], per_phrasing[chosen])
     return best
-    runs = np.flatnonzero(np.diff(ix.phrasing_entry, prepend=-1))
-    best[ix.phrasing_entry[runs]] = np.maximum.reduceat(np.where(chosen, per_phrasing, 0.0), runs)
-    return best
