@@ -265,3 +265,38 @@ def test_comfyui_import_line_alone_ranks_its_entry_first(bundled_engine: Engine)
 @pytest.mark.xfail(strict=True, reason="entry patterns do not search prose lines when the message has error lines")
 def test_comfyui_import_line_after_its_traceback_ranks_its_entry_first(bundled_engine: Engine) -> None:
     assert best_entry_id(bundled_engine, COMFYUI_TRACEBACK) == "comfyui/custom-node-import-failed"
+
+
+# transformers 4.x wraps an error raised while importing one of its modules in "Failed to import transformers.X
+# because of the following error", the cause on the next line. The wrapper entry answers a cause no entry covers;
+# a cause with an entry of its own still ranks that entry first (its pattern proof outranks the wrapper's likeness).
+TRANSFORMERS_WRAPPER = (
+    "RuntimeError: Failed to import transformers.models.llama.modeling_llama because of the following error "
+    "(look up to see its traceback):\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("cause", "expected"),
+    [
+        (
+            "cannot import name 'Frobnicator' from 'widgetlib' (unknown location)",
+            "transformers/failed-to-import-model-module",
+        ),
+        (
+            "/env/lib/python3.11/site-packages/flash_attn_2_cuda.cpython-311-x86_64-linux-gnu.so: undefined symbol: "
+            "_ZN3c104cuda9SetDeviceEi",
+            "flash-attn/undefined-symbol-torch-abi",
+        ),
+        (
+            "Your currently installed version of Keras is Keras 3, but this is not yet supported in Transformers. "
+            "Please install the backwards-compatible tf-keras package with `pip install tf-keras`.",
+            "keras/keras3-tf-keras-imports",
+        ),
+    ],
+    ids=["uncovered cause", "flash-attn cause", "keras 3 cause"],
+)
+def test_transformers_import_wrapper_answers_only_causes_without_an_entry(
+    bundled_engine: Engine, cause: str, expected: str
+) -> None:
+    assert best_entry_id(bundled_engine, TRANSFORMERS_WRAPPER + cause) == expected
