@@ -21,7 +21,7 @@ from bot.knowledge.model import Entry, Verification
 from bot.matching import evidence as ev
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, probability
 from bot.matching.extract import extract
-from bot.matching.index import build_index
+from bot.matching.index import build_index, codes_disagree, status_codes
 from bot.matching.matcher import Matcher, Thresholds
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
@@ -233,6 +233,54 @@ def test_a_paste_of_a_class_only_the_entrys_signatures_print_does_not_contradict
     assert not a.evidence.exception_agrees[row]  # the agreement bonus stays with the class it is filed under
     best = matcher.decide(a).best
     assert best is not None and best.entry.id == "demo/vendored-joblib"
+
+
+def test_status_codes_and_their_families_are_read_from_a_text() -> None:
+    text = "cuBLAS failed: CUBLAS_STATUS_EXECUTION_FAILED (CUDA_ERROR_LAUNCH_FAILED), set CUDA_VISIBLE_DEVICES"
+    assert status_codes(text) == {
+        ("CUBLAS_STATUS", "CUBLAS_STATUS_EXECUTION_FAILED"),
+        ("CUDA_ERROR", "CUDA_ERROR_LAUNCH_FAILED"),
+    }  # an environment variable is no status code
+    assert status_codes("RuntimeError: mat1 and mat2 shapes cannot be multiplied") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("pasted", "own", "disagree"),
+    [
+        ({"CUBLAS_STATUS_INVALID_VALUE"}, {"CUBLAS_STATUS_EXECUTION_FAILED"}, True),
+        ({"CUBLAS_STATUS_EXECUTION_FAILED"}, {"CUBLAS_STATUS_EXECUTION_FAILED", "CUBLAS_STATUS_INTERNAL_ERROR"}, False),
+        ({"CUDNN_STATUS_NOT_SUPPORTED"}, {"CUBLAS_STATUS_EXECUTION_FAILED"}, False),  # another enum says nothing
+        ({"CUBLAS_STATUS_INVALID_VALUE"}, set(), False),  # an entry naming no code is not contradicted
+        (set(), {"CUBLAS_STATUS_EXECUTION_FAILED"}, False),
+    ],
+)
+def test_a_paste_disagrees_with_an_entry_only_on_another_code_of_an_enum_both_name(
+    pasted: set[str], own: set[str], disagree: bool
+) -> None:
+    def pairs(codes: set[str]) -> frozenset[tuple[str, str]]:
+        return frozenset(pair for code in codes for pair in status_codes(code))
+
+    assert codes_disagree(pairs(pasted), pairs(own)) is disagree
+
+
+def test_another_status_code_of_the_same_enum_contradicts_the_entry_like_another_exception_class() -> None:
+    failed = _entry(
+        "demo/cublas-failed",
+        "RuntimeError",
+        "RuntimeError: CUDA error: CUBLAS_STATUS_EXECUTION_FAILED when calling `cublasSgemm( handle, m, n, k)`",
+    )
+    matcher = Matcher([build_index((failed, _entry("demo/other", "ValueError", "ValueError: something else")))])
+    line = "RuntimeError: CUDA error: {} when calling `cublasSgemm( handle, m, n, k)`"
+    scores = {}
+    for code in ("CUBLAS_STATUS_EXECUTION_FAILED", "CUBLAS_STATUS_INVALID_VALUE"):
+        a = matcher.assess(line.format(code))
+        row = [e.id for e in a.entries].index("demo/cublas-failed")
+        scores[code] = (
+            bool(a.evidence.exception_disagrees[row]),
+            ev.combine(a.evidence, W.scoring, W.selection).score[row],
+        )
+    assert not scores["CUBLAS_STATUS_EXECUTION_FAILED"][0] and scores["CUBLAS_STATUS_INVALID_VALUE"][0]
+    assert scores["CUBLAS_STATUS_INVALID_VALUE"][1] < scores["CUBLAS_STATUS_EXECUTION_FAILED"][1] * 0.9
 
 
 # -- the table ------------------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ class Evidence:
     exact_signature: BoolArray  # a pasted line is one of a pack entry's signatures near word for word (packs only)
     exception_agrees: BoolArray  # the pasted exception type is the entry's
     exception_shared_by: IntArray  # how many entries of the tier share the entry's exception type
-    exception_disagrees: BoolArray  # the paste names exceptions, the entry has one, none of its classes is pasted
+    # the paste names exceptions, the entry has one, none of its classes is pasted; or the paste names a status code
+    # of an enum the entry's signatures name (`CUBLAS_STATUS_...`) and none of the entry's
+    exception_disagrees: BoolArray
     library_hint: BoolArray  # frames, imports or prose name one of the entry's libraries
     symptom_entry: BoolArray  # the entry is a symptom (nothing to paste), not an error
     pack: BoolArray  # the entry comes from an imported pack (a knowledge directory after the first)

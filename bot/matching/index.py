@@ -43,6 +43,28 @@ _OPENING_CLASS = re.compile(
     re.MULTILINE,
 )
 
+# A status code of an error enum (`CUBLAS_STATUS_EXECUTION_FAILED`, `CUDNN_STATUS_NOT_SUPPORTED`,
+# `CUDA_ERROR_LAUNCH_FAILED`): its family is what comes before the member's name (`CUBLAS_STATUS`). One literal
+# prefix each, no nested repetition: linear on any input.
+STATUS_CODE = re.compile(r"\b(?P<family>[A-Z][A-Z0-9]{1,30}_(?:STATUS|ERROR))_[A-Z0-9]{1,40}(?:_[A-Z0-9]{1,40}){0,6}\b")
+
+
+def status_codes(text: str) -> frozenset[tuple[str, str]]:
+    """The (family, code) pairs of the status codes a text names."""
+    if "_STATUS_" not in text and "_ERROR_" not in text:
+        return frozenset()
+    return frozenset((m.group("family"), m.group(0)) for m in STATUS_CODE.finditer(text))
+
+
+def codes_disagree(pasted: frozenset[tuple[str, str]], own: frozenset[tuple[str, str]]) -> bool:
+    """The paste names a status code of a family the entry's signatures name too, and none of the entry's codes of
+    that family: `CUBLAS_STATUS_INVALID_VALUE` is not `CUBLAS_STATUS_EXECUTION_FAILED`, however alike the rest of
+    the two lines reads (they differ in that one word)."""
+    for family in {f for f, _ in pasted} & {f for f, _ in own}:
+        if not {c for f, c in pasted if f == family} & {c for f, c in own if f == family}:
+            return True
+    return False
+
 
 @dataclass(frozen=True)
 class MatchIndex:
@@ -61,6 +83,7 @@ class MatchIndex:
     signatures_of: tuple[tuple[int, ...], ...]  # per entry: indices into signature_texts
     exception_entries: dict[str, tuple[int, ...]]  # lower-case exception name -> entries filed under it (`exception`)
     exception_names: tuple[frozenset[str], ...]  # per entry: every class it is raised as (see `exception_names`)
+    status_codes: tuple[frozenset[tuple[str, str]], ...]  # per entry: the status codes its signatures name
     patterns: tuple[tuple[tuple[str, int], ...], ...]  # per entry: (pattern source, literal strength)
     libraries: tuple[frozenset[str], ...]  # per entry: libraries that hint at it
     trust: float  # 1.0 for the curated tier (the first knowledge directory), PACK_TRUST for packs after it
@@ -199,6 +222,7 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         signatures_of=tuple(signatures_of),
         exception_entries={k: tuple(v) for k, v in exception_entries.items()},
         exception_names=tuple(names_of),
+        status_codes=tuple(frozenset().union(*map(status_codes, e.all_signatures)) for e in entries),
         patterns=tuple(tuple((p, literal_strength(p)) for p in e.patterns) for e in entries),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
         trust=trust,

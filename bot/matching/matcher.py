@@ -30,7 +30,7 @@ from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, proba
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
 from bot.matching.examples import ExampleModel, default_examples, for_descriptions
 from bot.matching.extract import ErrorReport, extract
-from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex
+from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex, codes_disagree, status_codes
 from bot.matching.similarity import signature_similarity
 from bot.matching.talk import TalkCues, TalkWords, default_talk_words, talk_cues
 from bot.matching.text import features
@@ -172,13 +172,15 @@ class Matcher:
             return [bare]
         return texts
 
+    def _error_region(self, report: ErrorReport) -> str:
+        """What entry patterns and status codes are read in: the error lines, or the text's end without any."""
+        region = "\n".join(line.detail for line in report.error_lines) or report.text
+        return region[-self.weights.limits.pattern_region_chars :]
+
     def _pattern_hits(self, ix: MatchIndex, report: ErrorReport, candidates: list[int]) -> dict[int, int]:
         """Candidates whose patterns match the error region, with the literal strength of the best hit."""
         limits = self.weights.limits
-        region = "\n".join(line.detail for line in report.error_lines)
-        if not region:
-            region = report.text[-limits.pattern_region_chars :]
-        region = region[-limits.pattern_region_chars :]
+        region = self._error_region(report)
         hits: dict[int, int] = {}
         # Each search has its own time bound; the query as a whole has one too, so many slow patterns
         # cannot add up to a stall. The budget counts search time only: compiling a pattern the first time
@@ -256,9 +258,12 @@ class Matcher:
         # counting the signatures' classes there too cost corpus CV strict passive recall 0.379 -> 0.356 and
         # calibration error 0.013 -> 0.016; letting entries filed under none disagree cost answers they had.
         raised_as = [ix.exception_names[c] for c in ordered]
+        # A different status code of the same enum contradicts an entry the way a different exception class does.
+        pasted_codes = status_codes(self._error_region(report))
         disagrees = [
-            bool(n) and bool(query_exceptions) and not own & query_exceptions
-            for n, own in zip(names, raised_as, strict=True)
+            (bool(n) and bool(query_exceptions) and not own & query_exceptions)
+            or (bool(pasted_codes) and codes_disagree(pasted_codes, ix.status_codes[c]))
+            for n, own, c in zip(names, raised_as, ordered, strict=True)
         ]
         evidence = Evidence(
             signature_similarity=np.array([fuzzy.get(c, 0.0) for c in ordered], dtype=np.float64),
