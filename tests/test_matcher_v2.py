@@ -283,6 +283,29 @@ def test_another_status_code_of_the_same_enum_contradicts_the_entry_like_another
     assert scores["CUBLAS_STATUS_INVALID_VALUE"][1] < scores["CUBLAS_STATUS_EXECUTION_FAILED"][1] * 0.9
 
 
+def test_a_template_signature_is_a_word_for_word_paste_whatever_name_the_asker_has() -> None:
+    """`No module named 'torchvision'` against the example `No module named 'torch'`: for the calibration, an entry
+    whose placeholder takes the pasted name holds every word of the paste as it holds its own example's; the same
+    signature without the placeholder does not. The ranking keeps the plain coverage (see Evidence.filled_coverage)."""
+    template = replace(
+        _entry("demo/module-not-found", "ModuleNotFoundError", "ModuleNotFoundError: No module named 'torch'"),
+        placeholders=(("module", "No module named '(?P<module>[A-Za-z_][A-Za-z0-9_.]{0,99})"),),
+    )
+    plain = _entry("demo/plain-example", "ModuleNotFoundError", "ModuleNotFoundError: No module named 'numpy'")
+    other = _entry("demo/other", "ValueError", "ValueError: something else entirely")
+    for entry, example, whole in ((template, "torch", True), (plain, "numpy", False)):
+        matcher = Matcher([build_index((entry, other))])
+        pastes = [f"ModuleNotFoundError: No module named '{name}'" for name in ("torchvision", example)]
+        evidence = []
+        for paste in pastes:
+            a = matcher.assess(paste)
+            row = [e.id for e in a.entries].index(entry.id)
+            evidence.append((float(a.evidence.coverage_as_read[row]), float(a.evidence.signature_coverage[row])))
+        (read, ranked), (example_read, example_ranked) = evidence
+        assert (read == pytest.approx(example_read)) is whole, entry.id
+        assert ranked < example_ranked, entry.id  # ranked, the example's own name still counts
+
+
 # -- the table ------------------------------------------------------------------------------------------
 
 

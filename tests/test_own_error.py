@@ -130,7 +130,6 @@ def test_match_short_and_json_ranks() -> None:
 # quoted names masked they score within 0.04 of python/module-not-found, and the calibration, fitted on a corpus
 # where such pastes are often about those modules, is not sure enough of it to answer (0.68 against the asked
 # threshold 0.70). Comparing the names an entry spells out, not its placeholders' examples, would settle it.
-@pytest.mark.xfail(strict=True, reason="asked mode is not sure of module-not-found against named-module entries")
 def test_match_answers_a_missing_module_with_the_askers_own_name() -> None:
     data = json.loads(knownfix("match", "--json", "-", stdin=MODULE_TRACEBACK).stdout)
     assert data["answer"], "no confident answer"

@@ -55,7 +55,7 @@ def top_evidence(
     """What the calibration reads about a ranking whose best candidate is row `best` of `ev` and `scores`, `gap`
     ahead of its runner-up: the matcher builds it for each message, `knownfix tune` for each corpus case."""
     similarity = float(ev.signature_similarity[best])
-    coverage = float(ev.signature_coverage[best])
+    coverage = float(ev.coverage_as_read[best])
     return TopEvidence(
         score=float(scores.before_trust[best]),
         gap=gap,

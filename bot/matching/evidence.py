@@ -50,13 +50,27 @@ class Evidence:
     symptom_entry: BoolArray  # the entry is a symptom (nothing to paste), not an error
     pack: BoolArray  # the entry comes from an imported pack (a knowledge directory after the first)
     example_similarity: FloatArray  # cosine with the entry's labelled examples (bot/matching/examples.py), 0..1
+    # signature_coverage with a template's example names counted as the asker's (`matcher._cover_templates`); None:
+    # the same as signature_coverage. The calibration reads it, the ranking does not: ranked by it, the generic
+    # `No module named '{module}'` tied entries about one named module (`'tensorflow.contrib'`) and won.
+    filled_coverage: FloatArray | None = None
 
     def __len__(self) -> int:
         return int(self.signature_similarity.shape[0])
 
+    @property
+    def coverage_as_read(self) -> FloatArray:
+        """The signature coverage the calibration reads (see `filled_coverage`)."""
+        return self.signature_coverage if self.filled_coverage is None else self.filled_coverage
+
     @classmethod
     def concatenate(cls, parts: list[Evidence]) -> Evidence:
-        return cls(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in cls.__dataclass_fields__})
+        columns = {
+            name: np.concatenate([getattr(p, name) for p in parts])
+            for name in cls.__dataclass_fields__
+            if name != "filled_coverage"
+        }
+        return cls(**columns, filled_coverage=np.concatenate([p.coverage_as_read for p in parts]))
 
 
 def signature(ev: Evidence, w: Scoring) -> FloatArray:

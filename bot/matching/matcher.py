@@ -22,10 +22,12 @@ from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
+import regex
 
 from bot.environment import Environment, fits
 from bot.knowledge.model import Entry, EntryKind
 from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
+from bot.knowledge.placeholders import captured
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, probability, sigmoid, top_evidence
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
 from bot.matching.examples import ExampleModel, default_examples, for_descriptions
@@ -134,6 +136,8 @@ class Matcher:
         self.weights = weights or default_weights()
         self.talk = talk or default_talk_words()
         self.examples = examples if examples is not None else default_examples()
+        # Per tier, the entries whose signatures are templates: placeholders take the asker's name from the paste.
+        self._templated = {id(ix): tuple(i for i, e in enumerate(ix.entries) if e.placeholders) for ix in self.indexes}
 
     # -- lexical stage -------------------------------------------------------------------------------
 
@@ -157,6 +161,49 @@ class Matcher:
             symptom=_best_per_entry(ix, cov, is_sym),
             signature_words=_best_per_entry(ix, whole, is_sig),
         )
+
+    def _cover_templates(
+        self,
+        ix: MatchIndex,
+        templated: Sequence[int],
+        report: ErrorReport,
+        ids: npt.NDArray[np.int64],
+        signature_coverage: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.float64] | None:
+        """`signature_coverage` with the entries whose placeholders take a name from the paste covered without the
+        example names their signatures hold in those places (None when no placeholder takes one): `No module named
+        'torchvision'` holds every word of the template `No module named '{module}'`, though not the example
+        `torch`, so it never read as a word-for-word paste and asked mode was unsure of the most common error."""
+        if not templated:
+            return None
+        filled: npt.NDArray[np.float64] | None = None
+        region = self._error_region(report)
+        present = set(ids.tolist())
+        short = self.weights.selection.short_phrasing_words
+        for c in templated:
+            placeholders = dict(ix.entries[c].placeholders)
+            if not captured(placeholders, region):
+                continue
+            for signature in ix.entries[c].all_signatures:
+                template = signature
+                for name, pattern in placeholders.items():
+                    found = regex.search(pattern, template, timeout=SEARCH_TIMEOUT_S)
+                    if found is not None and found.group(name):
+                        template = template[: found.start(name)] + " " + template[found.end(name) :]
+                if template == signature:
+                    continue  # no example name in this one: its coverage is counted as it is
+                own = ix.feature_ids(features(template))
+                weights = ix.feature_weights[own]
+                total = float(weights.sum())
+                if total <= 0:
+                    continue
+                whole = float(weights[[f in present for f in own.tolist()]].sum()) / total
+                # Discounted as the signature itself is: filled in, the template has as many words as the example.
+                words = float(ix.feature_weights[ix.feature_ids(features(signature))].sum())
+                if filled is None:
+                    filled = signature_coverage.copy()
+                filled[c] = max(filled[c], whole * min(1.0, words / short) ** 0.5)
+        return filled
 
     # -- fuzzy stage ---------------------------------------------------------------------------------
 
@@ -226,6 +273,7 @@ class Matcher:
         w = self.weights
         ids = ix.feature_ids(feats)
         coverage = self._coverage(ix, ids)
+        filled = self._cover_templates(ix, self._templated.get(id(ix), ()), report, ids, coverage.signature)
         lex_sig, lex_sym = coverage.signature, coverage.symptom
         explained = self._explained(ix, ids)
         blended = w.scoring.phrasing_share * lex_sym + (1 - w.scoring.phrasing_share) * explained
@@ -268,6 +316,7 @@ class Matcher:
         evidence = Evidence(
             signature_similarity=np.array([fuzzy.get(c, 0.0) for c in ordered], dtype=np.float64),
             signature_coverage=lex_sig[rows],
+            filled_coverage=None if filled is None else filled[rows],
             symptom_coverage=lex_sym[rows],
             explained_share=explained[rows],
             pattern_strength=np.array([hits.get(c, -1) for c in ordered], dtype=np.int64),
