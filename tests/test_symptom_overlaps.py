@@ -43,6 +43,7 @@ FIXED = [
     ("torch.__version__ ends with +cpu", "pytorch/not-compiled-with-cuda"),
     ("pip installed the CPU build of torch", "pytorch/not-compiled-with-cuda"),
     # 7. fragmentation and empty_cache: CUDA out of memory, not a per-step leak
+    ("torch.cuda.empty_cache() doesn't free the memory", "cuda/out-of-memory"),
     ("reserved memory much larger than allocated, fragmentation", "cuda/out-of-memory"),
     # 8. the GPU is there but starved
     ("GPU utilisation stays at 0% while my PyTorch script runs", "pytorch/low-gpu-utilization"),
@@ -107,23 +108,9 @@ ANSWERED = [
 ]
 
 
-# The refit labelled examples undo one of the moves: in the corpus, the people who say empty_cache does not free
-# their memory are mostly describing memory that grows step after step, and the examples follow them.
-EXAMPLES_LEAN = [("torch.cuda.empty_cache() doesn't free the memory", "cuda/out-of-memory")]
-
-
 @pytest.mark.parametrize(
     ("description", "expected"),
     [pytest.param(t, e, id=f"fixed-{e}-{n}") for n, (t, e) in enumerate(FIXED)]
-    + [
-        pytest.param(
-            t,
-            e,
-            id=f"examples-lean-{e}",
-            marks=pytest.mark.xfail(strict=True, reason="the corpus's empty_cache reports are mostly memory growth"),
-        )
-        for t, e in EXAMPLES_LEAN
-    ]
     + [pytest.param(t, e, id=f"guard-{e}-{n}") for n, (t, e) in enumerate(GUARDS)],
 )
 def test_description_ranks_its_entry_first(bundled_engine: Engine, description: str, expected: str) -> None:
