@@ -342,3 +342,27 @@ def test_non_python_one_line_errors_are_error_lines(line: str) -> None:
 )
 def test_chat_with_those_words_is_not_an_error_report(text: str) -> None:
     assert not extract(text).is_error_report
+
+
+RESTATED_TRACEBACK = """Traceback (most recent call last):
+  File "/srv/app/loader.py", line 88, in load_plugin
+    module = importlib.import_module(name)
+ModuleNotFoundError: No module named 'colour'
+
+Cannot import /srv/app/plugins/lut-tools module for plugins: No module named 'colour'
+I think the plugin said No module named 'colour' because of my venv
+"""
+
+
+def test_a_log_line_restating_the_exception_after_its_own_words_is_an_error_line() -> None:
+    report = extract(RESTATED_TRACEBACK)
+    assert [line.text for line in report.error_lines] == [
+        "Cannot import /srv/app/plugins/lut-tools module for plugins: No module named 'colour'",
+        "ModuleNotFoundError: No module named 'colour'",  # the exception stays last: it is what the run ended with
+    ]
+    assert report.error_lines[0].exception is None and report.exceptions == {"ModuleNotFoundError"}
+
+
+def test_a_short_message_is_not_looked_for_in_other_lines() -> None:
+    report = extract("ValueError: bad\nsomething went: bad\n")
+    assert [line.text for line in report.error_lines] == ["ValueError: bad"]

@@ -236,13 +236,10 @@ def test_neighbours_keep_their_own_errors(bundled_engine: Engine, line: str, exp
     assert best_entry_id(bundled_engine, line) == expected
 
 
-# Not fixable in the knowledge: ComfyUI logs the inner traceback, a blank line, then its own line "Cannot import
-# ... module for custom nodes: <the inner error>". That line names no exception, so the extractor reads it as
-# prose, and entry patterns search only the error lines' text when a message has any (matcher._pattern_hits):
-# comfyui/custom-node-import-failed's pattern, which spells that line out, is never tried, its words reach at most
-# `words` (0.9) and python/module-not-found wins on the inner ModuleNotFoundError (about 0.98). Pasted alone, the
-# same line ranks the ComfyUI entry first (no error line, so the pattern searches the whole text). Strict, so it
-# fails as a reminder once patterns also search such log lines after the traceback.
+# ComfyUI logs the inner traceback, a blank line, then its own line "Cannot import ... module for custom nodes:
+# <the inner error>". That line names no exception; it is an error line because it restates the exception's message
+# after words of its own (extract._restating), so comfyui/custom-node-import-failed's pattern, which spells it out,
+# is searched and outranks python/module-not-found on the inner ModuleNotFoundError.
 COMFYUI_TRACEBACK = (
     r"""Traceback (most recent call last):
   File "D:\ComfyUI_windows_portable\ComfyUI\nodes.py", line 2141, in load_custom_node
@@ -262,7 +259,6 @@ def test_comfyui_import_line_alone_ranks_its_entry_first(bundled_engine: Engine)
     assert best_entry_id(bundled_engine, COMFYUI_IMPORT_LINE) == "comfyui/custom-node-import-failed"
 
 
-@pytest.mark.xfail(strict=True, reason="entry patterns do not search prose lines when the message has error lines")
 def test_comfyui_import_line_after_its_traceback_ranks_its_entry_first(bundled_engine: Engine) -> None:
     assert best_entry_id(bundled_engine, COMFYUI_TRACEBACK) == "comfyui/custom-node-import-failed"
 

@@ -385,6 +385,31 @@ def _announced_error(line: str, announced: set[str]) -> tuple[str, str, str] | N
     return None
 
 
+RESTATED_MESSAGE_CHARS = 8  # a message shorter than this ("error") is found inside lines that restate nothing
+MAX_RESTATING_LINES = 2
+
+
+def _restating(prose: list[str], errors: list[ErrorLine]) -> list[ErrorLine]:
+    """Log lines that restate a found exception's message after words of their own: a framework reporting what
+    failed (`Cannot import ... module for custom nodes: No module named 'colour'`). They name no exception, so
+    they read as prose; as error lines, the patterns that spell out the framework's wording can find them."""
+    messages = [e.message for e in errors if len(e.message) >= RESTATED_MESSAGE_CHARS]
+    if not messages:
+        return []
+    seen = {e.text for e in errors}
+    found: list[ErrorLine] = []
+    for line in prose:
+        stripped = line.strip()
+        if stripped in seen or len(stripped) > MAX_DETAIL_CHARS:
+            continue
+        if any(stripped.endswith(": " + m) for m in messages):
+            found.append(ErrorLine(stripped, None, stripped, stripped, False))
+            seen.add(stripped)
+            if len(found) >= MAX_RESTATING_LINES:
+                break
+    return found
+
+
 def extract(text: str) -> ErrorReport:
     bounded, truncated = bound_text(text)
     unfenced = _FENCE.sub("\n", bounded)
@@ -490,6 +515,7 @@ def extract(text: str) -> ErrorReport:
         prose.append(line)
 
     error_lines = errors.finish()
+    error_lines = _restating(prose, error_lines) + error_lines
     libraries = {m.group("lib").lower() for path in frames if (m := _SITE_PACKAGES.search(path))}
     libraries |= {lib.lower() for lib in set(_IMPORT.findall(unfenced))}  # a log repeats its imports
     for e in error_lines:
