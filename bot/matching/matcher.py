@@ -112,6 +112,41 @@ class Assessment:
     features: frozenset[str] = frozenset()  # the message's word features (what the examples are compared on)
 
 
+@dataclass(frozen=True)
+class _Template:
+    """A signature whose placeholders take the asker's names, with its example names cut out (`_templates`)."""
+
+    entry: int  # in its tier
+    placeholders: Mapping[str, str]  # the entry's: name -> pattern with a group of that name
+    ids: npt.NDArray[np.int64]  # the tier's ids of the features left once the example names are cut out
+    weights: npt.NDArray[np.float64]  # their weights, in the same order
+    filled_weight: float  # the whole signature's summed feature weight: filled in, it has as many words as this
+
+
+def _templates(ix: MatchIndex) -> tuple[_Template, ...]:
+    """The tier's template signatures, cut once: they depend on the entries and the tier's word weights alone."""
+    found: list[_Template] = []
+    for c, entry in enumerate(ix.entries):
+        if not entry.placeholders:
+            continue
+        placeholders = dict(entry.placeholders)
+        for signature in entry.all_signatures:
+            template = signature
+            for name, pattern in placeholders.items():
+                example = regex.search(pattern, template, timeout=SEARCH_TIMEOUT_S)
+                if example is not None and example.group(name):
+                    template = template[: example.start(name)] + " " + template[example.end(name) :]
+            if template == signature:
+                continue  # no example name in this one: its coverage is counted as it is
+            ids = ix.feature_ids(features(template))
+            weights = ix.feature_weights[ids]
+            if float(weights.sum()) <= 0:
+                continue
+            filled_weight = float(ix.feature_weights[ix.feature_ids(features(signature))].sum())
+            found.append(_Template(c, placeholders, ids, weights, filled_weight))
+    return tuple(found)
+
+
 def _confidence(p: float, w: Weights) -> Confidence:
     """The band shown to people follows the calibrated probability in every mode: "high" is right at least 95%
     of the time in cross-validation, "medium" is where asked mode shows the full answer."""
@@ -136,8 +171,8 @@ class Matcher:
         self.weights = weights or default_weights()
         self.talk = talk or default_talk_words()
         self.examples = examples if examples is not None else default_examples()
-        # Per tier, the entries whose signatures are templates: placeholders take the asker's name from the paste.
-        self._templated = {id(ix): tuple(i for i, e in enumerate(ix.entries) if e.placeholders) for ix in self.indexes}
+        # Per tier, the signatures that are templates: placeholders take the asker's names from the paste.
+        self._templates = {id(ix): _templates(ix) for ix in self.indexes}
 
     # -- lexical stage -------------------------------------------------------------------------------
 
@@ -164,45 +199,28 @@ class Matcher:
 
     def _cover_templates(
         self,
-        ix: MatchIndex,
-        templated: Sequence[int],
-        report: ErrorReport,
+        templates: Sequence[_Template],
+        region: str,
         ids: npt.NDArray[np.int64],
         signature_coverage: npt.NDArray[np.float64],
     ) -> npt.NDArray[np.float64] | None:
-        """`signature_coverage` with the entries whose placeholders take a name from the paste covered without the
-        example names their signatures hold in those places (None when no placeholder takes one): `No module named
-        'torchvision'` holds every word of the template `No module named '{module}'`, though not the example
-        `torch`, so it never read as a word-for-word paste and asked mode was unsure of the most common error."""
-        if not templated:
-            return None
+        """`signature_coverage` with the entries whose placeholders take a name from the paste (`region`) covered
+        without the example names their signatures hold in those places (None when no placeholder takes one): `No
+        module named 'torchvision'` holds every word of the template `No module named '{module}'`, though not the
+        example `torch`, so it never read as a word-for-word paste and asked mode was unsure of the most common
+        error."""
         filled: npt.NDArray[np.float64] | None = None
-        region = self._error_region(report)
-        present = set(ids.tolist())
-        short = self.weights.selection.short_phrasing_words
-        for c in templated:
-            placeholders = dict(ix.entries[c].placeholders)
-            if not captured(placeholders, region):
+        taken: dict[int, bool] = {}  # per entry: does one of its placeholders take a name from the paste
+        for t in templates:
+            if t.entry not in taken:
+                taken[t.entry] = bool(captured(t.placeholders, region))
+            if not taken[t.entry]:
                 continue
-            for signature in ix.entries[c].all_signatures:
-                template = signature
-                for name, pattern in placeholders.items():
-                    found = regex.search(pattern, template, timeout=SEARCH_TIMEOUT_S)
-                    if found is not None and found.group(name):
-                        template = template[: found.start(name)] + " " + template[found.end(name) :]
-                if template == signature:
-                    continue  # no example name in this one: its coverage is counted as it is
-                own = ix.feature_ids(features(template))
-                weights = ix.feature_weights[own]
-                total = float(weights.sum())
-                if total <= 0:
-                    continue
-                whole = float(weights[[f in present for f in own.tolist()]].sum()) / total
-                # Discounted as the signature itself is: filled in, the template has as many words as the example.
-                words = float(ix.feature_weights[ix.feature_ids(features(signature))].sum())
-                if filled is None:
-                    filled = signature_coverage.copy()
-                filled[c] = max(filled[c], whole * min(1.0, words / short) ** 0.5)
+            whole = float(t.weights[np.isin(t.ids, ids)].sum()) / float(t.weights.sum())
+            discount = min(1.0, t.filled_weight / self.weights.selection.short_phrasing_words) ** 0.5
+            if filled is None:
+                filled = signature_coverage.copy()
+            filled[t.entry] = max(filled[t.entry], whole * discount)
         return filled
 
     # -- fuzzy stage ---------------------------------------------------------------------------------
@@ -219,15 +237,9 @@ class Matcher:
             return [bare]
         return texts
 
-    def _error_region(self, report: ErrorReport) -> str:
-        """What entry patterns and status codes are read in: the error lines, or the text's end without any."""
-        region = "\n".join(line.detail for line in report.error_lines) or report.text
-        return region[-self.weights.limits.pattern_region_chars :]
-
-    def _pattern_hits(self, ix: MatchIndex, report: ErrorReport, candidates: list[int]) -> dict[int, int]:
+    def _pattern_hits(self, ix: MatchIndex, region: str, candidates: list[int]) -> dict[int, int]:
         """Candidates whose patterns match the error region, with the literal strength of the best hit."""
         limits = self.weights.limits
-        region = self._error_region(report)
         hits: dict[int, int] = {}
         # Each search has its own time bound; the query as a whole has one too, so many slow patterns
         # cannot add up to a stall. The budget counts search time only: compiling a pattern the first time
@@ -266,14 +278,20 @@ class Matcher:
         return sorted(candidates)
 
     def _tier_evidence(
-        self, ix: MatchIndex, report: ErrorReport, feats: frozenset[str], examples: Mapping[str, float]
+        self,
+        ix: MatchIndex,
+        report: ErrorReport,
+        region: str,
+        feats: frozenset[str],
+        examples: Mapping[str, float],
     ) -> tuple[list[int], Evidence]:
-        """Raw evidence for one tier's candidates; `examples`: the message's similarity to each entry's labelled
-        examples (curated entries only: packs are not in the corpus)."""
+        """Raw evidence for one tier's candidates; `region`: what entry patterns and status codes are read in (see
+        `assess`); `examples`: the message's similarity to each entry's labelled examples (curated entries only:
+        packs are not in the corpus)."""
         w = self.weights
         ids = ix.feature_ids(feats)
         coverage = self._coverage(ix, ids)
-        filled = self._cover_templates(ix, self._templated.get(id(ix), ()), report, ids, coverage.signature)
+        filled = self._cover_templates(self._templates.get(id(ix), ()), region, ids, coverage.signature)
         lex_sig, lex_sym = coverage.signature, coverage.symptom
         explained = self._explained(ix, ids)
         blended = w.scoring.phrasing_share * lex_sym + (1 - w.scoring.phrasing_share) * explained
@@ -283,7 +301,7 @@ class Matcher:
         closest = sorted(ordered, key=lambda c: -lex_sig[c])[: w.selection.fuzzy_candidates]
         texts = self._compared_lines(ix, report)
         fuzzy = signature_similarity(ix, texts, sorted(closest), w) if texts else {}
-        hits = self._pattern_hits(ix, report, ordered)
+        hits = self._pattern_hits(ix, region, ordered)
         query_exceptions = {n.lower() for n in report.exceptions}
         pack = ix.trust < 1.0
         # Word for word: the whole string (quoted names too) and every word of the signature, counted without
@@ -307,7 +325,7 @@ class Matcher:
         # calibration error 0.013 -> 0.016; letting entries filed under none disagree cost answers they had.
         raised_as = [ix.exception_names[c] for c in ordered]
         # A different status code of the same enum contradicts an entry the way a different exception class does.
-        pasted_codes = status_codes(self._error_region(report))
+        pasted_codes = status_codes(region)
         disagrees = [
             (bool(n) and bool(query_exceptions) and not own & query_exceptions)
             or (bool(pasted_codes) and codes_disagree(pasted_codes, ix.status_codes[c]))
@@ -346,6 +364,8 @@ class Matcher:
         report = extract(text)
         error_text = "\n".join(line.detail for line in report.error_lines)
         feats = features(error_text + "\n" + report.prose[: limits.prose_chars])
+        # What entry patterns and status codes are read in: the error lines, or the text's end without any.
+        region = (error_text or report.text)[-limits.pattern_region_chars :]
         similar = for_descriptions(self.examples, report.is_error_report, feats)
         parts: list[Evidence] = []
         entries: list[Entry] = []
@@ -354,7 +374,7 @@ class Matcher:
         for n, ix in enumerate(self.indexes):
             if not ix.size:
                 continue
-            ordered, evidence = self._tier_evidence(ix, report, feats, similar)
+            ordered, evidence = self._tier_evidence(ix, report, region, feats, similar)
             parts.append(evidence)
             entries.extend(ix.entries[c] for c in ordered)
             tiers.extend([n] * len(ordered))
