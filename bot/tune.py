@@ -131,8 +131,8 @@ def example_similarity(m: Measured, model: examples.ExampleModel, which: Sequenc
         if not sims:
             continue
         start = int(m.row_start[c])
-        for n, entry in enumerate(a.entries):
-            into[start + n] = 0.0 if a.evidence.pack[n] else sims.get(entry.id, 0.0)
+        rows = examples.per_row(sims, (e.id for e in a.entries), a.evidence.pack.tolist())
+        into[start : start + len(rows)] = rows
 
 
 def fit_examples(

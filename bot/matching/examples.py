@@ -151,6 +151,12 @@ def for_descriptions(model: ExampleModel, is_error_report: bool, features: Itera
     return {} if is_error_report else model.similarity(features)
 
 
+def per_row(similar: Mapping[str, float], entry_ids: Iterable[str], pack: Iterable[bool]) -> list[float]:
+    """Per candidate row: its entry's similarity from `similar` (`for_descriptions`); none for a pack's entries,
+    which the corpus has no examples of. The matcher and `knownfix tune` both fill the evidence through this."""
+    return [0.0 if is_pack else similar.get(entry_id, 0.0) for entry_id, is_pack in zip(entry_ids, pack, strict=True)]
+
+
 def fit(examples: Sequence[tuple[frozenset[str], str]]) -> ExampleModel:
     """Centroids from (features, entry id) pairs: IDF over these messages, each message's vector normalised,
     summed per entry, normalised again, cut to WORDS_PER_ENTRY."""

@@ -30,7 +30,7 @@ from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bou
 from bot.knowledge.placeholders import captured
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, probability, sigmoid, top_evidence
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
-from bot.matching.examples import ExampleModel, default_examples, for_descriptions
+from bot.matching.examples import ExampleModel, default_examples, for_descriptions, per_row
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex, codes_disagree, status_codes
 from bot.matching.similarity import signature_similarity
@@ -339,7 +339,7 @@ class Matcher:
             explained_share=explained[rows],
             pattern_strength=np.array([hits.get(c, -1) for c in ordered], dtype=np.int64),
             example_similarity=np.array(
-                [0.0 if pack else examples.get(ix.entries[c].id, 0.0) for c in ordered], dtype=np.float64
+                per_row(examples, (ix.entries[c].id for c in ordered), [pack] * len(ordered)), dtype=np.float64
             ),
             # A pack's pattern found in prose (no error line was pasted) is a hint: imported patterns are
             # written loosely (`CUDA.*out of memory`) and match people talking about an error.
