@@ -222,7 +222,8 @@ def test_examples_reorder_entries_but_never_add_to_the_score() -> None:
     n = 2
     base: dict[str, object] = {
         "signature_similarity": [0.0] * n, "signature_coverage": [0.80, 0.82], "symptom_coverage": [0.0] * n,
-        "explained_share": [0.0] * n, "pattern_strength": [-1] * n, "pattern_counts_as_proof": [True] * n,
+        "explained_share": [0.0] * n, "symptom_likeness": [0.0] * n,
+        "pattern_strength": [-1] * n, "pattern_counts_as_proof": [True] * n,
         "words_count_as_proof": [True] * n, "exact_signature": [False] * n, "exception_agrees": [False] * n,
         "exception_shared_by": [0] * n, "exception_disagrees": [False] * n, "library_hint": [False] * n,
         "symptom_entry": [False] * n, "pack": [False] * n, "example_similarity": [0.5, 0.0],
@@ -241,8 +242,8 @@ def test_examples_have_no_say_in_a_message_that_is_a_pack_signature_pasted() -> 
     n = 4
     columns: dict[str, object] = {
         "signature_similarity": [0.0] * n, "signature_coverage": [0.80, 0.82, 0.80, 0.82],
-        "symptom_coverage": [0.0] * n, "explained_share": [0.0] * n, "pattern_strength": [-1] * n,
-        "pattern_counts_as_proof": [True] * n,
+        "symptom_coverage": [0.0] * n, "explained_share": [0.0] * n, "symptom_likeness": [0.0] * n,
+        "pattern_strength": [-1] * n, "pattern_counts_as_proof": [True] * n,
         "words_count_as_proof": [True] * n, "exact_signature": [False, True, False, False],
         "exception_agrees": [False] * n, "exception_shared_by": [0] * n, "exception_disagrees": [False] * n,
         "library_hint": [False] * n, "symptom_entry": [False] * n, "pack": [False, True, False, False],

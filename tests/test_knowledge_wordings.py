@@ -212,20 +212,10 @@ def test_other_wordings_rank_the_intended_entry_first(bundled_engine: Engine, li
     assert best_entry_id(bundled_engine, line) == expected
 
 
-# The labelled examples of pytorch/gpu-memory-grows-each-iteration (dozens of "pytorch ... runs out of memory"
-# reports) outweigh the JAX entry's lead on its own text (0.78 against 0.37): it has three examples.
-FEW_EXAMPLES = pytest.mark.xfail(strict=True, reason="an entry with few labelled examples loses this description")
-FOLLOWS_MANY_EXAMPLES = {
-    "jax grabs 90% of my GPU memory at startup so the pytorch process next to it runs out of memory",
-}
-
-
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [
-        pytest.param(text, expected, id=text[:60], marks=[FEW_EXAMPLES] if text in FOLLOWS_MANY_EXAMPLES else [])
-        for text, expected in DESCRIPTIONS
-    ],
+    DESCRIPTIONS,
+    ids=[text[:60] for text, _ in DESCRIPTIONS],
 )
 def test_descriptions_rank_the_symptom_entry_first(bundled_engine: Engine, text: str, expected: str) -> None:
     assert best_entry_id(bundled_engine, text) == expected

@@ -21,8 +21,8 @@ from bot.knowledge.model import Entry, Verification
 from bot.matching import evidence as ev
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, probability
 from bot.matching.extract import extract
-from bot.matching.index import build_index, codes_disagree, status_codes
-from bot.matching.matcher import Matcher, Thresholds
+from bot.matching.index import SIGNATURE, SYMPTOM, build_index, codes_disagree, status_codes
+from bot.matching.matcher import Matcher, Thresholds, _PhrasingRuns
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
     CALIBRATION_FEATURES,
@@ -46,6 +46,7 @@ def _evidence(**overrides: object) -> ev.Evidence:
         "signature_coverage": 0.0,
         "symptom_coverage": 0.0,
         "explained_share": 0.0,
+        "symptom_likeness": 0.0,
         "pattern_strength": -1,
         "pattern_counts_as_proof": True,
         "words_count_as_proof": True,
@@ -83,6 +84,18 @@ def test_words_and_symptom_evidence_use_their_table_weights() -> None:
     error_entry = ev.symptom(_evidence(symptom_coverage=1.0, explained_share=1.0), W.scoring)
     assert symptom_entry[0] == pytest.approx(W.scoring.symptom_entry)
     assert error_entry[0] == pytest.approx(W.scoring.symptom_error_entry)
+
+
+def test_a_phrasing_alike_the_message_both_ways_makes_a_stronger_symptom_match() -> None:
+    # Two entries explain the same words somewhere and have a phrasing covered as well; the one whose phrasing
+    # holds more of what the message says ("... False inside the docker container") is the closer description.
+    general = _evidence(symptom_coverage=0.5, explained_share=0.3, symptom_likeness=0.1)
+    specific = _evidence(symptom_coverage=0.5, explained_share=0.3, symptom_likeness=0.4)
+    assert ev.symptom(specific, W.scoring)[0] > ev.symptom(general, W.scoring)[0]
+    # Not capped: two phrasings both covered whole still differ in how much of the message they say.
+    whole = _evidence(symptom_coverage=1.0, explained_share=1.0, symptom_likeness=1.0, symptom_entry=True)
+    part = _evidence(symptom_coverage=1.0, explained_share=1.0, symptom_likeness=0.6, symptom_entry=True)
+    assert ev.symptom(whole, W.scoring)[0] > ev.symptom(part, W.scoring)[0]
 
 
 def test_a_strong_pattern_is_proof_and_a_weak_one_only_a_hint() -> None:
@@ -512,3 +525,32 @@ def test_tune_gives_the_same_figures_in_every_process(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr[-2000:]
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
+
+
+def _likeness(text: str, entry_id: str) -> float:
+    assessed = Engine.load([FIXTURES / "kb"]).matcher.assess(text)
+    row = [e.id for e in assessed.entries].index(entry_id)
+    return float(assessed.evidence.symptom_likeness[row])
+
+
+def test_likeness_is_the_shared_words_over_the_larger_of_message_and_phrasing() -> None:
+    # The fixture entry's phrasing "loss becomes nan during training", said word for word, then inside more
+    # words (ones the knowledge knows: words it has never seen weigh nothing), then in part: alike both ways
+    # only when it is the message.
+    same = _likeness("loss becomes nan during training", "demo/loss-nan")
+    longer = _likeness("loss becomes nan during training since pip built a wheel from source", "demo/loss-nan")
+    shorter = _likeness("loss becomes nan", "demo/loss-nan")
+    assert same == pytest.approx(1.0)
+    assert 0.0 < longer < same and 0.0 < shorter < same
+
+
+def test_the_best_phrasing_per_entry_is_the_maximum_over_that_entrys_phrasings_of_the_kind() -> None:
+    # Against the plain definition, on the bundled knowledge (entries with several, one or no phrasings of a kind).
+    ix = Engine.load().indexes[0]
+    values = np.random.default_rng(7).random(len(ix.phrasing_total))
+    for kind in (SIGNATURE, SYMPTOM):
+        expected = np.zeros(ix.size)
+        for entry, value, k in zip(ix.phrasing_entry.tolist(), values.tolist(), ix.phrasing_kind.tolist(), strict=True):
+            if k == kind:
+                expected[entry] = max(expected[entry], value)
+        assert np.array_equal(_PhrasingRuns.of(ix, kind).best(values), expected)

@@ -137,7 +137,7 @@ def _candidates(n: int, **columns: list[object]) -> evidence.Evidence:
     """`n` candidates with no evidence at all, except the columns given."""
     empty: dict[str, object] = {
         "signature_similarity": 0.0, "signature_coverage": 0.0, "symptom_coverage": 0.0, "explained_share": 0.0,
-        "pattern_strength": -1, "pattern_counts_as_proof": True, "words_count_as_proof": True,
+        "symptom_likeness": 0.0, "pattern_strength": -1, "pattern_counts_as_proof": True, "words_count_as_proof": True,
         "exact_signature": False, "exception_agrees": False, "exception_shared_by": 0, "exception_disagrees": False,
         "library_hint": False, "symptom_entry": False, "pack": False, "example_similarity": 0.0,
     }  # fmt: skip

@@ -10,7 +10,7 @@ refits the weights without matching again. Everything is vectorised: one call sc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,7 @@ class Evidence:
     signature_coverage: FloatArray  # weighted share of a signature's words present, best signature, 0..1
     symptom_coverage: FloatArray  # the same for the best symptom phrasing
     explained_share: FloatArray  # share of the message's known words the entry uses anywhere
+    symptom_likeness: FloatArray  # closest symptom phrasing: shared words over the larger text's (descriptions only)
     pattern_strength: IntArray  # literal characters of the strongest pattern that matched, -1 for none
     pattern_counts_as_proof: BoolArray  # False where a pack pattern matched only prose (no error line)
     words_count_as_proof: BoolArray  # False where a pack's signature words were found only in prose (no error line)
@@ -94,8 +95,15 @@ def prose_words(ev: Evidence, w: Scoring) -> FloatArray:
 
 def symptom(ev: Evidence, w: Scoring) -> FloatArray:
     """The message describes what one of the entry's symptoms describes. One phrasing covered says "this is
-    how people put it"; the share of the message the entry explains says "this is what it is about"."""
-    covered = w.phrasing_share * ev.symptom_coverage + (1 - w.phrasing_share) * ev.explained_share
+    how people put it"; the share of the message the entry explains says "this is what it is about". How alike
+    the message and one phrasing are both ways tells the specific entry from the general one that explains the
+    same words somewhere: "torch.cuda.is_available() is False in the docker image" is alike the container entry's
+    phrasing with "docker" in it, less alike the general entry's shorter one. The matcher measures that likeness
+    for descriptions only (0 for an error report)."""
+    blended = w.phrasing_share * ev.symptom_coverage + (1 - w.phrasing_share) * ev.explained_share
+    # Not capped at 1: capped, the many close phrasings of a short description all reached it and ranked only by
+    # their labelled examples ("pip install stuck for hours" went to conda's solver).
+    covered = blended + w.symptom_likeness * ev.symptom_likeness
     return covered * np.where(ev.symptom_entry, w.symptom_entry, w.symptom_error_entry)
 
 
@@ -158,6 +166,13 @@ def combine(ev: Evidence, w: Scoring, s: Selection, case_of: IntArray | None = N
     (no closer string, or no pasted error line at all: 47 of the corpus's 54 words-pattern ties); naming the
     pattern there cost corpus CV strict passive recall 0.382 -> 0.357 and calibration error 0.013 -> 0.016.
     A pattern proof tied for the strongest still counts as proof against a disagreeing exception name."""
+    # A message that is one of a pack entry's signatures word for word is that error pasted, not a description of
+    # a problem: how people describe problems has no say in it, neither the labelled examples nor how alike a
+    # curated symptom phrasing reads (both lifted curated neighbours over the deadends.dev canons' own error
+    # lines, pasted alone).
+    pasted = _any_per_case(ev.exact_signature, case_of)
+    if pasted.any():
+        ev = replace(ev, symptom_likeness=np.where(pasted, 0.0, ev.symptom_likeness))
     hint = np.maximum(pattern_hint(ev, w, s), prose_words(ev, w))
     by_kind = {
         "pattern": pattern_proof(ev, w, s),
@@ -181,11 +196,7 @@ def combine(ev: Evidence, w: Scoring, s: Selection, case_of: IntArray | None = N
     # Examples reorder, the score decides: a message that reads like an entry's examples is about that entry
     # more likely than about its neighbour, but people talking about a topic read like its examples too.
     trusted = trust(ev, w)
-    examples = w.examples * ev.example_similarity * trusted
-    # A message that is one of a pack entry's signatures word for word is that error pasted, not a description of
-    # a problem: how people describe problems has no say in it (the examples lifted curated neighbours over the
-    # deadends.dev canons' own error lines, pasted alone).
-    examples = np.where(_any_per_case(ev.exact_signature, case_of), 0.0, examples)
+    examples = np.where(pasted, 0.0, w.examples * ev.example_similarity * trusted)
     return Scores(score=np.maximum(score, 0.0) * trusted, via=via, examples=examples, trust=trusted)
 
 

@@ -79,6 +79,7 @@ class Scoring:
     word_check: float
     words: float
     phrasing_share: float
+    symptom_likeness: float
     symptom_entry: float
     symptom_error_entry: float
     pattern_base: float
