@@ -178,25 +178,31 @@ class Matcher:
 
     # -- lexical stage -------------------------------------------------------------------------------
 
-    def _coverage(self, ix: MatchIndex, ids: npt.NDArray[np.int64]) -> Coverage:
-        """Per entry: the best coverage of one of its signatures and of one of its symptoms, how alike the message
-        and its closest symptom phrasing are, and how much of the message the entry explains."""
+    def _coverage(self, ix: MatchIndex, ids: npt.NDArray[np.int64], description: bool) -> Coverage:
+        """Per entry: the best coverage of one of its signatures and of one of its symptoms, how much of the
+        message the entry explains, and for a `description` (no error line) how alike the message and the entry's
+        closest symptom phrasing are (0 for an error report: it is about its error line, and an error entry's
+        phrasing alike a whole traceback's prose outranked the signature that names the error)."""
         used, known = ix.entry_weights(ids)
         acc = ix.phrasing_weights(ids)
         with np.errstate(invalid="ignore", divide="ignore"):
             whole = np.where(ix.phrasing_total > 0, acc / ix.phrasing_total, 0.0)
         # A phrasing of two common words is covered by almost anything; its coverage counts for less.
         cov = whole * np.minimum(1.0, ix.phrasing_total / self.weights.selection.short_phrasing_words) ** 0.5
-        # Alike both ways: the shared words over the larger of the two texts (weighted), so a phrasing is not
-        # alike a message that says much more, nor the message alike a phrasing that says much more. A share of
-        # the message alone read a message of few words the tier knows as all said by any phrasing holding one.
-        alike = acc / np.maximum(np.maximum(ix.phrasing_total, known), _NO_WEIGHT)
         signatures, symptoms = self._runs[id(ix)]
+        if description:
+            # Alike both ways: the shared words over the larger of the two texts (weighted), so a phrasing is not
+            # alike a message that says much more, nor the message alike a phrasing that says much more. A share
+            # of the message alone read a message of few words the tier knows as all said by any phrasing holding
+            # one.
+            likeness = symptoms.best(acc / np.maximum(np.maximum(ix.phrasing_total, known), _NO_WEIGHT))
+        else:
+            likeness = np.zeros(ix.size, dtype=np.float64)
         return Coverage(
             signature=signatures.best(cov),
             symptom=symptoms.best(cov),
             signature_words=signatures.best(whole),
-            symptom_likeness=symptoms.best(alike),
+            symptom_likeness=likeness,
             explained=used / known if known > 0 else used,
         )
 
@@ -293,8 +299,8 @@ class Matcher:
         packs are not in the corpus)."""
         w = self.weights
         ids = ix.feature_ids(feats)
-        coverage = self._coverage(ix, ids)
-        filled = self._cover_templates(self._templates.get(id(ix), ()), region, ids, coverage.signature)
+        coverage = self._coverage(ix, ids, description=not report.is_error_report)
+        filled = self._cover_templates(self._templates[id(ix)], region, ids, coverage.signature)
         lex_sig, lex_sym = coverage.signature, coverage.symptom
         explained = coverage.explained
         blended = w.scoring.phrasing_share * lex_sym + (1 - w.scoring.phrasing_share) * explained
@@ -340,9 +346,7 @@ class Matcher:
             filled_coverage=None if filled is None else filled[rows],
             symptom_coverage=lex_sym[rows],
             explained_share=explained[rows],
-            # Descriptions only, as the examples are: an error report is about its error line, and an error entry's
-            # phrasing alike a whole traceback's prose outranked the signature that names the error.
-            symptom_likeness=coverage.symptom_likeness[rows] if not report.is_error_report else np.zeros(len(rows)),
+            symptom_likeness=coverage.symptom_likeness[rows],  # descriptions only, as the examples are
             pattern_strength=np.array([hits.get(c, -1) for c in ordered], dtype=np.int64),
             example_similarity=np.array(
                 per_row(examples, (ix.entries[c].id for c in ordered), [pack] * len(ordered)), dtype=np.float64
@@ -527,7 +531,7 @@ class Coverage:
     signature: npt.NDArray[np.float64]  # best signature, short phrasings discounted
     symptom: npt.NDArray[np.float64]  # best symptom phrasing, short phrasings discounted
     signature_words: npt.NDArray[np.float64]  # best signature, undiscounted: are all of its words there?
-    symptom_likeness: npt.NDArray[np.float64]  # closest symptom phrasing: shared words over the larger text's
+    symptom_likeness: npt.NDArray[np.float64]  # closest symptom phrasing, alike both ways; 0 for an error report
     explained: npt.NDArray[np.float64]  # share of the message's known words the entry uses anywhere
 
 
