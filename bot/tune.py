@@ -493,6 +493,8 @@ def tune(
     tokens = [talk_tokens(a.report.prose) for a in m.assessments]
     is_talk = talk_labels(cases)
     topics = topic_words(engine.kb.entries)
+    domain_of = {e.id: e.domain for e in engine.kb.entries}
+    domains = [domain_of[c.expected] if c.expected else None for c in cases]
     curated = curated_examples(engine.indexes[0].entries if engine.indexes else ())
     oof = np.zeros(n)
     oof_talk = np.zeros(n)
@@ -506,7 +508,7 @@ def tune(
     measured = m
     for test in folds(cases, k, seed):
         train = np.setdiff1d(np.arange(n), test)
-        m, talk = stacked(measured, tokens, is_talk, topics, curated, train, test, k, seed)
+        m, talk = stacked(measured, tokens, is_talk, topics, domains, curated, train, test, k, seed)
         fitted = _fit(m, base, train, scoring, talk)
         r = rank_all(m, fitted, talk)
         c = fitted.calibration
@@ -522,9 +524,11 @@ def tune(
     labelled = np.array([c.expected is not None for c in cases], dtype=np.bool_)
     _, reliability = calibration_error(oof[oof_has], (oof_right & labelled)[oof_has])
     everything = np.arange(n)
-    m, talk = stacked(measured, tokens, is_talk, topics, curated, everything, np.zeros(0, dtype=np.int64), k, seed)
+    m, talk = stacked(
+        measured, tokens, is_talk, topics, domains, curated, everything, np.zeros(0, dtype=np.int64), k, seed
+    )
     final = _fit(m, base, everything, scoring, talk)
-    talk_model = fit_talk_words(tokens, is_talk, everything, topics)
+    talk_model = fit_talk_words(tokens, is_talk, everything, topics, domains)
     example_model = fit_examples(measured, everything, curated)
     return TuneResult(replace(final, decisions=decisions), cv, reliability, [], talk_model, example_model)
 
@@ -534,6 +538,7 @@ def stacked(
     tokens: Sequence[frozenset[str]],
     is_talk: FloatArray,
     topics: frozenset[str],
+    domains: Sequence[str | None],
     curated: Sequence[tuple[frozenset[str], str]],
     train: npt.NDArray[np.int64],
     test: npt.NDArray[np.int64],
@@ -544,7 +549,7 @@ def stacked(
     calibration may see them. The test cases get the models fitted on all of `train`; each training case
     gets models fitted on the other training folds (cross-fitting), because a model's output on the cases it
     was fitted on is surer than it will ever be on a new message, and a calibration fitted on such outputs
-    trusts them too much."""
+    trusts them too much. `domains`: per case, the domain of the entry it reports (see `general_words`)."""
     similarity = np.zeros(len(m.evidence))
     talk = np.zeros(len(m.cases))
     inner = folds([m.cases[i] for i in train.tolist()], k, seed + 1)
@@ -553,7 +558,7 @@ def stacked(
         if not apply_to.size:
             continue
         example_similarity(m, fit_examples(m, fit_on, curated), apply_to.tolist(), similarity)
-        talk_model = fit_talk_words(tokens, is_talk, fit_on, topics)
+        talk_model = fit_talk_words(tokens, is_talk, fit_on, topics, domains)
         talk[apply_to] = talk_logits(talk_model, [tokens[i] for i in apply_to.tolist()])  # the cases it never saw
     return replace(m, evidence=replace(m.evidence, example_similarity=similarity)), talk
 

@@ -285,7 +285,7 @@ def test_tune_gives_each_training_case_examples_fitted_without_it(tmp_path: Path
     m = tune.measure(engine, cases)
     tokens = [frozenset[str]() for _ in cases]
     train = np.arange(len(cases))
-    stacked, _ = tune.stacked(m, tokens, tune.talk_labels(cases), frozenset(), (), train, train[:0], 5, 1)
+    stacked, _ = tune.stacked(m, tokens, tune.talk_labels(cases), frozenset(), (), (), train, train[:0], 5, 1)
     inner = tune.folds(cases, 5, 2)  # the inner folds `stacked` draws for seed 1
     part = next(p for p in inner if 0 in p.tolist())
     without_it = tune.fit_examples(m, np.setdiff1d(train, part))
@@ -318,5 +318,5 @@ def test_stacked_reads_talk_odds_only_for_the_cases_each_model_is_applied_to(
 
     monkeypatch.setattr(tune, "talk_logits", counted)
     train, test = np.arange(9), np.arange(9, 12)
-    tune.stacked(m, tokens, tune.talk_labels(cases), frozenset(), (), train, test, 3, 1)
+    tune.stacked(m, tokens, tune.talk_labels(cases), frozenset(), (), (), train, test, 3, 1)
     assert sum(read) == len(cases)  # each case once, by the one model that never saw it

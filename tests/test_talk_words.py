@@ -234,6 +234,25 @@ def test_words_the_knowledge_names_errors_with_are_left_out_of_the_model() -> No
     assert "you" in model.weights and not any("cuda" in t for t in model.weights)
 
 
+def test_a_topic_word_used_in_reports_about_many_domains_stays_in_the_model() -> None:
+    # "fixed" is in some entry's signature, so it is a topic word; but people report problems of every domain
+    # with it, so it says how they talk. "cuda" is reported about one domain only: still a topic.
+    domains = [f"lib{i}" for i in range(5)]
+    reports = [*(f"i fixed {d} but it still fails" for d in domains), "my cuda run fails"]
+    talk = ["you fixed it", "fixed it thanks", "fixed in this pr", "you fixed the cuda one"]
+    texts = reports + talk
+    tokens = [talk_tokens(t) for t in texts]
+    of_case: list[str | None] = [*domains, "lib0", *[None] * len(talk)]
+    y = np.array([0.0] * len(reports) + [1.0] * len(talk))
+    topics = frozenset({"fixed", "cuda"})
+    everything = np.arange(len(texts))
+    assert talk_fit.general_words(tokens, of_case, everything, topics) == {"fixed"}
+    model = talk_fit.fit_talk_words(tokens, y, everything, topics, of_case)
+    assert "fixed" in model.weights and not any("cuda" in t for t in model.weights)
+    # Reports about one domain only show nothing general.
+    assert talk_fit.general_words(tokens, of_case, np.array([0, 5]), topics) == frozenset()
+
+
 # -- the same figures in every process -------------------------------------------------------------------
 
 
