@@ -196,8 +196,9 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
     pair_phrasing: list[int] = []
     totals = np.zeros(len(phrasing_feats), dtype=np.float64)
     for p, feats in enumerate(phrasing_feats):
-        for feat in feats:
-            f = feature_id[feat]
+        # In id order, as a query's sums run (`FeatureTable.ids`): summed in a set's order, which changes with
+        # the hash seed, a total could differ in its last bit between two builds and reorder tied entries.
+        for f in sorted(feature_id[feat] for feat in feats):
             pair_feature.append(f)
             pair_phrasing.append(p)
             totals[p] += weights[f]
