@@ -349,6 +349,40 @@ def literal_strength(pattern: str) -> int:
         return 0
 
 
+def _required_runs(items: Any) -> list[str]:
+    """The runs of consecutive literal characters that every match of these items contains."""
+    runs: list[str] = []
+    current: list[str] = []
+    for op, av in items:
+        if op is sre_constants.LITERAL:
+            current.append(chr(av))
+            continue
+        runs.append("".join(current))
+        current = []
+        if op is sre_constants.SUBPATTERN and not av[1] & re.IGNORECASE:
+            runs += _required_runs(av[3])
+        elif op in _REPEATS and av[0] >= 1:
+            runs += _required_runs(av[2])  # present at least once; a branch or an optional part is not
+    runs.append("".join(current))
+    return runs
+
+
+@functools.cache
+def required_literal(pattern: str) -> str:
+    """The longest run of characters that every match of `pattern` spells out as written ('' when none is sure:
+    a top-level alternation, case-insensitive matching, a pattern the standard parser does not read).
+
+    A text that lacks it cannot match, so a search can be skipped on a substring test, which costs a fraction
+    of a regex search: most of a query's entry patterns are searched on texts that hold none of their words."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return ""
+    if parsed.state.flags & re.IGNORECASE:
+        return ""
+    return max(_required_runs(list(parsed)), key=len)
+
+
 @functools.cache
 def compile_pattern(pattern: str) -> regex.Pattern[str]:
     """Compiled once per process, on first use: a large knowledge base need not compile every pattern

@@ -26,7 +26,7 @@ import regex
 
 from bot.environment import Environment, fits
 from bot.knowledge.model import Entry, EntryKind
-from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
+from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, required_literal, search_bounded
 from bot.knowledge.placeholders import captured
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, probability, sigmoid, top_evidence
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
@@ -256,7 +256,7 @@ class Matcher:
         searched = 0.0
         for c in candidates:
             for pattern, strength in ix.patterns[c]:
-                if strength <= hits.get(c, -1):
+                if strength <= hits.get(c, -1) or required_literal(pattern) not in region:
                     continue
                 compiled = compile_pattern(pattern)
                 remaining = limits.pattern_budget_s - searched
