@@ -521,7 +521,7 @@ def extract(text: str) -> ErrorReport:
     for e in error_lines:
         if e.exception and "." in e.exception:
             libraries.add(e.exception.split(".", 1)[0].lower())
-    for word in _WORD.findall(unfenced[-20_000:]):
+    for word in set(_WORD.findall(unfenced[-20_000:])):  # a long paste repeats its words: each looked up once
         alias = LIBRARY_ALIASES.get(word.lower())
         if alias:
             libraries.add(alias)
