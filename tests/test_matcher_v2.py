@@ -580,3 +580,12 @@ def test_the_best_phrasing_per_entry_is_the_maximum_over_that_entrys_phrasings_o
             if k == kind:
                 expected[entry] = max(expected[entry], value)
         assert np.array_equal(_PhrasingRuns.of(ix, kind).best(values), expected)
+
+
+def test_a_message_with_no_candidates_has_every_kind_of_evidence_empty_and_typed(tmp_path: Path) -> None:
+    empty = Engine.load([tmp_path]).matcher.assess("RuntimeError: CUDA out of memory").evidence  # no knowledge
+    full = Engine.load([FIXTURES / "kb"]).matcher.assess("RuntimeError: CUDA out of memory").evidence
+    assert len(empty) == 0 < len(full)
+    for name in ev.Evidence.__dataclass_fields__:
+        got, want = getattr(empty, name), getattr(full, name)
+        assert got is None or (got.shape == (0,) and got.dtype == want.dtype), name

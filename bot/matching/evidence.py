@@ -10,7 +10,7 @@ refits the weights without matching again. Everything is vectorised: one call sc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +63,13 @@ class Evidence:
     def coverage_as_read(self) -> FloatArray:
         """The signature coverage the calibration reads (see `filled_coverage`)."""
         return self.signature_coverage if self.filled_coverage is None else self.filled_coverage
+
+    @classmethod
+    def empty(cls) -> Evidence:
+        """No candidates: an empty array per kind, of the kind's type (read off the annotations, so a new kind
+        needs nothing here)."""
+        dtypes = {"FloatArray": np.float64, "IntArray": np.int64, "BoolArray": np.bool_}
+        return cls(**{f.name: np.zeros(0, dtype=dtypes[str(f.type)]) for f in fields(cls) if str(f.type) in dtypes})
 
     @classmethod
     def concatenate(cls, parts: list[Evidence]) -> Evidence:

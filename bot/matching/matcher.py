@@ -391,7 +391,7 @@ class Matcher:
             positions.extend(ordered)
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return Assessment(report, self._talk_cues(report), _no_evidence(), (), empty, empty, feats)
+            return Assessment(report, self._talk_cues(report), Evidence.empty(), (), empty, empty, feats)
         return Assessment(
             report=report,
             cues=self._talk_cues(report),
@@ -515,13 +515,6 @@ def _fit_versions(scores: Scores, entries: Sequence[Entry], environment: Environ
         return scores
     lowered = np.maximum(scores.score - w.environment.outside_range * outside, 0.0)
     return replace(scores, score=lowered)
-
-
-def _no_evidence() -> Evidence:
-    f = np.zeros(0, dtype=np.float64)
-    i = np.zeros(0, dtype=np.int64)
-    b = np.zeros(0, dtype=np.bool_)
-    return Evidence(f, f, f, f, f, i, b, b, b, b, i, b, b, b, b, f)
 
 
 @dataclass(frozen=True)
