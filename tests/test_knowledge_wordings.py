@@ -175,6 +175,9 @@ NEIGHBOURS = [
     ("ModuleNotFoundError: No module named 'pandas'", "python/module-not-found"),
     ("ModuleNotFoundError: No module named 'jax'", "python/module-not-found"),
     ("ImportError: cannot import name 'soft_unicode' from 'markupsafe'", "python/markupsafe-soft-unicode-removed"),
+    # Jinja2 3.1's removals belong to one entry: listed in two, the line tied and no passive reply could follow.
+    ("ImportError: cannot import name 'escape' from 'jinja2'", "jupyter/jinja2-contextfilter-removed"),
+    ("ImportError: cannot import name 'Markup' from 'jinja2'", "jupyter/jinja2-contextfilter-removed"),
     ("AttributeError: module 'numpy' has no attribute 'float'", "numpy/alias-removed"),
     ("RuntimeError: asyncio.run() cannot be called from a running event loop", "python/asyncio-running-loop"),
     ("RuntimeError: Event loop is closed", "python/event-loop-is-closed"),
