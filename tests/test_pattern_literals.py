@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import BUNDLED_KNOWLEDGE
-from bot.knowledge.loader import load_knowledge
+from bot.engine import Engine
 from bot.knowledge.patterns import compile_pattern, required_literal
 
 
@@ -33,9 +32,9 @@ def test_the_literal_is_the_longest_run_every_match_spells_out(pattern: str, lit
     assert required_literal(pattern) == literal
 
 
-def test_every_bundled_pattern_holds_its_literal_in_each_of_its_matches() -> None:
+def test_every_bundled_pattern_holds_its_literal_in_each_of_its_matches(bundled_engine: Engine) -> None:
     checked = 0
-    for entry in load_knowledge([BUNDLED_KNOWLEDGE]).entries:
+    for entry in bundled_engine.kb.entries:
         texts = [*entry.all_signatures, *entry.symptoms, entry.title]
         for pattern in entry.patterns:
             literal = required_literal(pattern)
