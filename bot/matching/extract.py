@@ -9,8 +9,9 @@ around them. It is pure and bounded: huge input is cut before any regex runs ove
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from bot.matching.shadowing import shadowing_hint
 from bot.matching.text import phrase_pattern
 
 # A log attachment's error is almost always near its end, so a long text keeps a little of its head
@@ -516,6 +517,11 @@ def extract(text: str) -> ErrorReport:
 
     error_lines = errors.finish()
     error_lines = _restating(prose, error_lines) + error_lines
+    if shadowing := shadowing_hint(frames, [e.message for e in error_lines]):
+        # What the traceback's structure says and its text does not, as a later interpreter words it: matched
+        # against (entry patterns, signatures) with the line, never shown.
+        at, hint = shadowing
+        error_lines[at] = replace(error_lines[at], detail=f"{error_lines[at].detail} {hint}")
     libraries = {m.group("lib").lower() for path in frames if (m := _SITE_PACKAGES.search(path))}
     libraries |= {lib.lower() for lib in set(_IMPORT.findall(unfenced))}  # a log repeats its imports
     for e in error_lines:
