@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matching.normalize import mask, normalize
+from bot.matching.normalize import comparable, mask, normalize
 from bot.matching.text import features
 
 
@@ -52,3 +52,32 @@ def test_a_message_in_a_cjk_locale_is_read_as_its_character_pairs() -> None:
     signature = features("'nvidia-smi' 不是内部或外部命令，也不是可运行的程序 或批处理文件。")
     mention = features("the CUDA version shown in `nvidia-smi` output has nothing to do with the toolkit")
     assert len(signature & mention) / len(signature) < 0.2
+
+
+@pytest.mark.parametrize(
+    ("wrapped", "bare"),
+    [
+        (
+            "django.db.utils.OperationalError: no such table: accounts_user",
+            "OperationalError: no such table: accounts_user",
+        ),
+        ("torch.cuda.OutOfMemoryError: CUDA out of memory.", "OutOfMemoryError: CUDA out of memory."),
+        ("huggingface_hub.errors.GatedRepoError: 401 Client Error.", "GatedRepoError: 401 Client Error."),
+    ],
+)
+def test_compared_text_drops_the_module_path_of_an_exception_class(wrapped: str, bare: str) -> None:
+    # Where a class lives varies with the framework wrapping it; the message is what names the error.
+    assert comparable(wrapped) == comparable(bare)
+    assert comparable(wrapped).startswith(bare.split(":", 1)[0].lower())
+
+
+def test_module_paths_that_are_not_exception_classes_stay() -> None:
+    assert comparable("AttributeError: module 'numpy' has no attribute 'float'") == normalize(
+        "AttributeError: module 'numpy' has no attribute 'float'"
+    )
+    assert "torch nn functional" in comparable("call torch.nn.functional.relu on it")
+
+
+def test_stored_gap_lines_keep_the_module_path() -> None:
+    # Gap groups were stored under `normalize`: changing it would split their history.
+    assert normalize("django.db.utils.OperationalError: database is locked").startswith("django db utils")

@@ -8,7 +8,7 @@ import pytest
 
 from bot.knowledge.model import Entry, Verification
 from bot.matching.index import FUZZY_CHARS, build_index
-from bot.matching.normalize import normalize
+from bot.matching.normalize import comparable
 from bot.matching.similarity import best_similarity, signature_similarity, similarity
 from bot.matching.weights import default_weights
 
@@ -60,12 +60,12 @@ def _every_pair(texts: list[str], candidates: list[int]) -> dict[int, float]:
     sel = W.selection
     sig_ids = [s for c in candidates for s in ix.signatures_of[c]]
     texts = [t[: FUZZY_CHARS * 3] for t in texts]
-    masked = similarity([normalize(t)[:FUZZY_CHARS] for t in texts], [ix.signature_texts[s] for s in sig_ids], sel)
+    masked = similarity([comparable(t)[:FUZZY_CHARS] for t in texts], [ix.signature_texts[s] for s in sig_ids], sel)
     masked = masked.max(axis=0)
     close = [i for i, value in enumerate(masked) if value >= sel.close_signature]
     if close:
         named = similarity(
-            [normalize(t, keep_names=True)[:FUZZY_CHARS] for t in texts],
+            [comparable(t, keep_names=True)[:FUZZY_CHARS] for t in texts],
             [ix.signature_named[sig_ids[i]] for i in close],
             sel,
         ).max(axis=0)

@@ -22,7 +22,7 @@ from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Entry
 from bot.knowledge.patterns import literal_strength
 from bot.matching.flat import FeatureTable, PostingLists, read_only
-from bot.matching.normalize import normalize
+from bot.matching.normalize import comparable
 from bot.matching.prefilter import Prefilter
 from bot.matching.text import features
 
@@ -172,8 +172,8 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         for text in entry.all_signatures:
             entry_feats |= add_phrasing(i, text, SIGNATURE)
             sig_ids.append(len(signature_texts))
-            signature_texts.append(normalize(text)[:FUZZY_CHARS])
-            signature_named.append(normalize(text, keep_names=True)[:FUZZY_CHARS])
+            signature_texts.append(comparable(text)[:FUZZY_CHARS])
+            signature_named.append(comparable(text, keep_names=True)[:FUZZY_CHARS])
             signature_entry.append(i)
         for text in entry.symptoms:
             entry_feats |= add_phrasing(i, text, SYMPTOM)

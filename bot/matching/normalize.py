@@ -40,6 +40,9 @@ _MASKS: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
 _QUOTED = (re.compile(r"'[^'\n]{1,80}'|\"[^\"\n]{1,80}\"|`[^`\n]{1,80}`"), " _q_ ", ("'", '"', "`"))
 _NUMBER = (re.compile(r"\b\d+\b"), " _num_ ")
 _SPACE = re.compile(r"\s+")
+# The module path in front of an exception class: `django.db.utils.OperationalError`, `torch.cuda.OutOfMemoryError`.
+# Bounded repeats: linear on any text.
+_EXCEPTION_MODULE = re.compile(r"\b(?:[A-Za-z_]\w{0,60}\.){1,8}(?=[A-Z]\w{0,80}(?:Error|Exception|Warning)\b)")
 _NOISE = re.compile(r"[^\w\s]")
 
 
@@ -61,3 +64,16 @@ def normalize(text: str, keep_names: bool = False) -> str:
     """The comparison form: masked, lower-case, punctuation dropped, spaces folded."""
     masked = mask(text, keep_names).lower()
     return _SPACE.sub(" ", _NOISE.sub(" ", masked)).strip()
+
+
+def comparable(text: str, keep_names: bool = False) -> str:
+    """What signature similarity compares: `normalize`d, with exception classes stripped of their module path.
+
+    Where a class lives varies with the framework that wraps it (`django.db.utils.OperationalError`,
+    `sqlalchemy.exc.OperationalError`, `sqlite3.OperationalError`), and a long path outweighs a short message:
+    `django.db.utils.OperationalError: no such table` read 0.77 alike `... OperationalError: database is locked`.
+    Which class was raised is the exception evidence's to judge, with the full name. Stored gap lines keep
+    `normalize` alone, so their grouping does not change."""
+    if "." in text:
+        text = _EXCEPTION_MODULE.sub("", text)
+    return normalize(text, keep_names)

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from bot.matching.index import FUZZY_CHARS, MatchIndex
-from bot.matching.normalize import normalize
+from bot.matching.normalize import comparable
 from bot.matching.weights import Selection, Weights
 
 
@@ -23,14 +23,14 @@ def signature_similarity(ix: MatchIndex, texts: list[str], candidates: list[int]
         return {}
     # Masking only what is compared keeps normalisation's cost bounded whatever the paste holds.
     texts = [t[: FUZZY_CHARS * 3] for t in texts]
-    queries = [normalize(t)[:FUZZY_CHARS] for t in texts]
+    queries = [comparable(t)[:FUZZY_CHARS] for t in texts]
     masked = best_similarity(queries, [ix.signature_texts[s] for s in sig_ids], sel)
     # The masked form decides whether it is the same error; for the close ones, quoted names break
     # ties between errors of one shape (`"addmm" not implemented for 'Half'` against `... 'Float'`).
     close = [i for i, value in enumerate(masked) if value >= sel.close_signature]
     if close:
         named = best_similarity(
-            [normalize(t, keep_names=True)[:FUZZY_CHARS] for t in texts],
+            [comparable(t, keep_names=True)[:FUZZY_CHARS] for t in texts],
             [ix.signature_named[sig_ids[i]] for i in close],
             sel,
         )
