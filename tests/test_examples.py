@@ -226,6 +226,7 @@ def test_examples_reorder_entries_but_never_add_to_the_score() -> None:
         "pattern_strength": [-1] * n, "pattern_counts_as_proof": [True] * n,
         "words_count_as_proof": [True] * n, "exact_signature": [False] * n, "exception_agrees": [False] * n,
         "exception_shared_by": [0] * n, "exception_disagrees": [False] * n, "library_hint": [False] * n,
+        "frame_hint": [0.0] * n,
         "symptom_entry": [False] * n, "pack": [False] * n, "example_similarity": [0.5, 0.0],
     }  # fmt: skip
     scores = ev.combine(ev.Evidence(**{k: np.array(v) for k, v in base.items()}), W.scoring, W.selection)
@@ -246,7 +247,8 @@ def test_examples_have_no_say_in_a_message_that_is_a_pack_signature_pasted() -> 
         "pattern_strength": [-1] * n, "pattern_counts_as_proof": [True] * n,
         "words_count_as_proof": [True] * n, "exact_signature": [False, True, False, False],
         "exception_agrees": [False] * n, "exception_shared_by": [0] * n, "exception_disagrees": [False] * n,
-        "library_hint": [False] * n, "symptom_entry": [False] * n, "pack": [False, True, False, False],
+        "library_hint": [False] * n, "frame_hint": [0.0] * n, "symptom_entry": [False] * n,
+        "pack": [False, True, False, False],
         "example_similarity": [0.5, 0.0, 0.5, 0.0],
     }  # fmt: skip
     evidence = ev.Evidence(**{k: np.array(v) for k, v in columns.items()})

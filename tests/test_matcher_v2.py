@@ -55,6 +55,7 @@ def _evidence(**overrides: object) -> ev.Evidence:
         "exception_shared_by": 0,
         "exception_disagrees": False,
         "library_hint": False,
+        "frame_hint": 0.0,
         "symptom_entry": False,
         "pack": False,
         "example_similarity": 0.0,

@@ -118,20 +118,15 @@ SIGNATURE_EXCEPTIONS = [
 ]
 
 # sklearn/joblib-externals-removed says ImportError in its field; Python 3.6+ raises ModuleNotFoundError for
-# `import sklearn.externals.joblib`, which the entry carries as a signature of its own. It still ties with
-# python/module-not-found, whose `No module named 'torch'` reads the same once quoted names are masked and which
-# gets the exception-agreement bonus: the matcher would have to tell a name an entry spells out (its patterns
-# name sklearn.externals) from one that is only an example (module-not-found's `module` placeholder).
-# Pasted with its traceback, the frame's `import sklearn.externals.joblib` settles it; the bare line does not.
-NEEDS_NAMES_TOLD_APART = pytest.mark.xfail(
-    strict=True, reason="needs quoted names an entry spells out told from its placeholders' examples"
-)
+# `import sklearn.externals.joblib`, which the entry carries as a signature of its own. Once quoted names are
+# masked it reads the same as python/module-not-found's `No module named 'torch'`, which also gets the
+# exception-agreement bonus. Ten entries share that masked form, so there the quoted names decide most of the
+# similarity (`shared_named_share`): 'sklearn.externals.joblib' is this entry's own name, not an example's.
 JOBLIB_AS_MODULE_NOT_FOUND = [
     pytest.param(
         "ModuleNotFoundError: No module named 'sklearn.externals.joblib'",
         "sklearn/joblib-externals-removed",
         id="bare line",
-        marks=NEEDS_NAMES_TOLD_APART,
     ),
     pytest.param(
         """Traceback (most recent call last):

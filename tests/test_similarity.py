@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bot.knowledge.model import Entry, Verification
-from bot.matching.index import FUZZY_CHARS, build_index
+from bot.matching.index import FUZZY_CHARS, build_index, shared_forms
 from bot.matching.normalize import comparable
 from bot.matching.similarity import best_similarity, signature_similarity, similarity
 from bot.matching.weights import default_weights
@@ -69,7 +69,8 @@ def _every_pair(texts: list[str], candidates: list[int]) -> dict[int, float]:
             [ix.signature_named[sig_ids[i]] for i in close],
             sel,
         ).max(axis=0)
-        share = W.scoring.named_share
+        shared = np.array([ix.signature_shared[sig_ids[i]] for i in close])
+        share = np.where(shared, W.scoring.shared_named_share, W.scoring.named_share)
         masked[close] = share * named + (1 - share) * masked[close]
     best: dict[int, float] = {}
     for s, value in zip(sig_ids, masked, strict=True):
@@ -136,3 +137,32 @@ def test_similarity_is_the_ratio_or_the_length_weighted_partial_score_whichever_
     choices = [*CHOICES, "runtimeerror cuda out of memory tried to allocate _num_ gib gpu", "y" * 90]
     # cdist scores in float32: equal to the float64 computation to about 1e-7.
     assert np.allclose(similarity(queries, choices, W.selection), _pair_by_pair(queries, choices), rtol=0, atol=1e-6)
+
+
+def test_a_masked_form_is_shared_when_another_entry_has_it_or_goes_on_from_it() -> None:
+    forms = [
+        "importerror cannot import name _q_",  # entry 0; entry 1's form goes on from it
+        "importerror cannot import name _q_ from _q_",  # entry 1; entry 2 has it too
+        "importerror cannot import name _q_ from _q_",  # entry 2
+        "keyerror _q_",  # entry 3; entry 4's form only starts with the same letters
+        "keyerror _q_s",  # entry 4
+        "valueerror bad value",  # entry 5; its own second signature goes on from it
+        "valueerror bad value for _q_",  # entry 5
+    ]
+    owners = [0, 1, 2, 3, 4, 5, 5]
+    assert shared_forms(forms, owners).tolist() == [True, True, True, False, False, False, False]
+
+
+def test_where_entries_share_a_masked_form_the_quoted_names_decide_more() -> None:
+    # Masked, both read "importerror cannot import name _q_ from _q_": the same shape of error. A paste of that shape
+    # naming neither entry's names is a near-miss for both, further off than it is while only one entry has the form.
+    joblib = _entry("demo/joblib", "ImportError: cannot import name 'joblib' from 'sklearn.externals'")
+    markupsafe = _entry("demo/markupsafe", "ImportError: cannot import name 'soft_unicode' from 'markupsafe'")
+    unpack = _entry("demo/unpack", "ValueError: too many values to unpack (expected 2)")
+    shared, alone = build_index((joblib, markupsafe, unpack)), build_index((joblib, unpack))
+    assert shared.signature_shared.tolist() == [True, True, False]
+    assert not alone.signature_shared.any()
+    paste = ["ImportError: cannot import name 'Result' from 'app'"]
+    assert signature_similarity(shared, paste, [0], W)[0] < signature_similarity(alone, paste, [0], W)[0] - 0.05
+    own = ["ImportError: cannot import name 'joblib' from 'sklearn.externals'"]
+    assert signature_similarity(shared, own, [0], W)[0] == pytest.approx(1.0)

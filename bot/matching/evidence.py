@@ -48,6 +48,7 @@ class Evidence:
     # of an enum the entry's signatures name (`CUBLAS_STATUS_...`) and none of the entry's
     exception_disagrees: BoolArray
     library_hint: BoolArray  # frames, imports or prose name one of the entry's libraries
+    frame_hint: FloatArray  # a frame passes through a file the entry names, by how few entries name it (frames.py)
     symptom_entry: BoolArray  # the entry is a symptom (nothing to paste), not an error
     pack: BoolArray  # the entry comes from an imported pack (a knowledge directory after the first)
     example_similarity: FloatArray  # cosine with the entry's labelled examples (bot/matching/examples.py), 0..1
@@ -199,6 +200,7 @@ def combine(ev: Evidence, w: Scoring, s: Selection, case_of: IntArray | None = N
     # A pattern proof names the error exactly; a different exception name beside it is a chained cause.
     score = np.where(ev.exception_disagrees & ~won_by_proof, score * w.exception_disagrees, score)
     score = np.where(ev.library_hint, score + w.library_hint, score)
+    score = score + w.frame_hint * ev.frame_hint
     score = np.where(has_proof, score + w.pattern_bonus, score)
     # Examples reorder, the score decides: a message that reads like an entry's examples is about that entry
     # more likely than about its neighbour, but people talking about a topic read like its examples too.

@@ -22,6 +22,7 @@ from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Entry
 from bot.knowledge.patterns import literal_strength
 from bot.matching.flat import FeatureTable, PostingLists, read_only
+from bot.matching.frames import entry_paths
 from bot.matching.normalize import comparable
 from bot.matching.prefilter import Prefilter
 from bot.matching.text import features
@@ -80,12 +81,16 @@ class MatchIndex:
     signature_texts: tuple[str, ...]  # normalised, one per signature
     signature_named: tuple[str, ...]  # normalised but with quoted names kept, for telling look-alikes apart
     signature_entry: npt.NDArray[np.int32]
+    # per signature: another entry has a signature of the same masked form (`cannot import name '…' from '…'`),
+    # so only the quoted names tell them apart
+    signature_shared: npt.NDArray[np.bool_]
     signatures_of: tuple[tuple[int, ...], ...]  # per entry: indices into signature_texts
     exception_entries: dict[str, tuple[int, ...]]  # lower-case exception name -> entries filed under it (`exception`)
     exception_names: tuple[frozenset[str], ...]  # per entry: every class it is raised as (see `exception_names`)
     status_codes: tuple[frozenset[tuple[str, str]], ...]  # per entry: the status codes its signatures name
     patterns: tuple[tuple[tuple[str, int], ...], ...]  # per entry: (pattern source, literal strength)
     libraries: tuple[frozenset[str], ...]  # per entry: libraries that hint at it
+    paths: tuple[tuple[tuple[str, float], ...], ...]  # per entry: (path key, specificity), see frames.entry_paths
     trust: float  # 1.0 for the curated tier (the first knowledge directory), PACK_TRUST for packs after it
     prefilter: Prefilter
 
@@ -123,6 +128,27 @@ def exception_names(entry: Entry) -> frozenset[str]:
         if opening:
             names.add((opening.group("named") or opening.group("qualified")).lower())
     return frozenset(names)
+
+
+def shared_forms(forms: list[str], owners: list[int]) -> npt.NDArray[np.bool_]:
+    """Per masked signature: whether another entry has a signature of that form, or one that goes on from it
+    (`cannot import name '…'` goes on as `cannot import name '…' from '…'`). Masked, such a signature says only
+    which shape of error it is; its quoted names say which entry."""
+    owners_of: dict[str, set[int]] = defaultdict(set)
+    for form, owner in zip(forms, owners, strict=True):
+        owners_of[form].add(owner)
+    distinct = sorted(owners_of)
+    shared_form: set[str] = set()
+    for at, form in enumerate(distinct):
+        others = set(owners_of[form])
+        for longer in distinct[at + 1 :]:  # the forms that go on from this one follow it in sorted order
+            if not longer.startswith(form):
+                break
+            if longer[len(form)] == " ":
+                others |= owners_of[longer]
+        if len(others) > 1:
+            shared_form.add(form)
+    return np.array([form in shared_form for form in forms], dtype=np.bool_)
 
 
 def feature_weight(feature: str, idf: dict[str, float]) -> float:
@@ -184,6 +210,8 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         if entry.exception_name:
             exception_entries[entry.exception_name.lower()].append(i)
 
+    signature_shared = shared_forms(signature_texts, signature_entry)
+
     n = max(1, len(entries))
     table, ids = FeatureTable.build(list(df))
     feature_id = dict(zip(df, ids.tolist(), strict=True))
@@ -220,12 +248,14 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         signature_texts=tuple(signature_texts),
         signature_named=tuple(signature_named),
         signature_entry=read_only(np.asarray(signature_entry, dtype=np.int32)),
+        signature_shared=read_only(signature_shared),
         signatures_of=tuple(signatures_of),
         exception_entries={k: tuple(v) for k, v in exception_entries.items()},
         exception_names=tuple(names_of),
         status_codes=tuple(frozenset().union(*map(status_codes, e.all_signatures)) for e in entries),
         patterns=tuple(tuple((p, literal_strength(p)) for p in e.patterns) for e in entries),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
+        paths=entry_paths([e.context.paths for e in entries]),
         trust=trust,
         prefilter=Prefilter(frozenset(f for f in df if " " not in f and not f.startswith("c_"))),
     )

@@ -32,6 +32,7 @@ from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, proba
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
 from bot.matching.examples import ExampleModel, default_examples, for_descriptions, per_row
 from bot.matching.extract import ErrorReport, extract
+from bot.matching.frames import frame_evidence, frame_keys
 from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex, codes_disagree, status_codes
 from bot.matching.similarity import signature_similarity
 from bot.matching.talk import TalkCues, TalkWords, default_talk_words, talk_cues
@@ -335,6 +336,7 @@ class Matcher:
         raised_as = [ix.exception_names[c] for c in ordered]
         # A different status code of the same enum contradicts an entry the way a different exception class does.
         pasted_codes = status_codes(region)
+        frames = frame_keys(report.frames)
         disagrees = [
             (bool(n) and bool(query_exceptions) and not own & query_exceptions)
             or (bool(pasted_codes) and codes_disagree(pasted_codes, ix.status_codes[c]))
@@ -364,6 +366,7 @@ class Matcher:
             exception_shared_by=np.array([len(ix.exception_entries.get(n, ())) for n in names], dtype=np.int64),
             exception_disagrees=np.array(disagrees, dtype=np.bool_),
             library_hint=np.array([bool(ix.libraries[c] & report.libraries) for c in ordered], dtype=np.bool_),
+            frame_hint=np.array([frame_evidence(frames, ix.paths[c]) for c in ordered], dtype=np.float64),
             symptom_entry=np.array([ix.entries[c].kind is EntryKind.SYMPTOM for c in ordered], dtype=np.bool_),
             pack=np.full(len(ordered), pack, dtype=np.bool_),
         )

@@ -34,7 +34,9 @@ def signature_similarity(ix: MatchIndex, texts: list[str], candidates: list[int]
             [ix.signature_named[sig_ids[i]] for i in close],
             sel,
         )
-        share = w.scoring.named_share
+        # Where other entries' signatures share the masked form, the names are all that can tell them apart.
+        shared = ix.signature_shared[[sig_ids[i] for i in close]]
+        share = np.where(shared, w.scoring.shared_named_share, w.scoring.named_share)
         masked[close] = share * named + (1 - share) * masked[close]
     best: dict[int, float] = {}
     for s, value in zip(sig_ids, masked, strict=True):

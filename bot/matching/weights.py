@@ -76,6 +76,7 @@ class Selection:
 @dataclass(frozen=True, slots=True)
 class Scoring:
     named_share: float
+    shared_named_share: float
     word_check: float
     words: float
     phrasing_share: float
@@ -91,6 +92,7 @@ class Scoring:
     exception_agrees: float
     exception_disagrees: float
     library_hint: float
+    frame_hint: float
     pattern_bonus: float
     pack_trust: float
     pack_exact_trust: float
