@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from bot.matching.circular import circular_hint
 from bot.matching.shadowing import shadowing_hint
 from bot.matching.text import phrase_pattern
 
@@ -517,10 +518,11 @@ def extract(text: str) -> ErrorReport:
 
     error_lines = errors.finish()
     error_lines = _restating(prose, error_lines) + error_lines
-    if shadowing := shadowing_hint(frames, [e.message for e in error_lines]):
-        # What the traceback's structure says and its text does not, as a later interpreter words it: matched
-        # against (entry patterns, signatures) with the line, never shown.
-        at, hint = shadowing
+    messages = [e.message for e in error_lines]
+    # What the traceback's structure says and its text does not, as a later interpreter words it: matched against
+    # (entry patterns, signatures) with the line, never shown. A script shadowing a module is not a cycle.
+    if structure := shadowing_hint(frames, messages) or circular_hint(frames, messages):
+        at, hint = structure
         error_lines[at] = replace(error_lines[at], detail=f"{error_lines[at].detail} {hint}")
     libraries = {m.group("lib").lower() for path in frames if (m := _SITE_PACKAGES.search(path))}
     libraries |= {lib.lower() for lib in set(_IMPORT.findall(unfenced))}  # a log repeats its imports

@@ -35,7 +35,7 @@ _NOT_USER_FILE = re.compile(
 _SCRIPT = re.compile(r"(?:^|[\\/])(?P<stem>\w{1,200})\.pyw?$")
 
 
-def _user_script(path: str) -> str | None:
+def user_script(path: str) -> str | None:
     """The module name a frame's file would be imported as, when it is a script of the user's."""
     if _NOT_USER_FILE.search(path):
         return None
@@ -49,7 +49,7 @@ def shadowing_hint(frames: Sequence[str], messages: Sequence[str]) -> tuple[int,
     user's `X.py` failing on module `X`; else None."""
     if not frames:
         return None
-    stem = _user_script(frames[-1])
+    stem = user_script(frames[-1])
     if stem is None:
         return None
     # Python 3.13's words for a module that is not the standard library's (it cannot tell which library was meant).
@@ -58,6 +58,6 @@ def shadowing_hint(frames: Sequence[str], messages: Sequence[str]) -> tuple[int,
         named = _NAMED_MODULE.search(message)
         if named and named.group("module") == stem:
             return at, hint
-        if _UNNAMED_MODULE.match(message) and len(frames) > 1 and _user_script(frames[-2]) == stem:
+        if _UNNAMED_MODULE.match(message) and len(frames) > 1 and user_script(frames[-2]) == stem:
             return at, hint
     return None

@@ -1,0 +1,87 @@
+"""An old Python's bare `cannot import name` inside an import cycle, read as the circular import it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+from bot.matching.circular import circular_hint
+from bot.matching.extract import extract
+from tests.conftest import best_entry_id
+
+# shop.py imports orders, orders.py imports shop back while shop is half run: Python 3.6 names nothing.
+CYCLE_36 = """Traceback (most recent call last):
+  File "shop.py", line 3, in <module>
+    from orders import Order
+  File "/home/ana/shop/orders.py", line 2, in <module>
+    from shop import catalog
+  File "/home/ana/shop/shop.py", line 3, in <module>
+    from orders import Order
+ImportError: cannot import name 'Order'
+"""
+# Python 3.7 names the module and its file.
+CYCLE_37 = CYCLE_36.replace(
+    "ImportError: cannot import name 'Order'",
+    "ImportError: cannot import name 'Order' from 'orders' (/home/ana/shop/orders.py)",
+)
+# A name a newer release of a library removed: no file of the user's runs twice.
+REMOVED = """Traceback (most recent call last):
+  File "/home/ana/shop/train.py", line 4, in <module>
+    from sklearn.externals import joblib
+ImportError: cannot import name 'joblib'
+"""
+
+
+def _hint(text: str) -> tuple[int, str] | None:
+    report = extract(text)
+    return circular_hint(report.frames, [e.message for e in report.error_lines])
+
+
+@pytest.mark.parametrize("text", [CYCLE_36, CYCLE_37])
+def test_a_cycle_gets_the_words_python_38_prints(text: str) -> None:
+    hint = _hint(text)
+    assert hint is not None
+    assert "from partially initialized module 'orders' (most likely due to a circular import)" in hint[1]
+    assert "cannot import name 'Order'" in hint[1]
+
+
+def test_the_hint_joins_the_line_it_belongs_to_and_only_what_is_matched() -> None:
+    (line,) = extract(CYCLE_36).error_lines
+    assert line.message == "cannot import name 'Order'"
+    assert "most likely due to a circular import" in line.detail
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        REMOVED,
+        # 3.8+ says it already.
+        CYCLE_36.replace(
+            "cannot import name 'Order'",
+            "cannot import name 'Order' from partially initialized module 'orders' (most likely due to a "
+            "circular import) (/home/ana/shop/orders.py)",
+        ),
+        # The module the failing line imports from is not the half-run file before it.
+        CYCLE_37.replace("from 'orders' (", "from 'payments' ("),
+        # The same file twice in a row is a script shadowing a module (see shadowing.py), not a cycle.
+        """Traceback (most recent call last):
+  File "random.py", line 1, in <module>
+    from random import randint
+  File "/home/ana/random.py", line 1, in <module>
+    from random import randint
+ImportError: cannot import name randint
+""",
+    ],
+    ids=["removed name", "3.8 form", "other module", "shadowing"],
+)
+def test_no_hint_without_a_cycle_of_the_users_files(text: str) -> None:
+    assert _hint(text) is None
+
+
+@pytest.mark.parametrize("text", [CYCLE_36, CYCLE_37])
+def test_an_old_pythons_cycle_finds_the_circular_import_entry(bundled_engine: Engine, text: str) -> None:
+    assert best_entry_id(bundled_engine, text) == "python/circular-import"
+
+
+def test_a_removed_name_is_not_taken_for_a_cycle(bundled_engine: Engine) -> None:
+    assert best_entry_id(bundled_engine, REMOVED) == "sklearn/joblib-externals-removed"
