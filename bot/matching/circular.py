@@ -24,8 +24,9 @@ _ALREADY_SAID = re.compile(r"partially initialized|circular import")
 
 
 def _same_file(a: str, b: str) -> bool:
-    """Two frame paths for one file: printed once relative (`app.py`, the script as run) and once absolute."""
-    a, b = a.replace("\\", "/").lower(), b.replace("\\", "/").lower()
+    """Two frame paths for one file: printed once relative (`app.py`, `./app.py`: the script as run) and once
+    absolute."""
+    a, b = (p.replace("\\", "/").lower().removeprefix("./") for p in (a, b))
     return a == b or a.endswith("/" + b) or b.endswith("/" + a)
 
 
