@@ -132,6 +132,13 @@ def test_combine_takes_the_strongest_evidence_and_adds_agreements() -> None:
     assert packed == pytest.approx(W.scoring.pack_trust)
 
 
+def test_a_frame_through_an_entrys_file_adds_by_how_few_entries_name_the_file() -> None:
+    only_this, _ = _scored(signature_similarity=1.0, signature_coverage=1.0, frame_hint=1.0)
+    assert only_this == pytest.approx(1.0 + W.scoring.frame_hint)
+    shared_by_four, via = _scored(signature_similarity=1.0, signature_coverage=1.0, frame_hint=0.25)
+    assert shared_by_four == pytest.approx(1.0 + W.scoring.frame_hint / 4) and via == "signature"
+
+
 def test_scores_carry_each_rows_trust_and_the_evidence_score_before_it() -> None:
     rows = [
         _evidence(signature_similarity=1.0, signature_coverage=1.0),
