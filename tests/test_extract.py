@@ -366,3 +366,31 @@ def test_a_log_line_restating_the_exception_after_its_own_words_is_an_error_line
 def test_a_short_message_is_not_looked_for_in_other_lines() -> None:
     report = extract("ValueError: bad\nsomething went: bad\n")
     assert [line.text for line in report.error_lines] == ["ValueError: bad"]
+
+
+KNOWN = frozenset({"improperlyconfigured", "environmentnamenotfound", "forbidden"})
+
+
+@pytest.mark.parametrize(
+    ("line", "exception"),
+    [
+        ("ImproperlyConfigured: Requested setting DEBUG, but settings are not configured.", "ImproperlyConfigured"),
+        ("EnvironmentNameNotFound: Could not find conda environment: torch2", "EnvironmentNameNotFound"),
+    ],
+)
+def test_a_class_the_knowledge_base_knows_opens_an_error_line_outside_a_traceback(line: str, exception: str) -> None:
+    report = extract(f"running my script gives\n{line}\nany idea?", KNOWN)
+    assert [e.exception for e in report.error_lines] == [exception]
+    assert extract(f"running my script gives\n{line}\nany idea?").error_lines == ()  # not without the knowledge
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "PyTorch: 2.1.0",  # an environment dump: not a class the knowledge base knows
+        "Forbidden: you need the admin role for that",  # known, but one capital: an ordinary word in prose
+        "improperlyconfigured: lower case is not a class name",
+    ],
+)
+def test_other_capitalised_heads_stay_prose(line: str) -> None:
+    assert extract(line, KNOWN).error_lines == ()

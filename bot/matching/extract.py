@@ -74,6 +74,13 @@ _EXCEPTION = re.compile(
 _QUALIFIED_EXCEPTION = re.compile(
     rf"^{_BLANK}*(?:E{_BLANK}+)?(?P<exc>(?:[a-z_]\w+\.)+_?[A-Z]\w*):[ \t]*(?P<msg>\S[^\n]*)", re.MULTILINE
 )
+# A class the knowledge base files an error under, opening a line with a message (`ImproperlyConfigured: ...`,
+# `EnvironmentNameNotFound: ...`): an exception outside a traceback too, though not named like one. Only a name the
+# knowledge base knows and written as a compound (two capitals or more), so "PyTorch: 2.1" in an environment dump
+# and "Forbidden: ..." in prose stay prose. Anchored, one bounded name: linear.
+_KNOWN_CLASS_LINE = re.compile(
+    rf"^{_BLANK}*(?:E{_BLANK}+)?(?P<exc>_?[A-Z][a-z0-9_]{{0,100}}[A-Z][A-Za-z0-9_]{{0,100}}):[ \t]*(?P<msg>\S[^\n]*)"
+)
 # The line where a traceback prints its exception, read as such whatever the class is called: a class
 # (`Unsupported`, `httpx.ReadTimeout`, with or without a message) or a short capitalised head such as
 # `Compilation Error: ...`. Capitals, as class names have, keep a code line that lost its indent
@@ -361,6 +368,14 @@ def _exception_line(line: str) -> tuple[str, str, str] | None:
     return exc, msg, line[m.start() :].strip()
 
 
+def _known_class_line(line: str, known_classes: frozenset[str]) -> tuple[str, str, str] | None:
+    """A line opening with a class the knowledge base knows (see _KNOWN_CLASS_LINE), as (class, message, text)."""
+    m = _KNOWN_CLASS_LINE.match(line)
+    if m is None or m.group("exc").lower() not in known_classes:
+        return None
+    return m.group("exc"), m.group("msg").strip(), line[m.start("exc") :].strip()
+
+
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
@@ -412,7 +427,9 @@ def _restating(prose: list[str], errors: list[ErrorLine]) -> list[ErrorLine]:
     return found
 
 
-def extract(text: str) -> ErrorReport:
+def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorReport:
+    """What a message holds. `known_classes`: lower-case names of exception classes the knowledge base files errors
+    under that are not named like exceptions (`improperlyconfigured`); a line opening with one reads as an error."""
     bounded, truncated = bound_text(text)
     unfenced = _FENCE.sub("\n", bounded)
     lines = unfenced.split("\n")
@@ -463,6 +480,9 @@ def extract(text: str) -> ErrorReport:
                     code_lines += 1
                     continue
                 in_traceback = False
+            if known_classes and (known := _known_class_line(line, known_classes)):
+                errors.add(known, i, False)
+                continue
             prose.append(line)
             continue
         header = _may_be_header(line)
@@ -513,6 +533,9 @@ def extract(text: str) -> ErrorReport:
         if _CONSOLE_ERROR.search(line):
             stripped = line.strip()
             errors.add((None, stripped, stripped), i, False)
+            continue
+        if known_classes and (known := _known_class_line(line, known_classes)):
+            errors.add(known, i, False)
             continue
         prose.append(line)
 

@@ -174,6 +174,15 @@ class Matcher:
         self.examples = examples if examples is not None else default_examples()
         # Per tier, the signatures that are templates: placeholders take the asker's names from the paste.
         self._templates = {id(ix): _templates(ix) for ix in self.indexes}
+        # Classes entries are filed under that extraction would not read as exceptions (no Error/Exception/Warning
+        # ending): a line opening with one is an error line (`ImproperlyConfigured: Requested setting ...`).
+        self._known_classes = frozenset(
+            name
+            for ix in self.indexes
+            for names in ix.exception_names
+            for name in names
+            if not name.endswith(("error", "exception", "warning"))
+        )
         # Per tier, each kind of phrasing grouped by entry: the best phrasing per entry is then one reduction.
         self._runs = {id(ix): (_PhrasingRuns.of(ix, SIGNATURE), _PhrasingRuns.of(ix, SYMPTOM)) for ix in self.indexes}
 
@@ -374,7 +383,7 @@ class Matcher:
 
     def assess(self, text: str) -> Assessment:
         limits = self.weights.limits
-        report = extract(text)
+        report = extract(text, self._known_classes)
         error_text = "\n".join(line.detail for line in report.error_lines)
         feats = features(error_text + "\n" + report.prose[: limits.prose_chars])
         # What entry patterns and status codes are read in: the error lines, or the text's end without any.
