@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.chat.candidates import NOT_SURE_HEADER
 from bot.chat.cogs.asking import NO_MATCH
 from tests.fakediscord import BotProcess, FakeDiscord
 from tests.fakediscord.payloads import EPHEMERAL
@@ -112,11 +113,13 @@ async def test_a_mention_is_answered_once_anywhere_and_chat_that_mentions_the_bo
         thanks = await fake.post_message(fake.unwatched_channel, f"thanks <@{bot_id}>, that worked!", member)
         in_watched = await fake.post_message(fake.help_channel, f"<@{bot_id}> {pasted()}", member)
         assert footer(await reply_to(fake, in_watched)).startswith(ENTRY)
-        # Words no entry uses: "overflowed" alone once read 0.25 like pytorch/loss-is-nan, enough to list it.
         unknown = await fake.post_message(
             fake.unwatched_channel, f"<@{bot_id}> FrobnicatorError: the quux frobbed the zorp", member
         )
-        assert (await reply_to(fake, unknown))["content"] == NO_MATCH  # asked: it says it does not know
+        # Asked, it says it does not know: never a full page. Whether it also offers the closest entries depends on
+        # where each refit puts such a line's probability against the candidates threshold (0.13 to 0.32 so far).
+        content = (await reply_to(fake, unknown))["content"]
+        assert content == NO_MATCH or content.startswith(NOT_SURE_HEADER)
         assert len(fake.replies_to(in_watched)) == 1  # passive mode left the question to the mention handler
         assert fake.replies_to(thanks) == []
     finally:
