@@ -76,8 +76,9 @@ def test_a_path_many_entries_name_says_less() -> None:
 
 def test_frames_are_compared_once_each_and_at_most_max_frames() -> None:
     many = [f"/deep/recursion/module_{n % (MAX_FRAMES * 2)}.py" for n in range(MAX_FRAMES * 10)]
-    keys = frame_keys(many)
+    keys = frame_keys([*many, "/venv/lib/python3.11/multiprocessing/spawn.py"])
     assert len(keys) == MAX_FRAMES
+    assert keys[-1].endswith("/multiprocessing/spawn.py")  # the frames nearest the error are kept
     assert len(frame_keys(["/a/b.py", "/a/b.py", "C:\\A\\B.py"])) == 2  # repeats and case count once
 
 

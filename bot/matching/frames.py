@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-MAX_FRAMES = 200  # distinct frames compared: a traceback of thousands (recursion) repeats the same few
+MAX_FRAMES = 200  # distinct frames compared, the last ones: a traceback of thousands (recursion) repeats a few
 
 
 def path_key(path: str) -> str:
@@ -31,7 +31,8 @@ def entry_paths(paths_of: Sequence[Sequence[str]]) -> tuple[tuple[tuple[str, flo
 def frame_keys(frames: Sequence[str]) -> tuple[str, ...]:
     """The distinct frames of a paste as `frame_evidence` reads them, each with a leading slash so a path only
     matches whole components (`spawn.py` is not `respawn.py`)."""
-    return tuple(dict.fromkeys("/" + path_key(f).lstrip("/") for f in frames))[:MAX_FRAMES]
+    # The last frames are where the error was raised: those are kept when there are too many.
+    return tuple(dict.fromkeys("/" + path_key(f).lstrip("/") for f in frames))[-MAX_FRAMES:]
 
 
 def frame_evidence(frames: Sequence[str], paths: Sequence[tuple[str, float]]) -> float:
