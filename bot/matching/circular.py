@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.matching.frames import path_key
 from bot.matching.shadowing import user_script
 
 # `cannot import name 'X'`, with 3.7's `from 'pkg.mod' (path)` after it; not the 3.8+ form, which says it all.
@@ -26,14 +27,16 @@ _ALREADY_SAID = re.compile(r"partially initialized|circular import")
 def _same_file(a: str, b: str) -> bool:
     """Two frame paths for one file: printed once relative (`app.py`, `./app.py`: the script as run) and once
     absolute."""
-    a, b = (p.replace("\\", "/").lower().removeprefix("./") for p in (a, b))
+    a, b = (path_key(p).removeprefix("./") for p in (a, b))
     return a == b or a.endswith("/" + b) or b.endswith("/" + a)
 
 
 def circular_hint(frames: Sequence[str], messages: Sequence[str]) -> tuple[int, str] | None:
     """Python 3.8's wording, and which of the error messages it belongs to, when an old-style `cannot import
     name` fails in a user's file that an earlier frame already runs; else None."""
-    if len(frames) < 3 or user_script(frames[-1]) is None:
+    # The half-run module is the one the frame before the failing one is running.
+    half_run = user_script(frames[-2]) if len(frames) >= 3 else None
+    if half_run is None or user_script(frames[-1]) is None:
         return None
     failing = frames[-1]
     earlier = [f for f in frames[:-2] if user_script(f) is not None]
@@ -43,10 +46,9 @@ def circular_hint(frames: Sequence[str], messages: Sequence[str]) -> tuple[int, 
         old = _OLD_FORM.match(message)
         if old is None or _ALREADY_SAID.search(message):
             continue
-        # The half-run module: the one the failing line imports from (3.7 names it), which the frame before the
-        # failing one is running (Python 2 and 3.6 name nothing).
-        module = old.group("module") or user_script(frames[-2])
-        if module is None or module.rsplit(".", 1)[-1] != user_script(frames[-2]):
+        # The failing line imports from it: 3.7 names that module (Python 2 and 3.6 name nothing).
+        module = old.group("module") or half_run
+        if module.rsplit(".", 1)[-1] != half_run:
             continue
         name = old.group("name")
         return at, (

@@ -20,10 +20,14 @@ def path_key(path: str) -> str:
     return path.replace("\\", "/").lower()
 
 
+def _entry_key(path: str) -> str:
+    """An entry's path as `frame_evidence` reads it: no slash at its start, one at its end for a folder."""
+    return path_key(path).strip("/") + ("/" if path.endswith("/") else "")
+
+
 def entry_paths(paths_of: Sequence[Sequence[str]]) -> tuple[tuple[tuple[str, float], ...], ...]:
     """Per entry: its paths with their specificity, 1 / the number of the tier's entries that name the path."""
-    keys = [tuple(dict.fromkeys(path_key(p).strip("/") + ("/" if p.endswith("/") else "") for p in ps if p.strip("/")))
-            for ps in paths_of]  # fmt: skip
+    keys = [tuple(dict.fromkeys(_entry_key(p) for p in ps if p.strip("/"))) for ps in paths_of]
     named_by = Counter(k for ks in keys for k in ks)
     return tuple(tuple((k, 1.0 / named_by[k]) for k in ks) for ks in keys)
 

@@ -141,11 +141,13 @@ def shared_forms(forms: list[str], owners: list[int]) -> npt.NDArray[np.bool_]:
     shared_form: set[str] = set()
     for at, form in enumerate(distinct):
         others = set(owners_of[form])
-        for longer in distinct[at + 1 :]:  # the forms that go on from this one follow it in sorted order
-            if not longer.startswith(form):
-                break
-            if longer[len(form)] == " ":
-                others |= owners_of[longer]
+        # The forms that go on from this one follow it in sorted order. Indexed, so each form costs only the forms it
+        # is compared with: a slice of the rest copied the list, quadratic in the number of signatures.
+        j = at + 1
+        while j < len(distinct) and distinct[j].startswith(form):
+            if distinct[j][len(form)] == " ":
+                others |= owners_of[distinct[j]]
+            j += 1
         if len(others) > 1:
             shared_form.add(form)
     return np.array([form in shared_form for form in forms], dtype=np.bool_)
