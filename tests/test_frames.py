@@ -66,6 +66,12 @@ def test_a_folder_path_matches_any_file_under_it() -> None:
     assert frame_evidence(beside, paths) == 0.0
 
 
+def test_a_folder_written_with_backslashes_is_a_folder_too() -> None:
+    (paths,) = entry_paths([["torch\\lib\\"]])
+    assert paths == (("torch/lib/", 1.0),)
+    assert frame_evidence(frame_keys([r"C:\Python311\Lib\site-packages\torch\lib\helpers.py"]), paths) == 1.0
+
+
 def test_a_path_many_entries_name_says_less() -> None:
     common, rare = "torch/nn/functional.py", "torch/nn/modules/conv.py"
     table = entry_paths([[common, rare], [common], [common], [common]])

@@ -22,7 +22,8 @@ def path_key(path: str) -> str:
 
 def _entry_key(path: str) -> str:
     """An entry's path as `frame_evidence` reads it: no slash at its start, one at its end for a folder."""
-    return path_key(path).strip("/") + ("/" if path.endswith("/") else "")
+    key = path_key(path)  # a Windows folder (`torch\\lib\\`) ends in a backslash: a folder too
+    return key.strip("/") + ("/" if key.endswith("/") else "")
 
 
 def entry_paths(paths_of: Sequence[Sequence[str]]) -> tuple[tuple[tuple[str, float], ...], ...]:
