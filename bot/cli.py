@@ -685,7 +685,10 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("file", nargs="?", help="a file to read, or - for stdin (the default)")
     match.add_argument("--top", type=_positive_int, default=5, help="how many candidates to rank")
     match.add_argument(
-        "--decisions", choices=DECISION_MODES, help="calibrated probability (default) or the hand-set score rules"
+        "--decisions",
+        choices=DECISION_MODES,
+        help="passive mode: the hand-set score rules with the normal level's sure answers (score, the default), or "
+        "the calibrated probability of one level (calibrated)",
     )
     match.add_argument("--passive-level", choices=PASSIVE_LEVELS, help="how sure the passive decision must be")
     mode = match.add_mutually_exclusive_group()

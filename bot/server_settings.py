@@ -126,7 +126,10 @@ def decided_by(settings: ServerSettings) -> str:
     """How passive mode decides in a server, in words: the level's calibrated thresholds, or the score rules."""
     if settings.thresholds.decisions == "calibrated":
         return f"calibrated thresholds, {settings.thresholds.passive_level}"
-    return "the hand-set score rules (KNOWNFIX_DECISIONS=score); set strict or normal for calibrated thresholds"
+    return (
+        "the hand-set score rules and the normal level's sure answers (KNOWNFIX_DECISIONS=score); "
+        "set strict or normal for calibrated thresholds alone"
+    )
 
 
 class ServerSettingsCache:

@@ -336,7 +336,7 @@ def figures(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions, ta
     answer = r.has_match & (prob >= d.asked)
     right = r.top_right & labelled
     answered_labelled = answer & labelled
-    rule = r.rule & (prob >= d.rule_probability)
+    rule = (r.rule & (prob >= d.rule_probability)) | normal  # as Matcher.decide: the normal level's replies too
     return Figures(
         cases=len(cases),
         labelled=int(labelled.sum()),

@@ -364,13 +364,30 @@ def test_writing_values_keeps_the_reasons(tmp_path: Path) -> None:
         ("what's the difference between eval() and no_grad()?", "concept"),
         ("thanks, that fixed it!", "thanks"),
         ("I get this error when I run my training script", "first_person"),
+        ("I finally fixed the build by downgrading numpy to 1.26", "resolved"),
+        ("posting this in case someone else runs into the same thing", "resolved"),
+        ("问题已解决，是 numpy 版本的原因", "resolved"),
     ],
 )
 def test_talk_cues_name_what_the_speaker_is_doing(text: str, kind: str) -> None:
     cues = talk_cues(text)
     assert getattr(cues, kind) >= 1
-    others = {"first_person", "advice", "explanation", "concept", "thanks"} - {kind}
+    others = {"first_person", "advice", "explanation", "concept", "thanks", "resolved"} - {kind}
     assert all(getattr(cues, other) == 0 for other in others)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i fixed it? I get this error every time",  # asks for the fix
+        "is this problem fixed? it still crashes for me",  # asks whether it is over
+        "I found out that the error appears only on Windows",  # "found out" is a discovery, not a fix
+        "不知道怎么解决了，求助",  # "don't know how to solve it"
+        "这个问题解决了吗？",  # "is this solved?"
+    ],
+)
+def test_a_question_about_a_fix_is_no_resolution(text: str) -> None:
+    assert talk_cues(text).resolved == 0
 
 
 # -- calibration and decisions ---------------------------------------------------------------------------
@@ -402,6 +419,21 @@ def test_probability_is_the_logistic_of_the_table_coefficients() -> None:
     assert len(feature_vector(_top())) == n
     assert probability(_top(score=0.5), only_score) == pytest.approx(0.5)
     assert probability(_top(score=1.0), only_score) == pytest.approx(1 / (1 + np.exp(-1.0)))
+
+
+def test_a_talk_cue_weighs_more_the_stronger_the_match() -> None:
+    # Only advice_by_score carries weight: the same advice takes away twice as much from a match scoring 1.0 as
+    # from one scoring 0.5, and nothing from a message without advice.
+    coefficients = tuple(-1.0 if f == "advice_by_score" else 0.0 for f in CALIBRATION_FEATURES)
+    calibration = Calibration(intercept=0.0, coefficients=coefficients)
+    advice = talk_cues("you should call model.eval() first")
+    assert advice.advice == 1
+    features = dict(zip(CALIBRATION_FEATURES, feature_vector(_top(score=0.8, cues=advice)), strict=True))
+    assert features["advice_by_score"] == pytest.approx(0.8)
+    assert features["resolved_by_score"] == 0.0
+    assert probability(_top(score=1.0, cues=advice), calibration) == pytest.approx(1 / (1 + np.exp(1.0)))
+    assert probability(_top(score=0.5, cues=advice), calibration) == pytest.approx(1 / (1 + np.exp(0.5)))
+    assert probability(_top(score=1.0), calibration) == pytest.approx(0.5)
 
 
 def test_an_exact_paste_is_a_crisp_one_and_a_quoted_description_is_not() -> None:

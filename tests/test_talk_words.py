@@ -213,10 +213,24 @@ def test_the_score_rules_never_answer_unprompted_below_even_odds() -> None:
     base = Engine.load([FIXTURES / "kb"])
     text = f"I get this when I run my script\n{SHAPES}"
     weights = base.matcher.weights
-    floor = Matcher(base.indexes, None, replace(weights, decisions=replace(weights.decisions, rule_probability=0.0)))
-    ceiling = Matcher(base.indexes, None, replace(weights, decisions=replace(weights.decisions, rule_probability=1.0)))
+    rules_only = replace(weights.decisions, passive_normal=1.01, passive_exact_normal=1.01)  # no normal-level reply
+    floor = Matcher(base.indexes, None, replace(weights, decisions=replace(rules_only, rule_probability=0.0)))
+    ceiling = Matcher(base.indexes, None, replace(weights, decisions=replace(rules_only, rule_probability=1.0)))
     assert floor.rank(text).reply
     assert not ceiling.rank(text).reply
+
+
+def test_the_default_decisions_also_answer_what_the_normal_level_answers() -> None:
+    base = Engine.load([FIXTURES / "kb"])
+    text = f"I get this when I run my script\n{SHAPES}"
+    weights = base.matcher.weights
+    no_rule = replace(weights.decisions, rule_probability=1.01)  # the score rules never answer
+    sure = replace(no_rule, passive_normal=0.0, passive_exact_normal=0.0)
+    unsure = replace(no_rule, passive_normal=1.01, passive_exact_normal=1.01)
+    assert Matcher(base.indexes, None, replace(weights, decisions=sure)).rank(text).reply
+    assert not Matcher(base.indexes, None, replace(weights, decisions=unsure)).rank(text).reply
+    # Talk stays behind the gate whatever the level: "thanks" describes no problem.
+    assert not Matcher(base.indexes, None, replace(weights, decisions=sure)).rank("thanks, all good now").reply
 
 
 def test_a_whole_traceback_is_not_silenced_by_the_words_around_it() -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.matching.evidence import KINDS, Evidence, Scores
 from bot.matching.extract import ErrorReport
 from bot.matching.talk import TalkCues
-from bot.matching.weights import CALIBRATION_FEATURES, Calibration
+from bot.matching.weights import CALIBRATION_FEATURES, TALK_CUES, Calibration
 
 PROSE_SAMPLE = 8_000  # characters of prose counted for its length
 
@@ -98,10 +98,16 @@ def feature_vector(top: TopEvidence) -> tuple[float, ...]:
         "explanation": float(top.cues.explanation),
         "concept": float(top.cues.concept),
         "thanks": float(top.cues.thanks),
+        "resolved": float(top.cues.resolved),
         "talk_words": top.cues.words,
         "examples": top.examples,
         "pack": float(top.pack),
     }
+    # Talk that quotes an error matches it as well as a report of it does: the stronger the match, the more a
+    # cue of talk must take away, which a cue's constant log-odds cannot do (corpus CV, 6,057 cases: strict
+    # recall 0.305 -> 0.345 at the same false replies, calibration error 0.016 -> 0.013).
+    for cue in TALK_CUES:
+        values[f"{cue}_by_score"] = values[cue] * values["score"]
     return tuple(values[name] for name in CALIBRATION_FEATURES)
 
 

@@ -452,15 +452,19 @@ class Matcher:
             )
             for r in order[:top].tolist()
         )
+        d = w.decisions
+        exact = is_exact(evidence)
+        normal = p >= (d.passive_exact_normal if exact else d.passive_normal)
         if calibrated:
-            d = w.decisions
-            if self.thresholds.passive_level == "strict":
-                passive, passive_exact = d.passive, d.passive_exact
-            else:
-                passive, passive_exact = d.passive_normal, d.passive_exact_normal
-            reply = self._gate(a.report, evidence) and p >= (passive_exact if is_exact(evidence) else passive)
+            strict = p >= (d.passive_exact if exact else d.passive)
+            reply = self._gate(a.report, evidence) and (strict if self.thresholds.passive_level == "strict" else normal)
         else:
-            reply = self._gate(a.report, evidence) and self._score_rule(evidence) and p >= w.decisions.rule_probability
+            # The score rules, and beside them what the calibrated normal level answers: a description the hand-set
+            # thresholds leave below reply_symptom is answered when the calibration is that sure of it (corpus CV,
+            # 6,398 cases: recall 0.700 -> 0.712, false replies 0.0992 -> 0.1000; nearly every false reply of the
+            # normal level is one of the score rules' already).
+            rule = self._score_rule(evidence) and p >= d.rule_probability
+            reply = self._gate(a.report, evidence) and (rule or normal)
         # Asked mode follows the probability in both modes: its threshold is fitted for 97% right full answers.
         answer = p >= w.decisions.asked
         # Leads instead of an answer: only for a problem report (the closest entries to "thanks!" are noise)

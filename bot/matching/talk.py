@@ -72,6 +72,23 @@ _THANKS = re.compile(
     r"never ?mind|nvm|my bad|for anyone (?:else|who|facing|wondering))\b",
     re.IGNORECASE,
 )
+# The speaker's problem is over and they say how, or they write it up for others: a resolution note quotes the
+# error it was about, and is no report. Narrower than the thanks above ("resolved" alone is also "how can this
+# be resolved?"): a first-person fix, "works now", or a write-up addressed to whoever hits the error next.
+_RESOLVED = re.compile(
+    # "how do I fixed it" asks: a fix after "do" or "to" is no report of one.
+    r"\b(?:(?<!do )(?<!to )(?:i|we) (?:have |'ve |had |finally |just |eventually )?(?:fixed|solved|resolved) "
+    r"(?:it|this|that|the|my|by)|(?:i|we) figured (?:it )?out|"
+    r"(?:i|we) (?:found|got) (?:the|a) (?:solution|fix|workaround)|"
+    r"works now|now (?:it )?works|(?:is|it's) (?:now )?working (?:now|again|fine now)|"
+    r"(?:problem|issue|error) (?:is |was |has been )?(?:gone|solved|fixed|resolved)(?! ?\?)|"
+    r"managed to (?:fix|solve|get it (?:to )?work)|no longer (?:get|see|getting|seeing|occurs|happens)|"
+    r"in case (?:others|someone|anyone|somebody)|(?:helpful|useful) (?:to|for) (?:someone|others|anyone)|"
+    r"for (?:anyone|others|those) (?:who|that|facing|hitting|running into|wondering))\b"
+    # Chinese: "solved", "it works now", "got it done"; not after "how" (怎么, 如何) nor before a question particle.
+    r"|(?<!怎么)(?<!如何)(?:已解决|解决了|可以了|搞定了)(?![吗么?？])",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +101,13 @@ class TalkCues:
     explanation: int
     concept: int
     thanks: int
+    resolved: int = 0
     words: float = 0.0
 
     @property
     def talk(self) -> int:
         """Cues that the speaker is not reporting a problem of their own."""
-        return self.advice + self.explanation + self.concept + self.thanks
+        return self.advice + self.explanation + self.concept + self.thanks + self.resolved
 
 
 # Beyond a few, more cues of one kind say nothing new.
@@ -113,6 +131,7 @@ def talk_cues(prose: str, model: TalkWords | None = None) -> TalkCues:
         explanation=_count(_EXPLANATION, text),
         concept=_count(_CONCEPT, text),
         thanks=_count(_THANKS, text),
+        resolved=_count(_RESOLVED, text),
         words=model.logit(talk_tokens(text)) if model is not None else 0.0,
     )
 

@@ -20,6 +20,8 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.toml")
 
 # The calibration's features, in the order the coefficients are applied. `calibration.features` builds
 # them; the table holds one coefficient for each and an intercept.
+# The talk cues whose weight grows with the match's score (the calibration's `*_by_score` features).
+TALK_CUES = ("advice", "explanation", "concept", "thanks", "resolved", "talk_words")
 CALIBRATION_FEATURES = (
     "score",
     "gap",
@@ -40,9 +42,11 @@ CALIBRATION_FEATURES = (
     "explanation",
     "concept",
     "thanks",
+    "resolved",
     "talk_words",
     "examples",
     "pack",
+    *(f"{cue}_by_score" for cue in TALK_CUES),
 )
 
 
