@@ -18,10 +18,10 @@ from bot.values import is_number
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.toml")
 
-# The calibration's features, in the order the coefficients are applied. `calibration.features` builds
-# them; the table holds one coefficient for each and an intercept.
 # The talk cues whose weight grows with the match's score (the calibration's `*_by_score` features).
 TALK_CUES = ("advice", "explanation", "concept", "thanks", "resolved", "talk_words")
+# The calibration's features, in the order the coefficients are applied. `calibration.feature_vector` builds
+# them; the table holds one coefficient for each and an intercept.
 CALIBRATION_FEATURES = (
     "score",
     "gap",
