@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
+from bot.engine import Engine
 from bot.matching.extract import MAX_CHARS, extract
 
 
@@ -155,6 +156,34 @@ def test_exception_with_its_message_on_the_next_lines() -> None:
     line = extract(text).error_lines[0]
     assert line.exception == "ImportError"
     assert "foo library" in line.detail
+
+
+NUMPY_PARAGRAPHS = (
+    "ImportError: \n"
+    "\n"
+    "IMPORTANT: PLEASE READ THIS FOR ADVICE ON HOW TO SOLVE THIS ISSUE!\n"
+    "\n"
+    "Importing the numpy C-extensions failed. This error can happen for\n"
+    "many reasons, often due to issues with your setup or with how NumPy was\n"
+    "installed.\n"
+)
+
+
+def test_a_message_that_begins_with_a_blank_line_is_read_past_it() -> None:
+    # numpy prints its message in paragraphs after "ImportError: ": the words are after the blank lines.
+    line = extract(NUMPY_PARAGRAPHS).error_lines[0]
+    assert line.exception == "ImportError"
+    assert "IMPORTANT: PLEASE READ" in line.detail and "numpy C-extensions failed" in line.detail
+    # A message with words of its own stops at the blank line, as before: after it the person writes again.
+    words = extract("KeyError: 'labels'\n\nI checked the dataset and the column is there\n").error_lines[0]
+    assert words.detail == "KeyError: 'labels'"
+    titled = extract("RuntimeError: Error(s) in loading state_dict for Net:\n\nwhat did I do wrong?\n").error_lines[0]
+    assert "wrong" not in titled.detail
+
+
+def test_numpys_paragraphs_pasted_alone_name_their_entry(bundled_engine: Engine) -> None:
+    best = bundled_engine.match(NUMPY_PARAGRAPHS).best
+    assert best is not None and best.entry.id == "numpy/c-extensions-failed"
 
 
 def test_problem_cues_separate_descriptions_from_chat() -> None:

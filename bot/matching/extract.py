@@ -285,11 +285,21 @@ def bound_text(text: str) -> tuple[str, bool]:
 def _continuation(lines: list[str], start: int) -> str:
     """Lines right after an error line that carry on its message (not frames, prose breaks, or blanks)."""
     out = [lines[start].strip()]
-    for line in lines[start + 1 : start + 1 + CONTINUATION_LINES]:
+    # A message that begins with a blank line prints the class alone ("ImportError: ", then numpy's "IMPORTANT:
+    # PLEASE READ THIS ..." in paragraphs): its words come in paragraphs after the colon, and a blank line there
+    # is part of the message, not the paste going back to prose. ("Error(s) in loading state_dict for Net:" has
+    # words before its colon: its message goes on in the lines right after it, as any other.)
+    paragraphs = out[0].endswith(":") and " " not in out[0]
+    end = min(len(lines), start + 1 + CONTINUATION_LINES * (2 if paragraphs else 1))
+    for line in lines[start + 1 : end]:
         stripped = line.strip()
+        if not stripped and paragraphs:
+            continue
         if not stripped or _FRAME.match(line) or _TRACEBACK_HEAD.search(line) or _CHAIN.search(line):
             break
         out.append(stripped)
+        if len(out) > CONTINUATION_LINES:
+            break
     return " ".join(out)[:MAX_DETAIL_CHARS]
 
 
