@@ -380,6 +380,7 @@ def test_talk_cues_name_what_the_speaker_is_doing(text: str, kind: str) -> None:
     "text",
     [
         "how do i fixed it? I get this error every time",  # asks for the fix
+        "How can I resolved this?",
         "is this problem fixed? it still crashes for me",  # asks whether it is over
         "I found out that the error appears only on Windows",  # "found out" is a discovery, not a fix
         "不知道怎么解决了，求助",  # "don't know how to solve it"

@@ -76,8 +76,9 @@ _THANKS = re.compile(
 # error it was about, and is no report. Narrower than the thanks above ("resolved" alone is also "how can this
 # be resolved?"): a first-person fix, "works now", or a write-up addressed to whoever hits the error next.
 _RESOLVED = re.compile(
-    # "how do I fixed it" asks: a fix after "do" or "to" is no report of one.
-    r"\b(?:(?<!do )(?<!to )(?:i|we) (?:have |'ve |had |finally |just |eventually )?(?:fixed|solved|resolved) "
+    # "how do I fixed it", "how can I resolved this" ask: a fix after "do", "to" or a modal is no report of one.
+    r"\b(?:(?<!do )(?<!to )(?<!can )(?<!could )(?<!should )(?<!would )"
+    r"(?:i|we) (?:have |'ve |had |finally |just |eventually )?(?:fixed|solved|resolved) "
     r"(?:it|this|that|the|my|by)|(?:i|we) figured (?:it )?out|"
     r"(?:i|we) (?:found|got) (?:the|a) (?:solution|fix|workaround)|"
     r"works now|now (?:it )?works|(?:is|it's) (?:now )?working (?:now|again|fine now)|"
