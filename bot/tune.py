@@ -10,7 +10,10 @@
    full answers 97% right, the band where answers are right 95% of the time.
 4. Finally the same fit runs on the whole corpus and its values are written into the table.
 
-The figures printed are the cross-validated ones, with the same names as ../shared/eval/score.py.
+The figures printed are the cross-validated ones, with the same names as ../shared/eval/score.py. The decisions
+in them are held out too: each fold's cases meet thresholds read off the other folds' probabilities, as a new
+message meets thresholds fitted without it (read off all the cases, as the table's are, a threshold is fitted
+to the very replies it is then scored on).
 """
 
 from __future__ import annotations
@@ -328,12 +331,29 @@ def _share(mask: npt.NDArray[np.bool_], of: npt.NDArray[np.bool_]) -> float:
     return float(np.sum(mask & of)) / max(1, int(np.sum(of)))
 
 
-def figures(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions, talk_auc: float = math.nan) -> Figures:
+# The thresholds `fit_decisions` fits, which the figures apply.
+THRESHOLDS = ("passive", "passive_exact", "passive_normal", "passive_exact_normal", "asked", "band_high_probability")
+PerCase = dict[str, FloatArray]  # threshold name -> its value for each case
+
+
+def figures(
+    cases: Sequence[Case],
+    r: Ranked,
+    prob: FloatArray,
+    d: Decisions,
+    talk_auc: float = math.nan,
+    per_case: PerCase | None = None,
+) -> Figures:
+    """`per_case`: each case's thresholds (`held_out_thresholds`) instead of `d`'s."""
     labelled = np.array([c.expected is not None for c in cases], dtype=np.bool_)
     symptom = np.array([c.kind == "symptom" for c in cases], dtype=np.bool_) & labelled
-    reply = passive_replies(r, prob, d.passive, d.passive_exact)
-    normal = passive_replies(r, prob, d.passive_normal, d.passive_exact_normal)
-    answer = r.has_match & (prob >= d.asked)
+
+    def threshold(name: str) -> float | FloatArray:
+        return per_case[name] if per_case is not None else float(getattr(d, name))
+
+    reply = passive_replies(r, prob, threshold("passive"), threshold("passive_exact"))
+    normal = passive_replies(r, prob, threshold("passive_normal"), threshold("passive_exact_normal"))
+    answer = r.has_match & (prob >= threshold("asked"))
     right = r.top_right & labelled
     answered_labelled = answer & labelled
     rule = (r.rule & (prob >= d.rule_probability)) | normal  # as Matcher.decide: the normal level's replies too
@@ -392,7 +412,9 @@ def _lowest(candidates: FloatArray, ok: object) -> float:
     return 1.0
 
 
-def passive_replies(r: Ranked, prob: FloatArray, passive: float, passive_exact: float) -> npt.NDArray[np.bool_]:
+def passive_replies(
+    r: Ranked, prob: FloatArray, passive: float | FloatArray, passive_exact: float | FloatArray
+) -> npt.NDArray[np.bool_]:
     threshold = np.where(r.exact, passive_exact, passive)
     replies: npt.NDArray[np.bool_] = r.gate & r.has_match & (prob >= threshold)
     return replies
@@ -446,6 +468,21 @@ def fit_decisions(cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisio
         asked=_lowest(grid, asked_ok),
         band_high_probability=_lowest(grid, high_ok),
     )
+
+
+def held_out_thresholds(
+    cases: Sequence[Case], r: Ranked, prob: FloatArray, d: Decisions, fold_list: Sequence[npt.NDArray[np.int64]]
+) -> PerCase:
+    """Per case, the thresholds `fit_decisions` reads off the other folds' cases."""
+    n = len(cases)
+    per_case = {name: np.zeros(n) for name in THRESHOLDS}
+    for test in fold_list:
+        train = np.setdiff1d(np.arange(n), test)
+        part = Ranked(*(getattr(r, f.name)[train] for f in fields(Ranked)))
+        fitted = fit_decisions([cases[i] for i in train.tolist()], part, prob[train], d)
+        for name in THRESHOLDS:
+            per_case[name][test] = float(getattr(fitted, name))
+    return per_case
 
 
 # -- the whole procedure -------------------------------------------------------------------------------
@@ -506,7 +543,8 @@ def tune(
     oof_rule = np.zeros(n, dtype=np.bool_)
     oof_features = np.zeros((n, len(CALIBRATION_FEATURES)))
     measured = m
-    for test in folds(cases, k, seed):
+    fold_list = folds(cases, k, seed)
+    for test in fold_list:
         train = np.setdiff1d(np.arange(n), test)
         m, talk = stacked(measured, tokens, is_talk, topics, domains, curated, train, test, k, seed)
         fitted = _fit(m, base, train, scoring, talk)
@@ -520,7 +558,8 @@ def tune(
     held_out = Ranked(oof_rank, oof_right, oof_features, oof_has, oof_gate, oof_exact, oof_rule)
     oof = np.where(oof_has, oof, 0.0)
     decisions = fit_decisions(cases, held_out, oof, base.decisions)
-    cv = figures(cases, held_out, oof, decisions, auc(oof_talk, is_talk > 0))
+    per_case = held_out_thresholds(cases, held_out, oof, base.decisions, fold_list)
+    cv = figures(cases, held_out, oof, decisions, auc(oof_talk, is_talk > 0), per_case)
     labelled = np.array([c.expected is not None for c in cases], dtype=np.bool_)
     _, reliability = calibration_error(oof[oof_has], (oof_right & labelled)[oof_has])
     everything = np.arange(n)
@@ -579,8 +618,7 @@ def write(
     coefficients = dict(zip(CALIBRATION_FEATURES, cal.coefficients, strict=True))
     write_values(path, "calibration", {"intercept": cal.intercept, **coefficients})
     d = weights.decisions
-    names = ("passive", "passive_exact", "passive_normal", "passive_exact_normal", "asked", "band_high_probability")
-    thresholds = {name: float(getattr(d, name)) for name in names}
+    thresholds = {name: float(getattr(d, name)) for name in THRESHOLDS}
     write_values(path, "decisions", thresholds)
 
 
@@ -588,7 +626,8 @@ def report(result: TuneResult, cases: int) -> str:
     f = result.cross_validated
     d = result.weights.decisions
     lines = [
-        f"corpus: {cases} cases ({f.labelled} labelled), {FOLDS}-fold cross-validation grouped by source, seed {SEED}",
+        f"corpus: {cases} cases ({f.labelled} labelled), {FOLDS}-fold cross-validation grouped by source, seed {SEED}"
+        " (each fold's decisions with thresholds fitted on the other folds)",
         f"top1 {f.top1:.3f}  top3 {f.top3:.3f}  mrr {f.mrr:.3f}  symptom top1 {f.symptom_top1:.3f}",
         f"passive_recall {f.passive_recall:.3f}  passive_wrong {f.passive_wrong:.3f}  passive_fp {f.passive_fp:.3f}"
         "  (strict level)",

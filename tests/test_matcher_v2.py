@@ -534,6 +534,28 @@ def test_tune_cross_validates_and_reports_the_figures(tmp_path: Path) -> None:
     assert again.weights == result.weights  # seeded: the same corpus gives the same table
 
 
+def test_held_out_figures_meet_thresholds_fitted_without_them() -> None:
+    # Fold A: right answers at 0.9 and chat at 0.7; fold B: right answers at 0.6, nothing to stay silent on.
+    # Read off A alone, the asked threshold must rise above the chat (0.9); read off B alone, anything goes (0.5).
+    a, b = np.arange(0, 15), np.arange(15, 25)
+    cases = [tune.Case("x", None if 10 <= i < 15 else "demo/loss-nan", "chat", f"s{i}") for i in range(25)]
+    prob = np.array([0.9] * 10 + [0.7] * 5 + [0.6] * 10)
+    right = np.array([True] * 10 + [False] * 5 + [True] * 10)
+    n = len(cases)
+    ranked = tune.Ranked(
+        rank=np.where(right, 1, 0), top_right=right, features=np.zeros((n, len(CALIBRATION_FEATURES))),
+        has_match=np.ones(n, dtype=np.bool_), gate=np.ones(n, dtype=np.bool_), exact=np.zeros(n, dtype=np.bool_),
+        rule=np.zeros(n, dtype=np.bool_),
+    )  # fmt: skip
+    d = default_weights().decisions
+    per_case = tune.held_out_thresholds(cases, ranked, prob, d, [a, b])
+    assert set(per_case["asked"][b]) == {0.9} and set(per_case["asked"][a]) == {0.5}
+    held_out = tune.figures(cases, ranked, prob, d, per_case=per_case)
+    in_sample = tune.figures(cases, ranked, prob, tune.fit_decisions(cases, ranked, prob, d))
+    assert held_out.asked_fp == 1.0 and in_sample.asked_fp == 0.0  # B's threshold lets A's chat through
+    assert held_out.asked_recall == in_sample.asked_recall == 0.5
+
+
 def test_tune_groups_cases_of_one_source_in_one_fold() -> None:
     cases = [tune.Case("x", None, "chat", f"src{n % 7}") for n in range(70)]
     folds = tune.folds(cases, k=5)
