@@ -303,10 +303,11 @@ class Matcher:
         region: str,
         feats: frozenset[str],
         examples: Mapping[str, float],
+        frames: tuple[str, ...],
     ) -> tuple[list[int], Evidence]:
         """Raw evidence for one tier's candidates; `region`: what entry patterns and status codes are read in (see
         `assess`); `examples`: the message's similarity to each entry's labelled examples (curated entries only:
-        packs are not in the corpus)."""
+        packs are not in the corpus); `frames`: the paste's frames as `frames.frame_evidence` reads them."""
         w = self.weights
         ids = ix.feature_ids(feats)
         coverage = self._coverage(ix, ids, description=not report.is_error_report)
@@ -345,7 +346,6 @@ class Matcher:
         raised_as = [ix.exception_names[c] for c in ordered]
         # A different status code of the same enum contradicts an entry the way a different exception class does.
         pasted_codes = status_codes(region)
-        frames = frame_keys(report.frames)
         disagrees = [
             (bool(n) and bool(query_exceptions) and not own & query_exceptions)
             or (bool(pasted_codes) and codes_disagree(pasted_codes, ix.status_codes[c]))
@@ -389,6 +389,7 @@ class Matcher:
         # What entry patterns and status codes are read in: the error lines, or the text's end without any.
         region = (error_text or report.text)[-limits.pattern_region_chars :]
         similar = for_descriptions(self.examples, report.is_error_report, feats)
+        frames = frame_keys(report.frames)  # once per message, not once per tier
         parts: list[Evidence] = []
         entries: list[Entry] = []
         tiers: list[int] = []
@@ -396,7 +397,7 @@ class Matcher:
         for n, ix in enumerate(self.indexes):
             if not ix.size:
                 continue
-            ordered, evidence = self._tier_evidence(ix, report, region, feats, similar)
+            ordered, evidence = self._tier_evidence(ix, report, region, feats, similar, frames)
             parts.append(evidence)
             entries.extend(ix.entries[c] for c in ordered)
             tiers.extend([n] * len(ordered))

@@ -105,11 +105,6 @@ class TalkCues:
     resolved: int = 0
     words: float = 0.0
 
-    @property
-    def talk(self) -> int:
-        """Cues that the speaker is not reporting a problem of their own."""
-        return self.advice + self.explanation + self.concept + self.thanks + self.resolved
-
 
 # Beyond a few, more cues of one kind say nothing new.
 CUE_CAP = 3
