@@ -455,6 +455,13 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     frame_indent: int | None = None
     announced: set[str] = set()  # classes an IPython header named: their line at the end is the exception
 
+    def to_prose(i: int, line: str) -> None:
+        """Where a line that is no frame and no other error goes: prose, unless it opens with a known class."""
+        if known_classes and (known := _known_class_line(line, known_classes)):
+            errors.add(known, i, False)
+        else:
+            prose.append(line)
+
     parsed: dict[str, tuple[str, str, str] | None] = {}
 
     def exception_line(line: str) -> tuple[str, str, str] | None:
@@ -490,10 +497,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                     code_lines += 1
                     continue
                 in_traceback = False
-            if known_classes and (known := _known_class_line(line, known_classes)):
-                errors.add(known, i, False)
-                continue
-            prose.append(line)
+            to_prose(i, line)
             continue
         header = _may_be_header(line)
         ipython = header and _IPYTHON_HEAD.match(line)
@@ -544,10 +548,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
             stripped = line.strip()
             errors.add((None, stripped, stripped), i, False)
             continue
-        if known_classes and (known := _known_class_line(line, known_classes)):
-            errors.add(known, i, False)
-            continue
-        prose.append(line)
+        to_prose(i, line)
 
     error_lines = errors.finish()
     error_lines = _restating(prose, error_lines) + error_lines
