@@ -114,6 +114,19 @@ class Assessment:
 
 
 @dataclass(frozen=True)
+class _MessageFacts:
+    """What every tier's evidence reads of one message, worked out once per message (`Matcher.assess`)."""
+
+    report: ErrorReport
+    features: frozenset[str]  # the word features of the error lines and the start of the prose
+    region: str  # what entry patterns and status codes are read in: the error lines, or the text's end without any
+    status_codes: frozenset[tuple[str, str]]  # the (family, code) pairs pasted in `region` (`index.status_codes`)
+    exceptions: frozenset[str]  # the pasted exception classes, lower-cased
+    examples: Mapping[str, float]  # similarity to each entry's labelled examples (descriptions only)
+    frames: tuple[str, ...]  # the paste's frames as `frames.frame_evidence` reads them
+
+
+@dataclass(frozen=True)
 class _Template:
     """A signature whose placeholders take the asker's names, with its example names cut out (`_templates`)."""
 
@@ -296,20 +309,12 @@ class Matcher:
                 candidates.update(closest.tolist())
         return sorted(candidates)
 
-    def _tier_evidence(
-        self,
-        ix: MatchIndex,
-        report: ErrorReport,
-        region: str,
-        feats: frozenset[str],
-        examples: Mapping[str, float],
-        frames: tuple[str, ...],
-    ) -> tuple[list[int], Evidence]:
-        """Raw evidence for one tier's candidates; `region`: what entry patterns and status codes are read in (see
-        `assess`); `examples`: the message's similarity to each entry's labelled examples (curated entries only:
-        packs are not in the corpus); `frames`: the paste's frames as `frames.frame_evidence` reads them."""
+    def _tier_evidence(self, ix: MatchIndex, facts: _MessageFacts) -> tuple[list[int], Evidence]:
+        """Raw evidence for one tier's candidates. The examples count for curated entries only: packs are not in
+        the corpus."""
         w = self.weights
-        ids = ix.feature_ids(feats)
+        report, region = facts.report, facts.region
+        ids = ix.feature_ids(facts.features)
         coverage = self._coverage(ix, ids, description=not report.is_error_report)
         filled = self._cover_templates(self._templates[id(ix)], region, ids, coverage.signature)
         lex_sig, lex_sym = coverage.signature, coverage.symptom
@@ -322,7 +327,6 @@ class Matcher:
         texts = self._compared_lines(ix, report)
         fuzzy = signature_similarity(ix, texts, sorted(closest), w) if texts else {}
         hits = self._pattern_hits(ix, region, ordered)
-        query_exceptions = {n.lower() for n in report.exceptions}
         pack = ix.trust < 1.0
         # Word for word: the whole string (quoted names too) and every word of the signature, counted without
         # the discount for short phrasings (`OOMKilled` pasted alone is all of that signature).
@@ -338,17 +342,16 @@ class Matcher:
             fuzzy = {c: value for c, value in fuzzy.items() if value >= w.selection.partial_ceiling}
         rows = np.asarray(ordered, dtype=np.int64)
         names = [(ix.entries[c].exception_name or "").lower() for c in ordered]
-        agrees = [bool(n) and n in query_exceptions for n in names]
+        agrees = [bool(n) and n in facts.exceptions for n in names]
         # An entry filed under a class is contradicted by a paste of other classes, but not by one its own
         # signatures open with (see `index.exception_names`). The agreement bonus stays with the filed class:
         # counting the signatures' classes there too cost corpus CV strict passive recall 0.379 -> 0.356 and
         # calibration error 0.013 -> 0.016; letting entries filed under none disagree cost answers they had.
         raised_as = [ix.exception_names[c] for c in ordered]
         # A different status code of the same enum contradicts an entry the way a different exception class does.
-        pasted_codes = status_codes(region)
         disagrees = [
-            (bool(n) and bool(query_exceptions) and not own & query_exceptions)
-            or (bool(pasted_codes) and codes_disagree(pasted_codes, ix.status_codes[c]))
+            (bool(n) and bool(facts.exceptions) and not own & facts.exceptions)
+            or (bool(facts.status_codes) and codes_disagree(facts.status_codes, ix.status_codes[c]))
             for n, own, c in zip(names, raised_as, ordered, strict=True)
         ]
         evidence = Evidence(
@@ -360,7 +363,7 @@ class Matcher:
             symptom_likeness=coverage.symptom_likeness[rows],  # descriptions only, as the examples are
             pattern_strength=np.array([hits.get(c, -1) for c in ordered], dtype=np.int64),
             example_similarity=np.array(
-                per_row(examples, (ix.entries[c].id for c in ordered), [pack] * len(ordered)), dtype=np.float64
+                per_row(facts.examples, (ix.entries[c].id for c in ordered), [pack] * len(ordered)), dtype=np.float64
             ),
             # A pack's pattern found in prose (no error line was pasted) is a hint: imported patterns are
             # written loosely (`CUDA.*out of memory`) and match people talking about an error.
@@ -375,7 +378,7 @@ class Matcher:
             exception_shared_by=np.array([len(ix.exception_entries.get(n, ())) for n in names], dtype=np.int64),
             exception_disagrees=np.array(disagrees, dtype=np.bool_),
             library_hint=np.array([bool(ix.libraries[c] & report.libraries) for c in ordered], dtype=np.bool_),
-            frame_hint=np.array([frame_evidence(frames, ix.paths[c]) for c in ordered], dtype=np.float64),
+            frame_hint=np.array([frame_evidence(facts.frames, ix.paths[c]) for c in ordered], dtype=np.float64),
             symptom_entry=np.array([ix.entries[c].kind is EntryKind.SYMPTOM for c in ordered], dtype=np.bool_),
             pack=np.full(len(ordered), pack, dtype=np.bool_),
         )
@@ -386,10 +389,16 @@ class Matcher:
         report = extract(text, self._known_classes)
         error_text = "\n".join(line.detail for line in report.error_lines)
         feats = features(error_text + "\n" + report.prose[: limits.prose_chars])
-        # What entry patterns and status codes are read in: the error lines, or the text's end without any.
         region = (error_text or report.text)[-limits.pattern_region_chars :]
-        similar = for_descriptions(self.examples, report.is_error_report, feats)
-        frames = frame_keys(report.frames)  # once per message, not once per tier
+        facts = _MessageFacts(
+            report=report,
+            features=feats,
+            region=region,
+            status_codes=status_codes(region),
+            exceptions=frozenset(n.lower() for n in report.exceptions),
+            examples=for_descriptions(self.examples, report.is_error_report, feats),
+            frames=frame_keys(report.frames),
+        )
         parts: list[Evidence] = []
         entries: list[Entry] = []
         tiers: list[int] = []
@@ -397,7 +406,7 @@ class Matcher:
         for n, ix in enumerate(self.indexes):
             if not ix.size:
                 continue
-            ordered, evidence = self._tier_evidence(ix, report, region, feats, similar, frames)
+            ordered, evidence = self._tier_evidence(ix, facts)
             parts.append(evidence)
             entries.extend(ix.entries[c] for c in ordered)
             tiers.extend([n] * len(ordered))
