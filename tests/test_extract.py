@@ -84,6 +84,54 @@ def test_error_line_inside_prose() -> None:
     assert report.error_lines[0].message.startswith("CUDA error: out of memory")
 
 
+@pytest.mark.parametrize(
+    ("text", "error", "prose"),
+    [
+        (
+            "It was giving me \"UnicodeDecodeError: 'charmap' codec can't decode byte 0x9d\" until I set the encoding",
+            "UnicodeDecodeError: 'charmap' codec can't decode byte 0x9d",
+            "It was giving me until I set the encoding",
+        ),
+        (
+            "The `ModuleNotFoundError: No module named 'distutils'` comes from Python 3.12 dropping it",
+            "ModuleNotFoundError: No module named 'distutils'",
+            "The comes from Python 3.12 dropping it",
+        ),
+        (
+            "you get \u201cRuntimeError: CUDA out of memory\u201d because the batch is too big",
+            "RuntimeError: CUDA out of memory",
+            "you get because the batch is too big",
+        ),
+    ],
+)
+def test_an_error_quoted_in_a_sentence_ends_at_its_closing_quote(text: str, error: str, prose: str) -> None:
+    # The sentence's words are prose, where the talk cues and the talk word model read them; the error is only
+    # what the quotes hold, so the sentence's words do not dilute its comparison with the signatures.
+    report = extract(text + "\nthe next line is the sentence's, not the message's")
+    (line,) = report.error_lines
+    assert (line.text, line.detail) == (error, error)
+    assert line.message == error.split(": ", 1)[1]
+    assert report.prose.splitlines()[0] == prose
+
+
+def test_an_error_quoted_alone_on_its_line_loses_only_its_quotes() -> None:
+    report = extract("`RuntimeError: CUDA out of memory`\nwhat now?")
+    assert [line.detail for line in report.error_lines] == ["RuntimeError: CUDA out of memory"]
+    assert report.prose == "what now?"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I get `RuntimeError: CUDA out of memory. Tried to allocate",  # no closing quote: the line is the message
+        "I get 'KeyError: 'label'' when I index it",  # single quotes sit inside messages: not read as quotes
+    ],
+)
+def test_an_error_not_quoted_whole_in_a_sentence_keeps_its_line(text: str) -> None:
+    line = extract(text).error_lines[0]
+    assert line.text == text[text.index(line.exception or "") :].strip()
+
+
 def test_plain_chat_is_not_an_error_report() -> None:
     report = extract("thanks, that fixed it! also, which GPU would you recommend for a beginner?")
     assert not report.is_error_report

@@ -319,24 +319,25 @@ class _KeptErrors:
         self._seen: set[str] = set()  # the text of every kept line: one error is kept once
         self._chars = 0  # the kept details' length, kept as a running total: summing it per line was quadratic
         # Error lines past the caps, by text, in the order of their last appearance: (found, line number,
-        # inside a traceback, named up front by an IPython header).
-        self._later: dict[str, tuple[Found, int, bool, bool]] = {}
+        # inside a traceback, named up front by an IPython header, quoted whole in a sentence).
+        self._later: dict[str, tuple[Found, int, bool, bool, bool]] = {}
 
     @property
     def full(self) -> bool:
         return len(self.kept) >= MAX_ERROR_LINES or self._chars >= MAX_ERROR_TEXT_CHARS
 
-    def add(self, found: Found, i: int, inside: bool, named_up_front: bool = False) -> None:
+    def add(self, found: Found, i: int, inside: bool, named_up_front: bool = False, quoted: bool = False) -> None:
         text = found[2]
         if text in self._seen:  # checked first: a log repeating one error line thousands of times is common
             return
         if self.full:
             self._later.pop(text, None)  # a repeat moves to its last appearance
-            self._later[text] = (found, i, inside, named_up_front)
+            self._later[text] = (found, i, inside, named_up_front, quoted)
             if len(self._later) > FINAL_ERROR_LINES:
                 del self._later[next(iter(self._later))]
             return
-        self._keep(self._error_line(found, i, inside, named_up_front, room=MAX_ERROR_TEXT_CHARS - self._chars))
+        room = MAX_ERROR_TEXT_CHARS - self._chars
+        self._keep(self._error_line(found, i, inside, named_up_front, quoted, room=room))
 
     def finish(self) -> list[ErrorLine]:
         """The kept lines, the last ones after the caps replacing the last of the first ones."""
@@ -353,10 +354,13 @@ class _KeptErrors:
         self._chars += len(line.detail)
         self.kept.append(line)
 
-    def _error_line(self, found: Found, i: int, inside: bool, named_up_front: bool, room: int) -> ErrorLine:
+    def _error_line(
+        self, found: Found, i: int, inside: bool, named_up_front: bool, quoted: bool, room: int
+    ) -> ErrorLine:
         exc, msg, text = found
-        # IPython's header names the exception; its message comes at the end of the traceback, if at all.
-        detail = text if named_up_front else _continuation(self._lines, i)
+        # IPython's header names the exception; its message comes at the end of the traceback, if at all. A
+        # quoted error ends at its closing quote: the next lines are the sentence's, not the message's.
+        detail = text if named_up_front or quoted else _continuation(self._lines, i)
         return ErrorLine(text, exc, msg, detail[:room], inside)
 
 
@@ -376,6 +380,31 @@ def _exception_line(line: str) -> tuple[str, str, str] | None:
     if exc == "error" or (not msg and not line.rstrip().rstrip(":").endswith(exc)):
         return None
     return exc, msg, line[m.start() :].strip()
+
+
+# Quotes a sentence puts around an error it cites, and the character that closes each. Not the single quote:
+# messages hold those themselves (`No module named 'distutils'`).
+_QUOTES = {"`": "`", '"': '"', "\u201c": "\u201d"}
+
+
+def _unquoted(line: str, found: Found) -> tuple[Found, str] | None:
+    """An error quoted whole inside a sentence (`It was giving me "UnicodeDecodeError: ..." error after ...`,
+    "the `ModuleNotFoundError: No module named 'distutils'` occurs because ..."): the error cut at its closing
+    quote, and the sentence's own words around it, which are prose (whose words tell talk from a report; empty
+    when the quotes hold the whole line); None when the error is not quoted so."""
+    exc, _, text = found
+    start = line.find(text)
+    if start <= 0 or (closer := _QUOTES.get(line[start - 1])) is None:
+        return None
+    end = line.find(closer, start + len(exc or ""))
+    if end < 0:
+        return None
+    cited = line[start:end].strip()
+    if not cited:
+        return None
+    message = cited[len(exc) :].lstrip(":").strip() if exc and cited.startswith(exc) else cited
+    around = f"{line[: start - 1].strip()} {line[end + 1 :].strip()}".strip()
+    return (exc, message, cited), around
 
 
 def _known_class_line(line: str, known_classes: frozenset[str]) -> tuple[str, str, str] | None:
@@ -532,7 +561,13 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
             frame_indent = _indent(line)
         found = exception_line(line)
         if found:
-            errors.add(found, i, in_traceback)
+            if not in_traceback and (cited := _unquoted(line, found)):
+                quoted_error, around = cited
+                if around:
+                    prose.append(around)
+                errors.add(quoted_error, i, False, quoted=True)
+            else:
+                errors.add(found, i, in_traceback)
             in_traceback = False
             frame_indent = None
             continue
