@@ -132,6 +132,26 @@ def test_an_error_not_quoted_whole_in_a_sentence_keeps_its_line(text: str) -> No
     assert line.text == text[text.index(line.exception or "") :].strip()
 
 
+def test_the_words_before_an_error_in_a_sentence_are_prose() -> None:
+    report = extract("hey, after upgrading I keep getting RuntimeError: CUDA error: out of memory, any idea?")
+    assert report.prose == "hey, after upgrading I keep getting"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[rank0]: RuntimeError: NCCL error",
+        "2024-01-01 12:00:00,123 - root - ERROR - RuntimeError: NCCL error",
+        "E       RuntimeError: NCCL error",
+        "W1205 02:00:00.000 RuntimeError: NCCL error",
+    ],
+)
+def test_a_log_prefix_before_an_error_is_not_prose(line: str) -> None:
+    report = extract(line)
+    assert report.error_lines[0].exception == "RuntimeError"
+    assert report.prose == ""
+
+
 def test_plain_chat_is_not_an_error_report() -> None:
     report = extract("thanks, that fixed it! also, which GPU would you recommend for a beginner?")
     assert not report.is_error_report

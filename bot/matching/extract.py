@@ -407,6 +407,19 @@ def _unquoted(line: str, found: Found) -> tuple[Found, str] | None:
     return (exc, message, cited), around
 
 
+# Two words in a row: a sentence, not a prefix (`[rank0]:`, a timestamp, `root - ERROR -`, pytest's `E`). A search
+# starts only at a word's start, which it reads once: linear.
+_WORDS_BEFORE = re.compile(r"\b[A-Za-z]{2,}[ \t,]+[A-Za-z]{2}")
+
+
+def _sentence_before(line: str, found: Found) -> str:
+    """The words a sentence puts before an error it names ("after upgrading I keep getting RuntimeError: ..."):
+    prose, for the talk cues; empty when nothing but a prefix precedes the error."""
+    start = line.find(found[2])
+    lead = line[:start].strip() if start > 0 else ""
+    return lead if _WORDS_BEFORE.search(lead) else ""
+
+
 def _known_class_line(line: str, known_classes: frozenset[str]) -> tuple[str, str, str] | None:
     """A line opening with a class the knowledge base knows (see _KNOWN_CLASS_LINE), as (class, message, text)."""
     m = _KNOWN_CLASS_LINE.match(line)
@@ -567,6 +580,8 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                     prose.append(around)
                 errors.add(quoted_error, i, False, quoted=True)
             else:
+                if not in_traceback and (lead := _sentence_before(line, found)):
+                    prose.append(lead)
                 errors.add(found, i, in_traceback)
             in_traceback = False
             frame_indent = None
