@@ -64,6 +64,10 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "repeated tracebacks": lambda n: _repeat(_TRACEBACK, n),
     "repeated error lines": lambda n: _repeat("ValueError: x\n", n),
     "distinct error lines": lambda n: "".join(f"ValueError: bad value {i}\n" for i in range(n // 24))[:n],
+    "errors quoted in sentences": lambda n: "".join(
+        f'after upgrading I keep getting "ValueError: bad value {i}" when I run it\n' for i in range(n // 70)
+    )[:n],
+    "long sentence before an error": lambda n: _repeat("word ", n - 20) + "ValueError: bad value",
     "long error line": lambda n: "RuntimeError: " + _repeat("mat1 and mat2 ", n - 14),
     "long distinct error lines": lambda n: "".join(
         f"ValueError: {i} " + _repeat("not what was expected ", 1_990) + "\n" for i in range(n // 2_000 + 1)
