@@ -1,5 +1,6 @@
 """REST plumbing of the fake Discord: every request to `/api/v10` recorded as a `Call`, authenticated,
-rate limited (50 a second per route, or a 429 a test asks for with `rate_limit_next`), its body read
+rate limited (50 per route and channel in each fixed one-second window, or a 429 a test asks for with
+`rate_limit_next`), its body read
 (JSON or multipart with files), and the route's answer or its `RouteError` turned into Discord's reply.
 The routes themselves live in `rest_application.py`, `rest_messages.py` and `rest_interactions.py`.
 """
@@ -125,7 +126,11 @@ class Rest(World):
         super().__init__(**options)
         self.calls: list[Call] = []
         self._rate_limit_next: list[tuple[str, float]] = []
-        self._buckets: dict[str, list[float]] = {}
+        # Per route and channel: when the current window ends and how many requests it has had. Windows are fixed,
+        # as Discord's buckets are: all of a bucket's requests come back when its window ends, which is what the
+        # headers say and what discord.py waits for. (A sliding window freed one request at a time, so a client
+        # that waited out Reset-After and sent a burst met a 429 a few milliseconds early.)
+        self._buckets: dict[str, tuple[float, int]] = {}
 
     @property
     def rest_base(self) -> str:
@@ -173,8 +178,10 @@ class Rest(World):
         bucket_key = f"{call.name}:{call.params.get('channel_id') or call.params.get('token') or ''}"
         bucket = f"{abs(hash(call.name)) % 10**12:012x}"
         now = time.monotonic()
-        window = [t for t in self._buckets.get(bucket_key, []) if now - t < RATE_WINDOW_S]
-        reset_after = RATE_WINDOW_S - (now - window[0]) if window else RATE_WINDOW_S
+        ends, used = self._buckets.get(bucket_key, (0.0, 0))
+        if now >= ends:
+            ends, used = now + RATE_WINDOW_S, 0
+        reset_after = ends - now
         for i, (route_name, retry_after) in enumerate(self._rate_limit_next):
             if route_name == call.name:
                 del self._rate_limit_next[i]
@@ -187,7 +194,7 @@ class Rest(World):
                     {"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
                     headers,
                 )
-        if len(window) >= RATE_LIMIT:
+        if used >= RATE_LIMIT:
             headers = self._ratelimit_headers(bucket, 0, reset_after)
             headers.update(
                 {"Retry-After": str(max(1, round(reset_after))), "X-RateLimit-Scope": "user", "Via": "1.1 google"}
@@ -195,9 +202,9 @@ class Rest(World):
             return Reply(
                 429, {"message": "You are being rate limited.", "retry_after": reset_after, "global": False}, headers
             )
-        window.append(now)
-        self._buckets[bucket_key] = window
-        headers = self._ratelimit_headers(bucket, RATE_LIMIT - len(window), reset_after)
+        used += 1
+        self._buckets[bucket_key] = (ends, used)
+        headers = self._ratelimit_headers(bucket, RATE_LIMIT - used, reset_after)
         if auth and call.headers.get("Authorization") != f"Bot {self.token}":
             return Reply(401, {"message": "401: Unauthorized", "code": 0})
         try:
