@@ -64,6 +64,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "repeated tracebacks": lambda n: _repeat(_TRACEBACK, n),
     "repeated error lines": lambda n: _repeat("ValueError: x\n", n),
     "distinct error lines": lambda n: "".join(f"ValueError: bad value {i}\n" for i in range(n // 24))[:n],
+    "block-quote markers": lambda n: _repeat("> ", n),
+    "block-quoted lines": lambda n: _repeat(">> x\n", n),
     "errors quoted in sentences": lambda n: "".join(
         f'after upgrading I keep getting "ValueError: bad value {i}" when I run it\n' for i in range(n // 70)
     )[:n],

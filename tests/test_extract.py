@@ -152,6 +152,31 @@ def test_a_log_prefix_before_an_error_is_not_prose(line: str) -> None:
     assert report.prose == ""
 
 
+@pytest.mark.parametrize("marker", ["> ", ">", ">> ", "  > "])
+def test_a_block_quoted_traceback_keeps_its_frames(marker: str, real_traceback: Callable[[str], str]) -> None:
+    # Markdown, GitHub and Discord quote a pasted traceback with `> ` on every line.
+    pasted = real_traceback(
+        """
+        import json
+        def load(s):
+            return json.loads(s)
+        load("")
+        """
+    )
+    quoted = "\n".join(marker + line for line in pasted.splitlines()) + "\n\nany idea?"
+    plain, report = extract(pasted), extract(quoted)
+    assert report.frames == plain.frames and report.frames
+    assert [line.text for line in report.error_lines] == [line.text for line in plain.error_lines]
+    assert report.prose == "any idea?"
+
+
+def test_the_python_prompt_is_not_a_quote_marker() -> None:
+    report = extract(
+        ">>> import torch\n>>> torch.zeros(2).cuda()\nAssertionError: Torch not compiled with CUDA enabled"
+    )
+    assert report.prose.startswith(">>> import torch")
+
+
 def test_plain_chat_is_not_an_error_report() -> None:
     report = extract("thanks, that fixed it! also, which GPU would you recommend for a beginner?")
     assert not report.is_error_report

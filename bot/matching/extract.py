@@ -41,6 +41,10 @@ PROSE_CUE_CHARS = 6_000
 # follow from every line start, which is quadratic in a paste of blank lines; this stops at the line's end.
 _BLANK = r"[^\S\n]"
 _FENCE = re.compile(r"```[\w+-]*")
+# A block quote's marker at a line's start (`> ` in Markdown, Discord and GitHub, `>> ` nested): a quoted traceback's
+# frames are frames. Not Python's `>>> ` prompt, whose line is code either way. Blanks and markers only, one at a
+# time: linear.
+_QUOTE_MARK = re.compile(r"^[ \t]{0,3}(?!>>>)(?:>[ \t]?)+", re.MULTILINE)
 _TRACEBACK_HEAD = re.compile(
     rf"Traceback \(most recent call last\)|^{_BLANK}*Stack trace:|^{_BLANK}*Traceback:{_BLANK}*$"
 )
@@ -484,6 +488,8 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     under that are not named like exceptions (`improperlyconfigured`); a line opening with one reads as an error."""
     bounded, truncated = bound_text(text)
     unfenced = _FENCE.sub("\n", bounded)
+    if ">" in unfenced:
+        unfenced = _QUOTE_MARK.sub("", unfenced)
     lines = unfenced.split("\n")
 
     errors = _KeptErrors(lines)
