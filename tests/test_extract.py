@@ -125,6 +125,7 @@ def test_an_error_quoted_alone_on_its_line_loses_only_its_quotes() -> None:
     [
         "I get `RuntimeError: CUDA out of memory. Tried to allocate",  # no closing quote: the line is the message
         "I get 'KeyError: 'label'' when I index it",  # single quotes sit inside messages: not read as quotes
+        'I get "KeyError: "[\'label\'] not in index"" when I index it',  # the message's own quote comes first
     ],
 )
 def test_an_error_not_quoted_whole_in_a_sentence_keeps_its_line(text: str) -> None:

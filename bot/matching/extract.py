@@ -404,9 +404,12 @@ def _unquoted(line: str, found: Found) -> tuple[Found, str] | None:
     if end < 0:
         return None
     cited = line[start:end].strip()
-    if not cited:
-        return None
     message = cited[len(exc) :].lstrip(":").strip() if exc and cited.startswith(exc) else cited
+    # A class alone, the quote glued to what follows: it was one inside the message (pandas' `KeyError: "['col'] not
+    # in index"` quoted in double quotes), and the message lies past it. The line stays whole, as before. (A class
+    # quoted alone, `"NotImplementedError: " whenever I run it`, has the sentence go on after a blank.)
+    if not message and line[end + 1 : end + 2].strip():
+        return None
     around = f"{line[: start - 1].strip()} {line[end + 1 :].strip()}".strip()
     return (exc, message, cited), around
 
