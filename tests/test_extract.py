@@ -98,6 +98,16 @@ def test_error_line_inside_prose() -> None:
             "The comes from Python 3.12 dropping it",
         ),
         (
+            "it says `ValueError: model type `dual_ar` is not recognized` even after the upgrade",
+            "ValueError: model type `dual_ar` is not recognized",
+            "it says even after the upgrade",
+        ),
+        (
+            "\u8fd0\u884c\u540e\u62a5\u9519\u201cTypeError: unhashable type: 'list'\u201d\u662f\u4e3a\u4ec0\u4e48",
+            "TypeError: unhashable type: 'list'",
+            "\u8fd0\u884c\u540e\u62a5\u9519 \u662f\u4e3a\u4ec0\u4e48",
+        ),
+        (
             "you get \u201cRuntimeError: CUDA out of memory\u201d because the batch is too big",
             "RuntimeError: CUDA out of memory",
             "you get because the batch is too big",

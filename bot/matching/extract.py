@@ -389,6 +389,7 @@ def _exception_line(line: str) -> tuple[str, str, str] | None:
 # Quotes a sentence puts around an error it cites, and the character that closes each. Not the single quote:
 # messages hold those themselves (`No module named 'distutils'`).
 _QUOTES = {"`": "`", '"': '"', "\u201c": "\u201d"}
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]")  # not \w: a sentence in Chinese goes on right after its closing quote
 
 
 def _unquoted(line: str, found: Found) -> tuple[Found, str] | None:
@@ -401,6 +402,12 @@ def _unquoted(line: str, found: Found) -> tuple[Found, str] | None:
     if start <= 0 or (closer := _QUOTES.get(line[start - 1])) is None:
         return None
     end = line.find(closer, start + len(exc or ""))
+    # A quote glued to a word after it opens a name inside the message (`... has model type `dual_ar` but ...`
+    # quoted in backticks): it and the quote that closes that name are passed over. Each search goes on from the
+    # last: linear.
+    while end >= 0 and _ASCII_WORD.match(line, end + 1):
+        inner = line.find(closer, end + 1)
+        end = line.find(closer, inner + 1) if inner >= 0 else -1
     if end < 0:
         return None
     cited = line[start:end].strip()
