@@ -431,7 +431,7 @@ def _sentence_before(line: str, found: Found) -> str:
     prose, for the talk cues; empty when nothing but a prefix precedes the error."""
     start = line.find(found[2])
     lead = line[:start].strip() if start > 0 else ""
-    return lead if _WORDS_BEFORE.search(lead) else ""
+    return lead if lead and _WORDS_BEFORE.search(lead) else ""
 
 
 def _known_class_line(line: str, known_classes: frozenset[str]) -> tuple[str, str, str] | None:
