@@ -32,7 +32,8 @@ _UNNAMED_MODULE = re.compile(r"^'module' object has no attribute")
 _NOT_USER_FILE = re.compile(
     r"site-packages|dist-packages|[\\/]lib[\\/]python\d|[\\/]Lib[\\/]|^<|[\\/]<", flags=re.IGNORECASE
 )
-_SCRIPT = re.compile(r"(?:^|[\\/])(?P<stem>\w{1,200})\.pyw?$")
+# A script's file name, after a separator or after the `...` someone cut the rest of its path to ("...app.py").
+_SCRIPT = re.compile(r"(?:^|[\\/]|\.\.\.|\u2026)(?P<stem>\w{1,200})\.pyw?$")
 
 
 def user_script(path: str) -> str | None:
