@@ -323,25 +323,25 @@ class _KeptErrors:
         self._seen: set[str] = set()  # the text of every kept line: one error is kept once
         self._chars = 0  # the kept details' length, kept as a running total: summing it per line was quadratic
         # Error lines past the caps, by text, in the order of their last appearance: (found, line number,
-        # inside a traceback, named up front by an IPython header, quoted whole in a sentence).
-        self._later: dict[str, tuple[Found, int, bool, bool, bool]] = {}
+        # inside a traceback, without continuation lines).
+        self._later: dict[str, tuple[Found, int, bool, bool]] = {}
 
     @property
     def full(self) -> bool:
         return len(self.kept) >= MAX_ERROR_LINES or self._chars >= MAX_ERROR_TEXT_CHARS
 
-    def add(self, found: Found, i: int, inside: bool, named_up_front: bool = False, quoted: bool = False) -> None:
+    def add(self, found: Found, i: int, inside: bool, alone: bool = False) -> None:
+        """`alone`: the error's message is not carried on in the lines after it (see `_error_line`)."""
         text = found[2]
         if text in self._seen:  # checked first: a log repeating one error line thousands of times is common
             return
         if self.full:
             self._later.pop(text, None)  # a repeat moves to its last appearance
-            self._later[text] = (found, i, inside, named_up_front, quoted)
+            self._later[text] = (found, i, inside, alone)
             if len(self._later) > FINAL_ERROR_LINES:
                 del self._later[next(iter(self._later))]
             return
-        room = MAX_ERROR_TEXT_CHARS - self._chars
-        self._keep(self._error_line(found, i, inside, named_up_front, quoted, room=room))
+        self._keep(self._error_line(found, i, inside, alone, room=MAX_ERROR_TEXT_CHARS - self._chars))
 
     def finish(self) -> list[ErrorLine]:
         """The kept lines, the last ones after the caps replacing the last of the first ones."""
@@ -358,13 +358,11 @@ class _KeptErrors:
         self._chars += len(line.detail)
         self.kept.append(line)
 
-    def _error_line(
-        self, found: Found, i: int, inside: bool, named_up_front: bool, quoted: bool, room: int
-    ) -> ErrorLine:
+    def _error_line(self, found: Found, i: int, inside: bool, alone: bool, room: int) -> ErrorLine:
         exc, msg, text = found
-        # IPython's header names the exception; its message comes at the end of the traceback, if at all. A
-        # quoted error ends at its closing quote: the next lines are the sentence's, not the message's.
-        detail = text if named_up_front or quoted else _continuation(self._lines, i)
+        # Alone: IPython's header names the exception, and its message comes at the end of the traceback, if at
+        # all; a quoted error ends at its closing quote, and the next lines are the sentence's, not the message's.
+        detail = text if alone else _continuation(self._lines, i)
         return ErrorLine(text, exc, msg, detail[:room], inside)
 
 
@@ -392,14 +390,14 @@ _QUOTES = {"`": "`", '"': '"', "\u201c": "\u201d"}
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]")  # not \w: a sentence in Chinese goes on right after its closing quote
 
 
-def _unquoted(line: str, found: Found) -> tuple[Found, str] | None:
+def _unquoted(line: str, start: int, found: Found) -> tuple[Found, str] | None:
     """An error quoted whole inside a sentence (`It was giving me "UnicodeDecodeError: ..." error after ...`,
     "the `ModuleNotFoundError: No module named 'distutils'` occurs because ..."): the error cut at its closing
     quote, and the sentence's own words around it, which are prose (whose words tell talk from a report; empty
-    when the quotes hold the whole line); None when the error is not quoted so."""
-    exc, _, text = found
-    start = line.find(text)
-    if start <= 0 or (closer := _QUOTES.get(line[start - 1])) is None:
+    when the quotes hold the whole line); None when the error is not quoted so. `start`: where the error's text
+    begins in the line, after something."""
+    exc = found[0]
+    if (closer := _QUOTES.get(line[start - 1])) is None:
         return None
     end = line.find(closer, start + len(exc or ""))
     # A quote glued to a word after it opens a name inside the message (`... has model type `dual_ar` but ...`
@@ -426,11 +424,10 @@ def _unquoted(line: str, found: Found) -> tuple[Found, str] | None:
 _WORDS_BEFORE = re.compile(r"\b[A-Za-z]{2,}[ \t,]+[A-Za-z]{2}")
 
 
-def _sentence_before(line: str, found: Found) -> str:
+def _sentence_before(before: str) -> str:
     """The words a sentence puts before an error it names ("after upgrading I keep getting RuntimeError: ..."):
     prose, for the talk cues; empty when nothing but a prefix precedes the error."""
-    start = line.find(found[2])
-    lead = line[:start].strip() if start > 0 else ""
+    lead = before.strip()
     return lead if lead and _WORDS_BEFORE.search(lead) else ""
 
 
@@ -563,7 +560,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
             # The exception is named up front; its message comes at the end, if the paste got that far.
             exc = ipython.group("exc") or ipython.group("any")
             announced.add(exc.rsplit(".", 1)[-1])
-            errors.add((exc, "", exc), i, True, named_up_front=True)
+            errors.add((exc, "", exc), i, True, alone=True)
             has_traceback = in_traceback = True
             continue
         if header and _TRACEBACK_HEAD.search(line):
@@ -590,13 +587,15 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
             frame_indent = _indent(line)
         found = exception_line(line)
         if found:
-            if not in_traceback and (cited := _unquoted(line, found)):
+            # Outside a traceback, an error after other words on its line may sit in a sentence.
+            start = 0 if in_traceback else line.find(found[2])
+            if start > 0 and (cited := _unquoted(line, start, found)):
                 quoted_error, around = cited
                 if around:
                     prose.append(around)
-                errors.add(quoted_error, i, False, quoted=True)
+                errors.add(quoted_error, i, False, alone=True)
             else:
-                if not in_traceback and (lead := _sentence_before(line, found)):
+                if start > 0 and (lead := _sentence_before(line[:start])):
                     prose.append(lead)
                 errors.add(found, i, in_traceback)
             in_traceback = False
