@@ -69,6 +69,10 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "errors quoted in sentences": lambda n: "".join(
         f'after upgrading I keep getting "ValueError: bad value {i}" when I run it\n' for i in range(n // 70)
     )[:n],
+    "quoted console errors": lambda n: "".join(
+        f'after setup it says "bash: tool{i}: command not found" when I run it\n' for i in range(n // 70)
+    )[:n],
+    "quotes before a console error": lambda n: _repeat('"a ', n - 20) + "command not found",
     "long sentence before an error": lambda n: _repeat("word ", n - 20) + "ValueError: bad value",
     "long error line": lambda n: "RuntimeError: " + _repeat("mat1 and mat2 ", n - 14),
     "long distinct error lines": lambda n: "".join(

@@ -143,6 +143,49 @@ def test_an_error_not_quoted_whole_in_a_sentence_keeps_its_line(text: str) -> No
     assert line.text == text[text.index(line.exception or "") :].strip()
 
 
+@pytest.mark.parametrize(
+    ("text", "error", "prose"),
+    [
+        (
+            'After installing conda it says "bash: conda: command not found". I can see the files.',
+            "bash: conda: command not found",
+            "After installing conda it says . I can see the files.",
+        ),
+        (
+            "importing tensorflow gives `Illegal instruction (core dumped)` every time",
+            "Illegal instruction (core dumped)",
+            "importing tensorflow gives every time",
+        ),
+        (  # a wording matched anywhere in the quote: the quote opens before it, not where the wording starts
+            "\u5728\u8fd0\u884c\u65f6\u663e\u793a\uff1a"
+            "\u201cThe kernel appears to have died. It will restart automatically.\u201d",
+            "The kernel appears to have died. It will restart automatically.",
+            "\u5728\u8fd0\u884c\u65f6\u663e\u793a\uff1a",
+        ),
+    ],
+)
+def test_a_console_error_quoted_in_a_sentence_ends_at_its_closing_quote(text: str, error: str, prose: str) -> None:
+    # As for an exception quoted so: the sentence's words go to the prose (before, the whole line was the error and
+    # the talk cues never saw "it says" or "I can see"), and the error is what the quotes hold.
+    report = extract(text)
+    (line,) = report.error_lines
+    assert (line.exception, line.text) == (None, error)
+    assert report.prose == prose
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Trying to run pip but get command not found",  # not quoted: nothing tells the error from the sentence
+        'it says "conda" and then: command not found',  # the quote closes before the wording
+        "it says `bash: conda: command not found",  # the quote never closes
+    ],
+)
+def test_a_console_error_not_quoted_around_its_wording_keeps_its_line(text: str) -> None:
+    (line,) = extract(text).error_lines
+    assert line.text == text
+
+
 def test_the_words_before_an_error_in_a_sentence_are_prose() -> None:
     report = extract("hey, after upgrading I keep getting RuntimeError: CUDA error: out of memory, any idea?")
     assert report.prose == "hey, after upgrading I keep getting"

@@ -160,6 +160,8 @@ PATTERN_CALLS_PER_ERROR_LINE = 3
         'after upgrading I keep getting "ValueError: bad value {i}" when I run it\n',
         # One search more: whether the words before the error are a sentence or a prefix.
         "after upgrading I keep getting ValueError: bad value {i}\n",
+        # A console error's wording, quoted in a sentence: one more (the glued-quote check, as above).
+        'after setup it says "bash: tool{i}: command not found" when I run it\n',
     ],
 )
 def test_error_lines_past_the_caps_cost_a_bounded_number_of_pattern_searches(

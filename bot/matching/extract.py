@@ -390,6 +390,21 @@ _QUOTES = {"`": "`", '"': '"', "\u201c": "\u201d"}
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]")  # not \w: a sentence in Chinese goes on right after its closing quote
 
 
+def _closing_quote(line: str, start: int, skip: int) -> int:
+    """Where the quote closes that opens just before `start` (the first `skip` characters, a class name, hold
+    none), or -1 when that is no quote or it is not closed on the line."""
+    if (closer := _QUOTES.get(line[start - 1])) is None:
+        return -1
+    end = line.find(closer, start + skip)
+    # A quote glued to a word after it opens a name inside the message (`... has model type `dual_ar` but ...`
+    # quoted in backticks): it and the quote that closes that name are passed over. Each search goes on from the
+    # last: linear.
+    while end >= 0 and _ASCII_WORD.match(line, end + 1):
+        inner = line.find(closer, end + 1)
+        end = line.find(closer, inner + 1) if inner >= 0 else -1
+    return end
+
+
 def _unquoted(line: str, start: int, found: Found) -> tuple[Found, str] | None:
     """An error quoted whole inside a sentence (`It was giving me "UnicodeDecodeError: ..." error after ...`,
     "the `ModuleNotFoundError: No module named 'distutils'` occurs because ..."): the error cut at its closing
@@ -397,16 +412,7 @@ def _unquoted(line: str, start: int, found: Found) -> tuple[Found, str] | None:
     when the quotes hold the whole line); None when the error is not quoted so. `start`: where the error's text
     begins in the line, after something."""
     exc = found[0]
-    if (closer := _QUOTES.get(line[start - 1])) is None:
-        return None
-    end = line.find(closer, start + len(exc or ""))
-    # A quote glued to a word after it opens a name inside the message (`... has model type `dual_ar` but ...`
-    # quoted in backticks): it and the quote that closes that name are passed over. Each search goes on from the
-    # last: linear.
-    while end >= 0 and _ASCII_WORD.match(line, end + 1):
-        inner = line.find(closer, end + 1)
-        end = line.find(closer, inner + 1) if inner >= 0 else -1
-    if end < 0:
+    if (end := _closing_quote(line, start, len(exc or ""))) < 0:
         return None
     cited = line[start:end].strip()
     message = cited[len(exc) :].lstrip(":").strip() if exc and cited.startswith(exc) else cited
@@ -415,8 +421,12 @@ def _unquoted(line: str, start: int, found: Found) -> tuple[Found, str] | None:
     # quoted alone, `"NotImplementedError: " whenever I run it`, has the sentence go on after a blank.)
     if not message and line[end + 1 : end + 2].strip():
         return None
-    around = f"{line[: start - 1].strip()} {line[end + 1 :].strip()}".strip()
-    return (exc, message, cited), around
+    return (exc, message, cited), _around(line, start, end)
+
+
+def _around(line: str, start: int, end: int) -> str:
+    """The words of a line around what its quotes hold (from `start` to the closing quote at `end`)."""
+    return f"{line[: start - 1].strip()} {line[end + 1 :].strip()}".strip()
 
 
 # Two words in a row: a sentence, not a prefix (`[rank0]:`, a timestamp, `root - ERROR -`, pytest's `E`). A search
@@ -429,6 +439,17 @@ def _sentence_before(before: str) -> str:
     prose, for the talk cues; empty when nothing but a prefix precedes the error."""
     lead = before.strip()
     return lead if lead and _WORDS_BEFORE.search(lead) else ""
+
+
+def _console_cited(line: str, at: int, until: int) -> tuple[Found, str] | None:
+    """A console error quoted in a sentence (`it says "bash: conda: command not found" after ...`; `at`..`until`:
+    where its wording matched): the quoted error and the sentence's words around it, as `_unquoted` gives them;
+    None when no quote opens before the wording and closes after it on the line."""
+    opening = max(line.rfind(quote, 0, at) for quote in _QUOTES)
+    if opening < 0 or (end := _closing_quote(line, opening + 1, 0)) < until:
+        return None
+    cited = line[opening + 1 : end].strip()
+    return (None, cited, cited), _around(line, opening + 1, end)
 
 
 def _known_class_line(line: str, known_classes: frozenset[str]) -> tuple[str, str, str] | None:
@@ -609,7 +630,13 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                 code_lines += 1
                 continue
             in_traceback = False
-        if _CONSOLE_ERROR.search(line):
+        if console := _CONSOLE_ERROR.search(line):
+            if console.start() > 0 and (cited := _console_cited(line, console.start(), console.end())):
+                quoted_error, around = cited
+                if around:
+                    prose.append(around)
+                errors.add(quoted_error, i, False, alone=True)
+                continue
             stripped = line.strip()
             errors.add((None, stripped, stripped), i, False)
             continue
