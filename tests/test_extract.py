@@ -186,6 +186,26 @@ def test_a_console_error_not_quoted_around_its_wording_keeps_its_line(text: str)
     assert line.text == text
 
 
+@pytest.mark.parametrize(
+    ("text", "exception", "is_report"),
+    [
+        ("aiohttp throws RuntimeError", "RuntimeError", False),  # the class only named: the words describe it
+        ("np.max of an empty array throws a ValueError\nbut only on the second run", "ValueError", False),
+        # Its message pasted after it; a colon, with the paste on the lines after; a line of its own, however short.
+        ("hey, after upgrading I keep getting RuntimeError: CUDA error: out of memory", "RuntimeError", True),
+        ("which produces the SettingWithCopyWarning:\n    df[df.a > 0]['b'] = 1", "SettingWithCopyWarning", True),
+        ("RuntimeError", "RuntimeError", True),
+    ],
+)
+def test_a_class_only_named_at_the_end_of_a_sentence_is_no_paste(text: str, exception: str, is_report: bool) -> None:
+    # Its name still counts as the message's exception (agreement with an entry's), but the message is matched as
+    # a description: its words, the symptom phrasings and the labelled examples, not signatures it never pasted.
+    report = extract(text)
+    assert report.exceptions == {exception}
+    assert report.is_error_report is is_report
+    assert [line.named for line in report.error_lines] == [not is_report]
+
+
 def test_the_words_before_an_error_in_a_sentence_are_prose() -> None:
     report = extract("hey, after upgrading I keep getting RuntimeError: CUDA error: out of memory, any idea?")
     assert report.prose == "hey, after upgrading I keep getting"

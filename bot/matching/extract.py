@@ -162,6 +162,9 @@ class ErrorLine:
     message: str  # the message after the colon (first line only)
     detail: str  # the line plus up to CONTINUATION_LINES following lines that continue the message
     in_traceback: bool
+    # Only the class, named at the end of a sentence ("aiohttp throws RuntimeError when ..."): the message describes
+    # the problem in words; the name is evidence, but nothing was pasted.
+    named: bool = False
 
     @property
     def exception_name(self) -> str | None:
@@ -187,8 +190,9 @@ class ErrorReport:
 
     @property
     def is_error_report(self) -> bool:
-        """A traceback, an exception line or console error output: something went wrong and was pasted."""
-        return self.has_traceback or bool(self.error_lines)
+        """A traceback, an exception line or console error output: something went wrong and was pasted. A class
+        only named in a sentence is not a paste: the message is a description that names its exception."""
+        return self.has_traceback or any(not e.named for e in self.error_lines)
 
 
 _CONSOLE_ERROR_ANYWHERE = re.compile(_CONSOLE_ERROR.pattern, re.MULTILINE)
@@ -323,25 +327,26 @@ class _KeptErrors:
         self._seen: set[str] = set()  # the text of every kept line: one error is kept once
         self._chars = 0  # the kept details' length, kept as a running total: summing it per line was quadratic
         # Error lines past the caps, by text, in the order of their last appearance: (found, line number,
-        # inside a traceback, without continuation lines).
-        self._later: dict[str, tuple[Found, int, bool, bool]] = {}
+        # inside a traceback, without continuation lines, only named in a sentence).
+        self._later: dict[str, tuple[Found, int, bool, bool, bool]] = {}
 
     @property
     def full(self) -> bool:
         return len(self.kept) >= MAX_ERROR_LINES or self._chars >= MAX_ERROR_TEXT_CHARS
 
-    def add(self, found: Found, i: int, inside: bool, alone: bool = False) -> None:
-        """`alone`: the error's message is not carried on in the lines after it (see `_error_line`)."""
+    def add(self, found: Found, i: int, inside: bool, alone: bool = False, named: bool = False) -> None:
+        """`alone`: the error's message is not carried on in the lines after it (see `_error_line`); `named`: see
+        ErrorLine."""
         text = found[2]
         if text in self._seen:  # checked first: a log repeating one error line thousands of times is common
             return
         if self.full:
             self._later.pop(text, None)  # a repeat moves to its last appearance
-            self._later[text] = (found, i, inside, alone)
+            self._later[text] = (found, i, inside, alone, named)
             if len(self._later) > FINAL_ERROR_LINES:
                 del self._later[next(iter(self._later))]
             return
-        self._keep(self._error_line(found, i, inside, alone, room=MAX_ERROR_TEXT_CHARS - self._chars))
+        self._keep(self._error_line(found, i, inside, alone, named, room=MAX_ERROR_TEXT_CHARS - self._chars))
 
     def finish(self) -> list[ErrorLine]:
         """The kept lines, the last ones after the caps replacing the last of the first ones."""
@@ -358,12 +363,12 @@ class _KeptErrors:
         self._chars += len(line.detail)
         self.kept.append(line)
 
-    def _error_line(self, found: Found, i: int, inside: bool, alone: bool, room: int) -> ErrorLine:
+    def _error_line(self, found: Found, i: int, inside: bool, alone: bool, named: bool, room: int) -> ErrorLine:
         exc, msg, text = found
         # Alone: IPython's header names the exception, and its message comes at the end of the traceback, if at
         # all; a quoted error ends at its closing quote, and the next lines are the sentence's, not the message's.
-        detail = text if alone else _continuation(self._lines, i)
-        return ErrorLine(text, exc, msg, detail[:room], inside)
+        detail = text if alone or named else _continuation(self._lines, i)
+        return ErrorLine(text, exc, msg, detail[:room], inside, named)
 
 
 def _exception_line(line: str) -> tuple[str, str, str] | None:
@@ -616,9 +621,13 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                     prose.append(around)
                 errors.add(quoted_error, i, False, alone=True)
             else:
+                named = False
                 if start > 0 and (lead := _sentence_before(line[:start])):
                     prose.append(lead)
-                errors.add(found, i, in_traceback)
+                    # The class alone, no colon after it or before it: "... throws RuntimeError", not a label such as
+                    # VS Code's "Exception has occurred: TypeError", whose message is on the next line.
+                    named = found[2] == found[0] and not lead.rstrip("*_` ").endswith(":")
+                errors.add(found, i, in_traceback, named=named)
             in_traceback = False
             frame_indent = None
             continue
