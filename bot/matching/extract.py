@@ -621,13 +621,13 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                     prose.append(around)
                 errors.add(quoted_error, i, False, alone=True)
             else:
-                named = False
+                class_named = False
                 if start > 0 and (lead := _sentence_before(line[:start])):
                     prose.append(lead)
                     # The class alone, no colon after it or before it: "... throws RuntimeError", not a label such as
                     # VS Code's "Exception has occurred: TypeError", whose message is on the next line.
-                    named = found[2] == found[0] and not lead.rstrip("*_` ").endswith(":")
-                errors.add(found, i, in_traceback, named=named)
+                    class_named = found[2] == found[0] and not lead.rstrip("*_` ").endswith(":")
+                errors.add(found, i, in_traceback, named=class_named)
             in_traceback = False
             frame_indent = None
             continue
