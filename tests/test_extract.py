@@ -204,6 +204,8 @@ def test_a_class_only_named_at_the_end_of_a_sentence_is_no_paste(text: str, exce
     assert report.exceptions == {exception}
     assert report.is_error_report is is_report
     assert [line.named for line in report.error_lines] == [not is_report]
+    # A named exception says something is wrong, pasted or not: passive mode and a mention may still answer it.
+    assert report.describes_problem
 
 
 def test_the_words_before_an_error_in_a_sentence_are_prose() -> None:

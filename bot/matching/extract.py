@@ -185,8 +185,9 @@ class ErrorReport:
 
     @property
     def describes_problem(self) -> bool:
-        """The prose says something is wrong (or asks): a symptom description, not chat about a topic."""
-        return self.is_error_report or has_problem_cue(self.prose[:PROSE_CUE_CHARS])
+        """The prose says something is wrong (or asks): a symptom description, not chat about a topic. Naming an
+        exception says so too ("aiohttp throws RuntimeError"), pasted or not."""
+        return self.has_traceback or bool(self.error_lines) or has_problem_cue(self.prose[:PROSE_CUE_CHARS])
 
     @property
     def is_error_report(self) -> bool:
