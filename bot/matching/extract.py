@@ -162,8 +162,8 @@ class ErrorLine:
     message: str  # the message after the colon (first line only)
     detail: str  # the line plus up to CONTINUATION_LINES following lines that continue the message
     in_traceback: bool
-    # Only the class, named at the end of a sentence ("aiohttp throws RuntimeError when ..."): the message describes
-    # the problem in words; the name is evidence, but nothing was pasted.
+    # Only the class, named at the end of a sentence ("aiohttp throws RuntimeError"): the message describes the
+    # problem in words; the name is evidence, but nothing was pasted.
     named: bool = False
 
     @property
@@ -367,7 +367,8 @@ class _KeptErrors:
     def _error_line(self, found: Found, i: int, inside: bool, alone: bool, named: bool, room: int) -> ErrorLine:
         exc, msg, text = found
         # Alone: IPython's header names the exception, and its message comes at the end of the traceback, if at
-        # all; a quoted error ends at its closing quote, and the next lines are the sentence's, not the message's.
+        # all; a quoted error ends at its closing quote, and the next lines are the sentence's, not the message's, as
+        # they are after a class only named at a sentence's end.
         detail = text if alone or named else _continuation(self._lines, i)
         return ErrorLine(text, exc, msg, detail[:room], inside, named)
 
