@@ -545,6 +545,14 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         else:
             prose.append(line)
 
+    def add_cited(i: int, cited: tuple[Found, str]) -> None:
+        """An error quoted in a sentence (`_unquoted`, `_console_cited`): the quotes' content is the error, with no
+        continuation lines (those are the sentence's); the sentence's words around it are prose."""
+        quoted_error, around = cited
+        if around:
+            prose.append(around)
+        errors.add(quoted_error, i, False, alone=True)
+
     parsed: dict[str, tuple[str, str, str] | None] = {}
 
     def exception_line(line: str) -> tuple[str, str, str] | None:
@@ -618,10 +626,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
             # Outside a traceback, an error after other words on its line may sit in a sentence.
             start = 0 if in_traceback else line.find(found[2])
             if start > 0 and (cited := _unquoted(line, start, found)):
-                quoted_error, around = cited
-                if around:
-                    prose.append(around)
-                errors.add(quoted_error, i, False, alone=True)
+                add_cited(i, cited)
             else:
                 class_named = False
                 if start > 0 and (lead := _sentence_before(line[:start])):
@@ -643,10 +648,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
             in_traceback = False
         if console := _CONSOLE_ERROR.search(line):
             if console.start() > 0 and (cited := _console_cited(line, console.start(), console.end())):
-                quoted_error, around = cited
-                if around:
-                    prose.append(around)
-                errors.add(quoted_error, i, False, alone=True)
+                add_cited(i, cited)
                 continue
             stripped = line.strip()
             errors.add((None, stripped, stripped), i, False)
