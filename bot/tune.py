@@ -33,7 +33,7 @@ from bot.knowledge.model import Entry
 from bot.matching import examples
 from bot.matching.calibration import feature_vector, is_exact, top_evidence
 from bot.matching.evidence import Evidence, combine
-from bot.matching.matcher import Assessment, passive_gate, score_rule
+from bot.matching.matcher import Assessment, level_replies, passive_gate, rule_replies, score_rule
 from bot.matching.talk import TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
 from bot.matching.text import features
 from bot.matching.weights import (
@@ -356,7 +356,7 @@ def figures(
     answer = r.has_match & (prob >= threshold("asked"))
     right = r.top_right & labelled
     answered_labelled = answer & labelled
-    rule = (r.rule & (prob >= d.rule_probability)) | normal  # as Matcher.decide: the normal level's replies too
+    rule = np.asarray(rule_replies(r.rule, prob, normal, d), dtype=np.bool_)
     return Figures(
         cases=len(cases),
         labelled=int(labelled.sum()),
@@ -415,8 +415,9 @@ def _lowest(candidates: FloatArray, ok: object) -> float:
 def passive_replies(
     r: Ranked, prob: FloatArray, passive: float | FloatArray, passive_exact: float | FloatArray
 ) -> npt.NDArray[np.bool_]:
-    threshold = np.where(r.exact, passive_exact, passive)
-    replies: npt.NDArray[np.bool_] = r.gate & r.has_match & (prob >= threshold)
+    replies: npt.NDArray[np.bool_] = r.has_match & np.asarray(
+        level_replies(r.gate, r.exact, prob, passive, passive_exact), dtype=np.bool_
+    )
     return replies
 
 

@@ -22,7 +22,7 @@ from bot.matching import evidence as ev
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, probability
 from bot.matching.extract import extract
 from bot.matching.index import SIGNATURE, SYMPTOM, build_index, codes_disagree, status_codes
-from bot.matching.matcher import Matcher, Thresholds, _PhrasingRuns
+from bot.matching.matcher import Matcher, Thresholds, _PhrasingRuns, level_replies, rule_replies
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
     CALIBRATION_FEATURES,
@@ -494,6 +494,23 @@ def test_the_other_level_s_thresholds_do_not_apply() -> None:
     strict = Matcher(base.indexes, Thresholds(decisions="calibrated", passive_level="strict"), weights).rank(text)
     normal = Matcher(base.indexes, Thresholds(decisions="calibrated", passive_level="normal"), weights).rank(text)
     assert not strict.reply and normal.reply
+
+
+def test_one_message_and_a_batch_of_messages_are_decided_by_the_same_rule() -> None:
+    # Matcher.decide applies these to one message and tune's figures to every corpus case at once: a change to
+    # either use would otherwise let the measured figures describe a bot that does not exist.
+    d = replace(default_weights().decisions, passive=0.9, passive_exact=0.7, rule_probability=0.5)
+    grid = [(g, e, p, r) for g in (False, True) for e in (False, True) for p in (0.2, 0.6, 0.8, 0.95) for r in (0, 1)]
+    gate, exact, prob, rule = (np.array([row[i] for row in grid]) for i in range(4))
+    rule = rule.astype(np.bool_) & gate
+    batch = np.asarray(level_replies(gate, exact, prob, d.passive, d.passive_exact))
+    combined = np.asarray(rule_replies(rule, prob, batch, d))
+    for i, (g, e, p, r) in enumerate(grid):
+        one = bool(level_replies(g, e, p, d.passive, d.passive_exact))
+        assert one == bool(batch[i]) == (g and p >= (0.7 if e else 0.9))
+        assert (
+            bool(rule_replies(bool(r) and g, p, one, d)) == bool(combined[i]) == ((bool(r) and g and p >= 0.5) or one)
+        )
 
 
 def test_an_unknown_decision_mode_or_level_is_refused() -> None:

@@ -37,7 +37,7 @@ from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex, codes_disagree, s
 from bot.matching.similarity import signature_similarity
 from bot.matching.talk import TalkCues, TalkWords, default_talk_words, talk_cues
 from bot.matching.text import features
-from bot.matching.weights import Weights, default_weights
+from bot.matching.weights import Decisions, Weights, default_weights
 
 
 class Confidence(StrEnum):
@@ -464,17 +464,13 @@ class Matcher:
         )
         d = w.decisions
         exact = is_exact(evidence)
-        normal = p >= (d.passive_exact_normal if exact else d.passive_normal)
+        gate = self._gate(a.report, evidence)
+        normal = bool(level_replies(gate, exact, p, d.passive_normal, d.passive_exact_normal))
         if calibrated:
-            strict = p >= (d.passive_exact if exact else d.passive)
-            reply = self._gate(a.report, evidence) and (strict if self.thresholds.passive_level == "strict" else normal)
+            strict = bool(level_replies(gate, exact, p, d.passive, d.passive_exact))
+            reply = strict if self.thresholds.passive_level == "strict" else normal
         else:
-            # The score rules, and beside them what the calibrated normal level answers: a description the hand-set
-            # thresholds leave below reply_symptom is answered when the calibration is that sure of it (corpus CV,
-            # 6,398 cases: recall 0.700 -> 0.712, false replies 0.0992 -> 0.1000; nearly every false reply of the
-            # normal level is one of the score rules' already).
-            rule = self._score_rule(evidence) and p >= d.rule_probability
-            reply = self._gate(a.report, evidence) and (rule or normal)
+            reply = bool(rule_replies(gate and self._score_rule(evidence), p, normal, d))
         # Asked mode follows the probability in both modes: its threshold is fitted for 97% right full answers.
         answer = p >= w.decisions.asked
         # Leads instead of an answer: only for a problem report (the closest entries to "thanks!" are noise)
@@ -513,6 +509,32 @@ def bare_paste(best: TopEvidence, w: Weights) -> bool:
     return best.via == "pattern" or (
         best.via in {"signature", "words"} and best.coverage >= w.selection.exact_similarity
     )
+
+
+Flags = bool | npt.NDArray[np.bool_]  # one message's decision, or one per message (tune's figures)
+Probabilities = float | npt.NDArray[np.float64]
+
+
+def level_replies(
+    gate: Flags,
+    exact: Flags,
+    p: Probabilities,
+    threshold: float | Probabilities,
+    exact_threshold: float | Probabilities,
+) -> Flags:
+    """A calibrated level's passive replies: past the gate, the probability reaches the level's threshold (a crisp
+    paste has its own). Over one message or, elementwise, over many: `tune` measures with this same rule."""
+    replies: Flags = gate & (p >= np.where(exact, exact_threshold, threshold))
+    return replies
+
+
+def rule_replies(rule: Flags, p: Probabilities, normal: Flags, d: Decisions) -> Flags:
+    """The default decisions' passive replies. `rule`: the score rules' verdict, gate included. Beside them, what
+    the calibrated normal level answers: a description the hand-set thresholds leave below reply_symptom is
+    answered when the calibration is that sure of it (corpus CV, 6,398 cases: recall 0.700 -> 0.712, false replies
+    0.0992 -> 0.1000; nearly every false reply of the normal level is one of the score rules' already)."""
+    replies: Flags = (rule & (p >= d.rule_probability)) | normal
+    return replies
 
 
 def score_rule(best: TopEvidence, w: Weights, reply: float | None = None, margin: float | None = None) -> bool:
