@@ -130,7 +130,9 @@ def test_pack_signature_words_in_prose_are_a_hint(imported: Path) -> None:
         result = engine.match(text)
         packs = [m for m in result.matches if m.trust < 1.0]
         assert packs and all(m.via == "hint" for m in packs), text
-        assert not result.answer, text
+        # A hint never becomes the answer. (Whether the fixture's three curated entries answer a loose symptom
+        # match depends on the calibration fitted on the bundled knowledge base, not on the pack.)
+        assert result.best is not None and result.best.trust == 1.0, text
 
 
 def _candidates(n: int, **columns: list[object]) -> evidence.Evidence:
