@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from bot.matching.examples import Discriminative, ExampleModel, Postings, fit, smoothed_idf
+from bot.matching.examples import Discriminative, ExampleModel, Postings, example_words, fit, smoothed_idf
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -83,6 +83,7 @@ def _heaviest(weights: FloatArray, vocabulary: Sequence[str], entries: Sequence[
 
 def fit_discriminative(examples: Sequence[tuple[frozenset[str], str]]) -> Discriminative:
     """The softmax regression on (features, entry id) pairs, cut to WEIGHTS_PER_ENTRY weights per entry."""
+    examples = [(example_words(feats), entry) for feats, entry in examples]
     idf = smoothed_idf(examples, MIN_WORD_EXAMPLES)  # the centroids' IDF: both models read words alike
     vocabulary = sorted(idf)
     entries = sorted({entry for _, entry in examples})

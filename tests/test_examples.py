@@ -259,6 +259,41 @@ def test_examples_have_no_say_in_a_message_that_is_a_pack_signature_pasted() -> 
     assert not one_message.examples.any()
 
 
+def test_examples_settle_only_candidates_within_reach_of_the_best() -> None:
+    # Rows 0-2 are one message: row 0 leads on its curated words; row 1 is a near neighbour, row 2 is out of reach
+    # (examples_reach or more below). Rows 3-4 are another message whose best is row 4: reach is per message.
+    reach = W.scoring.examples_reach
+    coverage = [0.95, 0.95 - reach / 2, 0.95 - reach - 0.05, 0.95 - reach - 0.05, 0.95 - reach]
+    n = len(coverage)
+    columns: dict[str, object] = {
+        "signature_similarity": [0.0] * n, "signature_coverage": coverage,
+        "symptom_coverage": [0.0] * n, "explained_share": [0.0] * n, "symptom_likeness": [0.0] * n,
+        "pattern_strength": [-1] * n, "pattern_counts_as_proof": [True] * n,
+        "words_count_as_proof": [True] * n, "exact_signature": [False] * n,
+        "exception_agrees": [False] * n, "exception_shared_by": [0] * n, "exception_disagrees": [False] * n,
+        "library_hint": [False] * n, "frame_hint": [0.0] * n, "symptom_entry": [False] * n,
+        "pack": [False] * n, "example_similarity": [0.0, 0.9, 0.9, 0.9, 0.0],
+    }  # fmt: skip
+    evidence = ev.Evidence(**{k: np.array(v) for k, v in columns.items()})
+    scores = ev.combine(evidence, W.scoring, W.selection, case_of=np.array([0, 0, 0, 1, 1]))
+    assert scores.score[0] - scores.score[2] > reach  # the rows are as far apart as meant
+    assert scores.examples[1] > 0 and scores.rank[1] > scores.rank[0]  # the near neighbour is settled by examples
+    assert scores.examples[2] == 0.0 and scores.rank[2] < scores.rank[0]  # the far one is not lifted
+    assert scores.examples[3] > 0  # within reach of its own message's best
+    first = ev.Evidence(**{k: np.array(v[:3]) for k, v in columns.items() if isinstance(v, list)})
+    alone = ev.combine(first, W.scoring, W.selection)  # the first message on its own, as the matcher sees it
+    assert alone.examples.tolist() == scores.examples.tolist()[:3]
+
+
+def test_the_example_models_read_single_words_not_word_pairs() -> None:
+    feats = features("the loss becomes nan")
+    assert any(" " in f for f in feats)  # the matcher's own features hold pairs
+    assert examples.example_words(feats) == frozenset(f for f in feats if " " not in f)
+    model = examples_fit.fit_examples([(feats, "demo/loss-nan"), (features("shape does not fit"), "demo/shape")])
+    assert not any(" " in t for t in model.idf)
+    assert model.discriminative is not None and not any(" " in t for t in model.discriminative.idf)
+
+
 def test_the_matcher_uses_examples_for_descriptions_only() -> None:
     base = Engine.load([FIXTURES / "kb"])
     leaning = examples.fit([(features("loss nan epochs width linear layer"), "demo/shape-mismatch")] * 3)

@@ -204,9 +204,25 @@ def combine(ev: Evidence, w: Scoring, s: Selection, case_of: IntArray | None = N
     score = np.where(has_proof, score + w.pattern_bonus, score)
     # Examples reorder, the score decides: a message that reads like an entry's examples is about that entry
     # more likely than about its neighbour, but people talking about a topic read like its examples too.
+    # Only near neighbours: a candidate whose own evidence is examples_reach or more below the best is no tie to
+    # settle ("differ between two runs even in eval mode" matches a curated phrasing of nondeterminism in full;
+    # the words "eval mode" read like the dropout entry's examples, but that entry's score is 0.4 lower).
     trusted = trust(ev, w)
-    examples = np.where(pasted, 0.0, w.examples * ev.example_similarity * trusted)
-    return Scores(score=np.maximum(score, 0.0) * trusted, via=via, examples=examples, trust=trusted)
+    score = np.maximum(score, 0.0) * trusted
+    capped = np.minimum(score, 1.0)  # two entries at the cap are tied, however far past it their sums went
+    near = capped >= _max_per_case(capped, case_of) - w.examples_reach
+    examples = np.where(pasted | ~near, 0.0, w.examples * ev.example_similarity * trusted)
+    return Scores(score=score, via=via, examples=examples, trust=trusted)
+
+
+def _max_per_case(values: FloatArray, case_of: IntArray | None) -> FloatArray:
+    """Per row: the largest value among its message's rows."""
+    if case_of is None:
+        return np.full(values.shape, float(values.max()) if values.size else 0.0)
+    best = np.full(int(case_of.max()) + 1 if case_of.size else 0, -np.inf)
+    np.maximum.at(best, case_of, values)
+    result: FloatArray = best[case_of]
+    return result
 
 
 def _any_per_case(flags: BoolArray, case_of: IntArray | None) -> BoolArray:

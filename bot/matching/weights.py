@@ -102,6 +102,7 @@ class Scoring:
     pack_exact_trust: float
     pack_prose_words: float
     examples: float
+    examples_reach: float
 
 
 @dataclass(frozen=True, slots=True)
