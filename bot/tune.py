@@ -55,8 +55,8 @@ L2 = 1.0  # ridge on the calibration's coefficients: 15 features, a few thousand
 STEPS = (-0.4, -0.2, -0.1, 0.1, 0.2, 0.4)
 PASSES = 2
 # Weights the corpus cannot inform: imported packs are not in it.
-# `examples` is left out too: the examples of the cases it would be fitted on are those very cases, so the
-# search would reward remembering them (its value is set from cross-validation, see the table).
+# `examples` and its reach are left out too: the examples of the cases they would be fitted on are those very
+# cases, so the search would reward remembering them (their values are set from cross-validation, see the table).
 FIXED = frozenset({"pack_trust", "pack_exact_trust", "pack_prose_words", "examples", "examples_reach"})
 # What the decisions promise (the targets), and the smallest share of cases a band may rest on.
 PASSIVE_FALSE_MAX = 0.01
