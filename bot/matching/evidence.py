@@ -11,6 +11,7 @@ refits the weights without matching again. Everything is vectorised: one call sc
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -178,7 +179,7 @@ def combine(ev: Evidence, w: Scoring, s: Selection, case_of: IntArray | None = N
     # a problem: how people describe problems has no say in it, neither the labelled examples nor how alike a
     # curated symptom phrasing reads (both lifted curated neighbours over the deadends.dev canons' own error
     # lines, pasted alone).
-    pasted = _any_per_case(ev.exact_signature, case_of)
+    pasted = _per_case(ev.exact_signature, case_of, np.logical_or, False)
     if pasted.any():
         ev = replace(ev, symptom_likeness=np.where(pasted, 0.0, ev.symptom_likeness))
     hint = np.maximum(pattern_hint(ev, w, s), prose_words(ev, w))
@@ -210,29 +211,27 @@ def combine(ev: Evidence, w: Scoring, s: Selection, case_of: IntArray | None = N
     trusted = trust(ev, w)
     score = np.maximum(score, 0.0) * trusted
     capped = np.minimum(score, 1.0)  # two entries at the cap are tied, however far past it their sums went
-    near = capped >= _max_per_case(capped, case_of) - w.examples_reach
+    near = capped >= _per_case(capped, case_of, np.maximum, -np.inf) - w.examples_reach
     examples = np.where(pasted | ~near, 0.0, w.examples * ev.example_similarity * trusted)
     return Scores(score=score, via=via, examples=examples, trust=trusted)
 
 
-def _max_per_case(values: FloatArray, case_of: IntArray | None) -> FloatArray:
-    """Per row: the largest value among its message's rows."""
-    if case_of is None:
-        return np.full(values.shape, float(values.max()) if values.size else 0.0)
-    best = np.full(int(case_of.max()) + 1 if case_of.size else 0, -np.inf)
-    np.maximum.at(best, case_of, values)
-    result: FloatArray = best[case_of]
-    return result
+_Kind = TypeVar("_Kind", bound=np.generic)
 
 
-def _any_per_case(flags: BoolArray, case_of: IntArray | None) -> BoolArray:
-    """Per row: does any row of its message have the flag."""
+def _per_case(
+    values: npt.NDArray[_Kind], case_of: IntArray | None, reduce: np.ufunc, identity: object
+) -> npt.NDArray[_Kind]:
+    """Per row: `reduce` over its message's rows (np.logical_or: does any row have the flag; np.maximum: the largest
+    value). `case_of`: the message each row belongs to, or None when all rows are one message's. `identity`:
+    `reduce`'s value over no rows."""
     if case_of is None:
-        return np.full(flags.shape, bool(flags.any()), dtype=np.bool_)
-    cases = np.zeros(int(case_of.max()) + 1 if case_of.size else 0, dtype=np.bool_)
-    np.logical_or.at(cases, case_of, flags)
-    result: BoolArray = cases[case_of]
-    return result
+        whole: npt.NDArray[_Kind] = np.full(values.shape, reduce.reduce(values, initial=identity), dtype=values.dtype)
+        return whole
+    cases = np.full(int(case_of.max()) + 1 if case_of.size else 0, identity, dtype=values.dtype)
+    reduce.at(cases, case_of, values)
+    per_row: npt.NDArray[_Kind] = cases[case_of]
+    return per_row
 
 
 def trust(ev: Evidence, w: Scoring) -> FloatArray:
