@@ -41,6 +41,20 @@ def test_tokens_are_words_and_word_pairs_with_function_words_kept() -> None:
     assert not any(t[0].isdigit() for t in tokens)  # numbers say nothing about who is talking
 
 
+def test_tokens_mark_how_the_message_and_each_sentence_open() -> None:
+    tokens = talk_tokens("Hi, I get an error.\nThanks for the model.eval() tip! Try it")
+    assert {"^ hi", "^ hi i", ". hi", ". hi i"} <= tokens  # the message's opening word and pair
+    assert {". thanks", ". thanks for", ". try", ". try it"} <= tokens  # after a line break, after "! "
+    assert "error thanks" in tokens  # the plain pairs still run across sentences
+    assert ". eval" not in tokens  # a dotted name is one name, not the end of a sentence
+    assert not any(t.startswith("^ ") for t in tokens - {"^ hi", "^ hi i"})  # one opening per message
+
+
+def test_a_message_opening_with_cjk_has_no_latin_opening_words() -> None:
+    tokens = talk_tokens("这是因为版本太高 you need it")
+    assert "you need" in tokens and not any(t.startswith(("^ ", ". ")) for t in tokens)
+
+
 def test_cjk_prose_is_read_as_character_pairs() -> None:
     assert {"这是", "是因", "因为"} <= talk_tokens("这是因为版本太高")
 
@@ -246,6 +260,14 @@ def test_words_the_knowledge_names_errors_with_are_left_out_of_the_model() -> No
     tokens = [talk_tokens(t) for t in texts]
     model = talk_fit.fit_talk_words(tokens, y, np.arange(len(texts)), topics=frozenset({"cuda"}))
     assert "you" in model.weights and not any("cuda" in t for t in model.weights)
+
+
+def test_the_opening_words_of_a_topic_word_are_left_out_too() -> None:
+    texts = ["cuda you should", "cuda you can", "cuda you need", "cuda i get", "cuda my", "cuda i see"]
+    y = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    model = talk_fit.fit_talk_words([talk_tokens(t) for t in texts], y, np.arange(len(texts)), frozenset({"cuda"}))
+    assert "cuda you" not in model.weights and "^ cuda" not in model.weights and "^ cuda you" not in model.weights
+    assert model.weights["you"] > 0
 
 
 def test_a_topic_word_used_in_reports_about_many_domains_stays_in_the_model() -> None:

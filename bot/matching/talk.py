@@ -149,23 +149,42 @@ LOGIT_CLIP = 6.0
 # Latin words (apostrophes kept: "don't", "you're") and runs of CJK characters, read as character pairs.
 _TALK_TOKEN = re.compile(r"[a-z][a-z']*|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 _CJK_START = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# What lies between two words when the second starts a sentence: a line break, or an end mark before a space
+# ("model.eval()" is one name, not two sentences).
+_SENTENCE_BREAK = re.compile(r"[.!?]\s|\n")
+# Markers of where a word stands: the message's opening words, and the opening words of any sentence.
+OPENING = "^"
+SENTENCE = "."
 
 
 def talk_tokens(prose: str) -> frozenset[str]:
     """Words and neighbouring word pairs of the prose, lower-cased; function words are kept on purpose
-    ("you", "should", "this", "because" are what tells an answer from a report)."""
+    ("you", "should", "this", "because" are what tells an answer from a report). Besides, the first word and the
+    first two of the message (`^ you should`) and of each sentence (`. thanks`): how a message and its sentences
+    open tells a report ("I get", "Hi, when I run") from an answer ("You need", "Try", "This PR", "Fixed by")
+    better than the same words anywhere. Corpus 5-fold CV (8,283 cases), talk told from reports: AUC 0.893 with
+    words and pairs alone, 0.900 with the opening words, 0.903 with the sentences' too."""
+    text = prose[:TALK_CHARS].lower()
     tokens: set[str] = set()
     previous = ""
-    for token in _TALK_TOKEN.findall(prose[:TALK_CHARS].lower()):
+    markers: tuple[str, ...] = ()  # the markers whose first word the previous word was
+    end = 0
+    for match in _TALK_TOKEN.finditer(text):
+        token, gap = match.group(), text[end : match.start()]
+        starts = (OPENING, SENTENCE) if not end else (SENTENCE,) if _SENTENCE_BREAK.search(gap) else ()
+        end = match.end()
         if _CJK_START.match(token):
             tokens.update(token[i : i + 2] for i in range(max(1, len(token) - 1)))
-            previous = ""
+            previous, markers = "", ()
             continue
         token = token.rstrip("'")
         tokens.add(token)
+        tokens.update(f"{marker} {token}" for marker in starts)
         if previous:
             tokens.add(f"{previous} {token}")
-        previous = token
+            if not starts:
+                tokens.update(f"{marker} {previous} {token}" for marker in markers)
+        previous, markers = token, starts
     return frozenset(tokens)
 
 
