@@ -19,7 +19,7 @@ from bot.cli import main
 from bot.engine import BUNDLED_KNOWLEDGE, Engine
 from bot.knowledge.model import Entry, Verification
 from bot.matching import evidence as ev
-from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, probability
+from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, probability, top_evidence
 from bot.matching.extract import extract
 from bot.matching.index import SIGNATURE, SYMPTOM, build_index, codes_disagree, status_codes
 from bot.matching.matcher import Matcher, Thresholds, _PhrasingRuns, level_replies, rule_replies
@@ -435,6 +435,25 @@ def test_a_talk_cue_weighs_more_the_stronger_the_match() -> None:
     assert probability(_top(score=1.0, cues=advice), calibration) == pytest.approx(1 / (1 + np.exp(1.0)))
     assert probability(_top(score=0.5, cues=advice), calibration) == pytest.approx(1 / (1 + np.exp(0.5)))
     assert probability(_top(score=1.0), calibration) == pytest.approx(0.5)
+
+
+def test_the_calibration_reads_how_far_the_best_leads_its_rivals_examples() -> None:
+    # Rows: the best match, then two rivals of its tier. Its examples lead the closest rival's by 0.1; with no
+    # rival the lead is all of its own similarity; a rival that reads more like the message makes it negative.
+    evidence = ev.Evidence.concatenate([_evidence(example_similarity=x) for x in (0.6, 0.2, 0.5)])
+    scores = ev.combine(evidence, W.scoring, W.selection)
+    report, cues = extract("my weights do not change after the optimizer step"), talk_cues("")
+
+    def lead(best: int, rivals: list[int]) -> float:
+        top = top_evidence(report, cues, evidence, scores, best, np.array(rivals, dtype=np.int64), 0.1, 0.95)
+        assert top.examples == pytest.approx([0.6, 0.2, 0.5][best])
+        features = dict(zip(CALIBRATION_FEATURES, feature_vector(top), strict=True))
+        assert features["examples_lead"] == top.examples_lead
+        return top.examples_lead
+
+    assert lead(0, [1, 2]) == pytest.approx(0.1)
+    assert lead(0, []) == pytest.approx(0.6)
+    assert lead(1, [0, 2]) == pytest.approx(-0.4)
 
 
 def test_an_exact_paste_is_a_crisp_one_and_a_quoted_description_is_not() -> None:

@@ -13,6 +13,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.matching.evidence import KINDS, Evidence, Scores
 from bot.matching.extract import ErrorReport
 from bot.matching.talk import TalkCues
@@ -41,6 +44,7 @@ class TopEvidence:
     problem_cues: bool
     cues: TalkCues
     examples: float = 0.0  # the best match's similarity to its entry's labelled examples, 0..1
+    examples_lead: float = 0.0  # that similarity less the closest rival's (its tier's other candidates), -1..1
 
 
 def crisp(error_report: bool, similarity: float, coverage: float, threshold: float) -> bool:
@@ -50,12 +54,22 @@ def crisp(error_report: bool, similarity: float, coverage: float, threshold: flo
 
 
 def top_evidence(
-    report: ErrorReport, cues: TalkCues, ev: Evidence, scores: Scores, best: int, gap: float, exact_similarity: float
+    report: ErrorReport,
+    cues: TalkCues,
+    ev: Evidence,
+    scores: Scores,
+    best: int,
+    rivals: npt.NDArray[np.int64],
+    gap: float,
+    exact_similarity: float,
 ) -> TopEvidence:
     """What the calibration reads about a ranking whose best candidate is row `best` of `ev` and `scores`, `gap`
-    ahead of its runner-up: the matcher builds it for each message, `knownfix tune` for each corpus case."""
+    ahead of its runner-up among `rivals` (the rows of the other candidates of its tier): the matcher builds it for
+    each message, `knownfix tune` for each corpus case."""
     similarity = float(ev.signature_similarity[best])
     coverage = float(ev.coverage_as_read[best])
+    examples = float(ev.example_similarity[best])
+    closest_rival = float(ev.example_similarity[rivals].max()) if rivals.size else 0.0
     return TopEvidence(
         score=float(scores.before_trust[best]),
         gap=gap,
@@ -69,7 +83,8 @@ def top_evidence(
         exact=crisp(report.is_error_report, similarity, coverage, exact_similarity),
         problem_cues=report.describes_problem,
         cues=cues,
-        examples=float(ev.example_similarity[best]),
+        examples=examples,
+        examples_lead=examples - closest_rival,
     )
 
 
@@ -101,6 +116,7 @@ def feature_vector(top: TopEvidence) -> tuple[float, ...]:
         "resolved": float(top.cues.resolved),
         "talk_words": top.cues.words,
         "examples": top.examples,
+        "examples_lead": top.examples_lead,
         "pack": float(top.pack),
     }
     # Talk that quotes an error matches it as well as a report of it does: the stronger the match, the more a

@@ -447,7 +447,14 @@ class Matcher:
         rank = scores.rank
         runner_up = float(rank[same_tier[1]]) if same_tier.size > 1 else 0.0
         evidence = top_evidence(
-            a.report, a.cues, a.evidence, scores, best, float(rank[best]) - runner_up, w.selection.exact_similarity
+            a.report,
+            a.cues,
+            a.evidence,
+            scores,
+            best,
+            same_tier[1:],
+            float(rank[best]) - runner_up,
+            w.selection.exact_similarity,
         )
         p = round(probability(evidence, w.calibration), 4)
         calibrated = self.thresholds.decisions == "calibrated"

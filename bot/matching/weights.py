@@ -45,6 +45,7 @@ CALIBRATION_FEATURES = (
     "resolved",
     "talk_words",
     "examples",
+    "examples_lead",
     "pack",
     *(f"{cue}_by_score" for cue in TALK_CUES),
 )
