@@ -47,7 +47,7 @@ ENTRY = "pytorch/mat1-mat2-shape-mismatch"
 CHAT = "good morning everyone, anyone up for a paper reading tonight?"
 # An error no entry covers: it ranks entries, but none is sure enough to answer with.
 # A problem described loosely: no entry is likely enough for the full page, the closest are worth a look.
-UNSURE = "training got slower after I changed something, why?"  # near an entry, too vague to be sure of
+UNSURE = "training is slower than yesterday, what could cause that?"  # near entries, too vague to be sure of
 VAGUE = "RuntimeError: flux capacitor overloaded in module wumpus"
 
 
