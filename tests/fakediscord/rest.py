@@ -26,6 +26,20 @@ RATE_LIMIT = 50  # requests per bucket and window; Discord's real per-route limi
 RATE_WINDOW_S = 1.0
 
 
+# Larger than any upload a test sends (Discord's own limit is 25 MiB). aiohttp reads a part in 8 KiB chunks by default
+# and, when the stream hands it more than a chunk, pushes the rest back with `unread_data()`, which it deprecates
+# (a DeprecationWarning in some runs, depending on how the body arrives); a part read as one chunk never over-reads.
+PART_CHUNK = 64 * 1024 * 1024
+
+
+async def _whole(part: BodyPartReader) -> bytes:
+    """A multipart part's bytes as sent (no transfer decoding: discord.py sends none)."""
+    chunks = []
+    while chunk := await part.read_chunk(PART_CHUNK):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @dataclass(frozen=True)
 class SentFile:
     """A file the bot uploaded with a request."""
@@ -229,10 +243,10 @@ class Rest(World):
             while (part := await reader.next()) is not None:
                 if not isinstance(part, BodyPartReader):
                     continue  # nested multipart: Discord does not take it either
+                data = await _whole(part)
                 if part.name == "payload_json":
-                    body = json.loads(await part.text())
+                    body = json.loads(data.decode(part.get_charset(default="utf-8")))
                 else:
-                    data = await part.read()
                     files.append(SentFile(part.name or "", part.filename or "", part.headers.get("Content-Type"), data))
             return body, files
         raw = await request.read()
