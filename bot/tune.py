@@ -50,7 +50,7 @@ from bot.talk_fit import auc, fit_talk_words, talk_logits, topic_words
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "evaluation" / "corpus"
 SEED = 20261202
 FOLDS = 5
-L2 = 1.0  # ridge on the calibration's coefficients: 15 features, a few thousand cases
+L2 = 1.0  # ridge on the calibration's coefficients: 30 features against thousands of cases
 # Relative steps the coordinate search tries for each weight, and how many passes it makes.
 STEPS = (-0.4, -0.2, -0.1, 0.1, 0.2, 0.4)
 PASSES = 2
