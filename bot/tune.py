@@ -225,13 +225,9 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
         top_right[c] = bool(m.right[block[0]])
         best = block[0]
         same_tier = block[m.tier[block] == m.tier[best]]
-        runner = float(rank_key[same_tier[1]]) if same_tier.size > 1 else 0.0
         a = m.assessments[c]
         cues = a.cues if talk is None else replace(a.cues, words=float(talk[c]))
-        gap = float(rank_key[best]) - runner
-        top = top_evidence(
-            a.report, cues, m.evidence, scores, int(best), same_tier[1:], gap, w.selection.exact_similarity
-        )
+        top = top_evidence(a.report, cues, m.evidence, scores, int(best), same_tier[1:], w.selection.exact_similarity)
         feats[c] = feature_vector(top)
         gate[c] = passive_gate(a.report, top, w)
         exact[c] = is_exact(top)

@@ -445,8 +445,10 @@ def test_the_calibration_reads_how_far_the_best_leads_its_rivals_examples() -> N
     report, cues = extract("my weights do not change after the optimizer step"), talk_cues("")
 
     def lead(best: int, rivals: list[int]) -> float:
-        top = top_evidence(report, cues, evidence, scores, best, np.array(rivals, dtype=np.int64), 0.1, 0.95)
+        top = top_evidence(report, cues, evidence, scores, best, np.array(rivals, dtype=np.int64), 0.95)
         assert top.examples == pytest.approx([0.6, 0.2, 0.5][best])
+        runner_up = scores.rank[rivals[0]] if rivals else 0.0
+        assert top.gap == pytest.approx(scores.rank[best] - runner_up)  # the margin to the first rival
         features = dict(zip(CALIBRATION_FEATURES, feature_vector(top), strict=True))
         assert features["examples_lead"] == top.examples_lead
         return top.examples_lead

@@ -60,19 +60,19 @@ def top_evidence(
     scores: Scores,
     best: int,
     rivals: npt.NDArray[np.int64],
-    gap: float,
     exact_similarity: float,
 ) -> TopEvidence:
-    """What the calibration reads about a ranking whose best candidate is row `best` of `ev` and `scores`, `gap`
-    ahead of its runner-up among `rivals` (the rows of the other candidates of its tier): the matcher builds it for
-    each message, `knownfix tune` for each corpus case."""
+    """What the calibration reads about a ranking whose best candidate is row `best` of `ev` and `scores`, and whose
+    other candidates of its tier are the rows `rivals`, best first (the first is the runner-up the margin is taken
+    from): the matcher builds it for each message, `knownfix tune` for each corpus case."""
+    runner_up = float(scores.rank[rivals[0]]) if rivals.size else 0.0
     similarity = float(ev.signature_similarity[best])
     coverage = float(ev.coverage_as_read[best])
     examples = float(ev.example_similarity[best])
     closest_rival = float(ev.example_similarity[rivals].max()) if rivals.size else 0.0
     return TopEvidence(
         score=float(scores.before_trust[best]),
-        gap=gap,
+        gap=float(scores.rank[best]) - runner_up,
         via=KINDS[int(scores.via[best])],
         pack=bool(ev.pack[best]),
         similarity=similarity,

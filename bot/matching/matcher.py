@@ -444,18 +444,7 @@ class Matcher:
         # The margin is taken within the best match's own tier: a pack entry about the same error as a
         # curated one is a duplicate, not a rival that makes the answer uncertain.
         same_tier = order[a.tier[order] == a.tier[best]]
-        rank = scores.rank
-        runner_up = float(rank[same_tier[1]]) if same_tier.size > 1 else 0.0
-        evidence = top_evidence(
-            a.report,
-            a.cues,
-            a.evidence,
-            scores,
-            best,
-            same_tier[1:],
-            float(rank[best]) - runner_up,
-            w.selection.exact_similarity,
-        )
+        evidence = top_evidence(a.report, a.cues, a.evidence, scores, best, same_tier[1:], w.selection.exact_similarity)
         p = round(probability(evidence, w.calibration), 4)
         calibrated = self.thresholds.decisions == "calibrated"
         matches = tuple(
