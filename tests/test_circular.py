@@ -94,3 +94,60 @@ def test_an_old_pythons_cycle_finds_the_circular_import_entry(bundled_engine: En
 
 def test_a_removed_name_is_not_taken_for_a_cycle(bundled_engine: Engine) -> None:
     assert best_entry_id(bundled_engine, REMOVED) == "sklearn/joblib-externals-removed"
+
+
+# The cycle is between two modules of a package, not through the script: `shop/payments.py` imports from
+# `shop.orders`, which is still running further up. Python 3.6 names no module; the line under the frame does.
+FAILING_LINE = "    from shop.orders import Order\nImportError"
+PACKAGE_CYCLE_36 = """Traceback (most recent call last):
+  File "run.py", line 1, in <module>
+    from shop.orders import Order
+  File "/home/ana/shop/shop/orders.py", line 2, in <module>
+    from shop.payments import charge
+  File "/home/ana/shop/shop/payments.py", line 1, in <module>
+    from shop.orders import Order
+ImportError: cannot import name 'Order'
+"""
+
+
+def _detail(text: str) -> str:
+    (line,) = extract(text).error_lines
+    return line.detail
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PACKAGE_CYCLE_36,
+        # 3.7 names the module and its file; no source lines pasted.
+        "\n".join(line for line in PACKAGE_CYCLE_36.splitlines() if not line.startswith("    ")).replace(
+            "name 'Order'", "name 'Order' from 'shop.orders' (/home/ana/shop/shop/orders.py)"
+        ),
+        # A relative import: the dots dropped, the rest still names the file.
+        PACKAGE_CYCLE_36.replace(FAILING_LINE, "    from .orders import Order\nImportError"),
+        # The module is a package whose `__init__.py` is still running.
+        PACKAGE_CYCLE_36.replace("shop/shop/orders.py", "shop/shop/orders/__init__.py"),
+    ],
+    ids=["3.6 source line", "3.7 message", "relative import", "package"],
+)
+def test_an_import_from_a_module_still_running_further_up_is_a_cycle(text: str) -> None:
+    assert "from partially initialized module" in _detail(text)
+    assert "(most likely due to a circular import)" in _detail(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The module imported from is not on the stack: a name it lacks, not a cycle.
+        PACKAGE_CYCLE_36.replace(FAILING_LINE, "    from shop.tax import rate\nImportError"),
+        # Only a module of the same last name runs further up (`billing/orders.py`, not `shop/orders.py`).
+        PACKAGE_CYCLE_36.replace("/home/ana/shop/shop/orders.py", "/home/ana/shop/billing/orders.py"),
+    ],
+    ids=["other module", "other package"],
+)
+def test_no_cycle_when_the_module_imported_from_is_not_running(text: str) -> None:
+    assert "circular" not in _detail(text)
+
+
+def test_a_package_cycle_finds_the_circular_import_entry(bundled_engine: Engine) -> None:
+    assert best_entry_id(bundled_engine, PACKAGE_CYCLE_36) == "python/circular-import"

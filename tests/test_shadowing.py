@@ -93,3 +93,49 @@ def test_an_unknown_module_shadowed_by_its_script_finds_the_shadowing_entry(bund
 
 def test_a_real_circular_import_stays_with_the_circular_import_entry(bundled_engine: Engine) -> None:
     assert best_entry_id(bundled_engine, CIRCULAR) == "python/circular-import"
+
+
+# The user's `calendar.py` imports a library whose own module then wants the standard library's `calendar`: a
+# library's frame fails, and Python 3.6 names no module; the line under the frame does.
+STDLIB_SHADOWED_BY_SCRIPT = """Traceback (most recent call last):
+  File "/home/ana/planner/calendar.py", line 1, in <module>
+    import dateparse
+  File "/usr/lib/python3.6/site-packages/dateparse/__init__.py", line 3, in <module>
+    from calendar import monthrange
+ImportError: cannot import name 'monthrange'
+"""
+# Python 3.8-3.12 guess a cycle for a script importing from itself; 3.13 prints the renaming hint instead.
+SELF_IMPORT_38 = """Traceback (most recent call last):
+  File "C:\\work\\tides.py", line 1, in <module>
+    from tides import Station
+  File "C:\\work\\tides.py", line 1, in <module>
+    from tides import Station
+ImportError: cannot import name 'Station' from partially initialized module 'tides' (most likely due to a \
+circular import) (C:\\work\\tides.py)
+"""
+
+
+def test_a_library_failing_on_a_module_the_users_script_shadows_gets_the_hint_with_the_scripts_path() -> None:
+    (line,) = extract(STDLIB_SHADOWED_BY_SCRIPT).error_lines
+    assert line.detail.endswith(
+        "(consider renaming '/home/ana/planner/calendar.py' if it has the same name as a library you intended to "
+        "import)"
+    )
+
+
+def test_a_library_failing_on_a_module_no_script_of_the_user_is_named_after_gets_no_hint() -> None:
+    text = STDLIB_SHADOWED_BY_SCRIPT.replace("planner/calendar.py", "planner/agenda.py")
+    assert "consider renaming" not in extract(text).error_lines[0].detail
+
+
+def test_the_renaming_hint_replaces_the_cycle_guess_as_python_313_prints_it() -> None:
+    (line,) = extract(SELF_IMPORT_38).error_lines
+    assert "most likely due to a circular import" not in line.detail
+    assert "partially initialized" not in line.detail
+    assert line.detail.startswith("ImportError: cannot import name 'Station' from 'tides'")
+    assert "most likely due to a circular import" in line.text  # what a reply quotes stays what was pasted
+
+
+@pytest.mark.parametrize("text", [STDLIB_SHADOWED_BY_SCRIPT, SELF_IMPORT_38])
+def test_a_shadowed_module_beats_the_cycle_guess(bundled_engine: Engine, text: str) -> None:
+    assert best_entry_id(bundled_engine, text) == "python/shadowed-module-name"

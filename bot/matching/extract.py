@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from bot.matching.circular import circular_hint
-from bot.matching.shadowing import shadowing_hint
+from bot.matching.shadowing import shadowing_hint, without_cycle_guess
 from bot.matching.text import phrase_pattern
 
 # A log attachment's error is almost always near its end, so a long text keeps a little of its head
@@ -533,6 +533,9 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     has_traceback = False
     in_traceback = False
     code_lines = 0
+    # Per frame, the source line printed under it: the last one's says what the failing import read from.
+    frame_code: dict[int, str] = {}
+    code_of: int | None = None  # the frame whose source line the next line with text is
     # Python prints a traceback's exception left of its frames, so the first line after the frames that
     # starts further left is the exception, whatever its class is called. None outside frames.
     frame_indent: int | None = None
@@ -562,6 +565,9 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         return parsed[line]
 
     for i, line in enumerate(lines):
+        if code_of is not None and line.strip():
+            frame_code[code_of] = line.strip()
+            code_of = None
         if not line:
             # What the sequence below does with an empty line, without its searches: the runs of blank lines
             # are folded, but removing the fences of 10,000 code blocks leaves as many blank lines behind.
@@ -618,6 +624,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         frame = python_frame or (frame_words and _WARNING_FRAME.match(line))
         if frame:
             frames.append(frame.group("path"))
+            code_of = len(frames) - 1 if python_frame else None
         if python_frame:
             has_traceback = True
             frame_indent = _indent(line)
@@ -660,8 +667,12 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     messages = [e.message for e in error_lines]
     # What the traceback's structure says and its text does not, as a later interpreter words it: matched against
     # (entry patterns, signatures) with the line, never shown. A script shadowing a module is not a cycle.
-    if structure := shadowing_hint(frames, messages) or circular_hint(frames, messages):
-        at, hint = structure
+    failing_code = frame_code.get(len(frames) - 1, "")
+    if shadowed := shadowing_hint(frames, messages, failing_code):
+        at, hint = shadowed  # Python 3.13 prints the renaming hint instead of its circular-import guess
+        error_lines[at] = replace(error_lines[at], detail=f"{without_cycle_guess(error_lines[at].detail)} {hint}")
+    elif cycle := circular_hint(frames, messages, failing_code):
+        at, hint = cycle
         error_lines[at] = replace(error_lines[at], detail=f"{error_lines[at].detail} {hint}")
     libraries = {m.group("lib").lower() for path in frames if (m := _SITE_PACKAGES.search(path))}
     libraries |= {lib.lower() for lib in set(_IMPORT.findall(unfenced))}  # a log repeats its imports

@@ -34,6 +34,16 @@ _NOT_USER_FILE = re.compile(
 )
 # A script's file name, after a separator or after the `...` someone cut the rest of its path to ("...app.py").
 _SCRIPT = re.compile(r"(?:^|[\\/]|\.\.\.|\u2026)(?P<stem>\w{1,200})\.pyw?$")
+# The source line Python prints under the failing frame, when it imports from a module: `from a.b import c`,
+# `from .b import c` (the dots dropped: the rest still names the file). Anchored, bounded: linear.
+_FROM_IMPORT = re.compile(r"^from[ \t]{1,20}\.{0,20}(?P<module>\w[\w.]{0,200})[ \t]{1,20}import\b")
+# Python 3.7's `cannot import name 'X' from 'a.b'`, 3.8's `... from partially initialized module 'a.b'`.
+_IMPORTED_FROM = re.compile(
+    r"^cannot import name '?[\w.]{1,200}'? from(?: partially initialized module)? '(?P<module>[\w.]{1,200})'"
+)
+_CANNOT_IMPORT = re.compile(r"^cannot import name\b")
+# What Python 3.13 no longer prints when it prints the renaming hint instead.
+_CYCLE_GUESS = re.compile(r"partially initialized module |[ \t]?\(most likely due to a circular import\)")
 
 
 def user_script(path: str) -> str | None:
@@ -45,16 +55,34 @@ def user_script(path: str) -> str | None:
     return stem if stem not in (None, "__init__", "__main__") else None
 
 
-def shadowing_hint(frames: Sequence[str], messages: Sequence[str]) -> tuple[int, str] | None:
+def imported_module(message: str, failing_code: str) -> str | None:
+    """The module a failed `from M import name` read from: named by the message (Python 3.7 and later), else by
+    the source line under the failing frame (Python 2 and 3.6 name none)."""
+    if not _CANNOT_IMPORT.match(message):
+        return None
+    if named := _IMPORTED_FROM.match(message):
+        return named.group("module")
+    code = _FROM_IMPORT.match(failing_code)
+    return code.group("module").strip(".") or None if code else None
+
+
+def without_cycle_guess(detail: str) -> str:
+    """An error line as Python 3.13 prints it with its renaming hint: without the circular-import guess."""
+    return _CYCLE_GUESS.sub("", detail)
+
+
+def shadowing_hint(frames: Sequence[str], messages: Sequence[str], failing_code: str = "") -> tuple[int, str] | None:
     """Python 3.13's renaming hint, and which of the error messages it belongs to, when the last frame is the
-    user's `X.py` failing on module `X`; else None."""
+    user's `X.py` failing on module `X`, or a library's file failing to import from top-level module `X` while
+    the user's `X.py` runs further up (`random.py` importing numpy, whose `tempfile` then wants the standard
+    library's `random`); else None."""
     if not frames:
         return None
     stem = user_script(frames[-1])
     if stem is None:
-        return None
+        return _library_shadowed(frames, messages, failing_code)
     # Python 3.13's words for a module that is not the standard library's (it cannot tell which library was meant).
-    hint = f"(consider renaming '{frames[-1]}' if it has the same name as a library you intended to import)"
+    hint = _renaming_hint(frames[-1])
     for at, message in enumerate(messages):
         named = _NAMED_MODULE.search(message)
         if named and named.group("module") == stem:
@@ -62,3 +90,18 @@ def shadowing_hint(frames: Sequence[str], messages: Sequence[str]) -> tuple[int,
         if _UNNAMED_MODULE.match(message) and len(frames) > 1 and user_script(frames[-2]) == stem:
             return at, hint
     return None
+
+
+def _library_shadowed(frames: Sequence[str], messages: Sequence[str], failing_code: str) -> tuple[int, str] | None:
+    """A library's frame failed importing from top-level module `X`, and a user's `X.py` is on the stack: the
+    user's file was found instead of the module the library meant."""
+    scripts = {stem: path for path in frames[:-1] if (stem := user_script(path)) is not None}
+    for at, message in enumerate(messages):
+        module = imported_module(message, failing_code)
+        if module is not None and "." not in module and module in scripts:
+            return at, _renaming_hint(scripts[module])
+    return None
+
+
+def _renaming_hint(path: str) -> str:
+    return f"(consider renaming '{path}' if it has the same name as a library you intended to import)"
