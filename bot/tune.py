@@ -32,12 +32,13 @@ from bot.examples_fit import fit_examples as fit_example_models
 from bot.knowledge.model import Entry
 from bot.matching import examples
 from bot.matching.calibration import feature_vector, is_exact, top_evidence
-from bot.matching.evidence import Evidence, combine
+from bot.matching.evidence import Evidence, combine, near_best, ranking_features
 from bot.matching.matcher import Assessment, level_replies, passive_gate, rule_replies, score_rule
 from bot.matching.talk import TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
 from bot.matching.text import features
 from bot.matching.weights import (
     CALIBRATION_FEATURES,
+    RANKING_FEATURES,
     WEIGHTS_FILE,
     Calibration,
     Decisions,
@@ -45,6 +46,7 @@ from bot.matching.weights import (
     Weights,
     write_values,
 )
+from bot.ranking_fit import conditional_logit
 from bot.talk_fit import auc, fit_talk_words, talk_logits, topic_words
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "evaluation" / "corpus"
@@ -57,7 +59,7 @@ PASSES = 2
 # Weights the corpus cannot inform: imported packs are not in it.
 # `examples` and its reach are left out too: the examples of the cases they would be fitted on are those very
 # cases, so the search would reward remembering them (their values are set from cross-validation, see the table).
-FIXED = frozenset({"pack_trust", "pack_exact_trust", "pack_prose_words", "examples", "examples_reach"})
+FIXED = frozenset({"pack_trust", "pack_exact_trust", "pack_prose_words"})
 # What the decisions promise (the issue's targets), and the smallest share of cases a band may rest on.
 PASSIVE_FALSE_MAX = 0.01
 PASSIVE_FALSE_MAX_NORMAL = 0.03
@@ -200,7 +202,7 @@ class Ranked:
 def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
     """`talk`: per case, the word model's log-odds to use instead of the bundled model's (cross-validation
     fits the word model on each fold's training cases)."""
-    scores = combine(m.evidence, w.scoring, w.selection, m.case_of)
+    scores = combine(m.evidence, w.scoring, w.selection, w.ranking, m.case_of)
     rank_key = scores.rank
     rows = np.lexsort((m.order, m.tier, -rank_key, m.case_of))  # by case, then best first
     n = len(m.cases)
@@ -263,6 +265,30 @@ def fit_scoring(m: Measured, w: Weights, subset: npt.NDArray[np.int64]) -> Weigh
         if not improved:
             break
     return w
+
+
+def fit_ranking(m: Measured, w: Weights, subset: npt.NDArray[np.int64]) -> Weights:
+    """The [ranking] weights, fitted on the labelled descriptions in `subset` whose right entry is among their
+    candidates (`ranking_fit`), divided by the capped score's own weight: the ranking adds them to that score."""
+    scores = combine(m.evidence, w.scoring, w.selection, w.ranking, m.case_of)
+    capped = np.minimum(scores.score, 1.0)
+    chosen = np.zeros(len(m.cases), dtype=np.bool_)
+    chosen[subset] = True
+    rows = chosen[m.case_of] & scores.described & (scores.score >= w.decisions.minimum_score)
+    has_right = np.zeros(len(m.cases), dtype=np.bool_)
+    has_right[m.case_of[rows & m.right]] = True
+    rows &= has_right[m.case_of]
+    if not rows.any():
+        return w
+    features = np.column_stack(
+        [capped, ranking_features(m.evidence, near_best(capped, w.ranking, m.case_of)) * scores.trust[:, None]]
+    )[rows]
+    _, group = np.unique(m.case_of[rows], return_inverse=True)
+    coefficients = conditional_logit(features, group.astype(np.int64), m.right[rows])
+    if coefficients[0] <= 0:  # the score itself no longer orders: nothing to add weights to (never seen)
+        return w
+    fitted = dict(zip(RANKING_FEATURES, (coefficients[1:] / coefficients[0]).tolist(), strict=True))
+    return replace(w, ranking=replace(w.ranking, **fitted))
 
 
 # -- the talk word model -------------------------------------------------------------------------------
@@ -511,6 +537,7 @@ def _fit(
 ) -> Weights:
     if scoring:
         w = fit_scoring(m, w, subset)
+    w = fit_ranking(m, w, subset)
     r = rank_all(m, w, talk)
     labelled = np.array([c.expected is not None for c in m.cases], dtype=np.bool_)
     y = (r.top_right & labelled).astype(np.float64, copy=False)
@@ -613,6 +640,7 @@ def write(
     examples.dump(result.example_model, examples_path)
     if scoring:
         write_values(path, "scoring", {f.name: getattr(weights.scoring, f.name) for f in fields(Scoring)})
+    write_values(path, "ranking", dict(zip(RANKING_FEATURES, weights.ranking.coefficients, strict=True)))
     cal = weights.calibration
     coefficients = dict(zip(CALIBRATION_FEATURES, cal.coefficients, strict=True))
     write_values(path, "calibration", {"intercept": cal.intercept, **coefficients})

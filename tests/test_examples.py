@@ -214,75 +214,92 @@ def test_the_bundled_model_has_its_discriminative_part() -> None:
 # -- in the ranking -------------------------------------------------------------------------------------
 
 
-def _row(score_words: float, example: float) -> dict[str, object]:
-    return {"signature_coverage": score_words, "example_similarity": example}
+def _columns(n: int, **given: list[object]) -> dict[str, list[object]]:
+    """`n` candidates of descriptions with no evidence at all, except the columns given."""
+    empty: dict[str, object] = {
+        "signature_similarity": 0.0, "signature_coverage": 0.0, "symptom_coverage": 0.0, "explained_share": 0.0,
+        "symptom_likeness": 0.0, "pattern_strength": -1, "pattern_counts_as_proof": True, "words_count_as_proof": True,
+        "exact_signature": False, "exception_agrees": False, "exception_shared_by": 0, "exception_disagrees": False,
+        "library_hint": False, "frame_hint": 0.0, "symptom_entry": False, "pack": False, "example_similarity": 0.0,
+        "description": True,
+    }  # fmt: skip
+    return {k: given.get(k, [v] * n) for k, v in empty.items()}
+
+
+def _evidence(columns: dict[str, list[object]], rows: slice = slice(None)) -> ev.Evidence:
+    return ev.Evidence(**{k: np.array(v[rows]) for k, v in columns.items()})
 
 
 def test_examples_reorder_entries_but_never_add_to_the_score() -> None:
-    n = 2
-    base: dict[str, object] = {
-        "signature_similarity": [0.0] * n, "signature_coverage": [0.80, 0.82], "symptom_coverage": [0.0] * n,
-        "explained_share": [0.0] * n, "symptom_likeness": [0.0] * n,
-        "pattern_strength": [-1] * n, "pattern_counts_as_proof": [True] * n,
-        "words_count_as_proof": [True] * n, "exact_signature": [False] * n, "exception_agrees": [False] * n,
-        "exception_shared_by": [0] * n, "exception_disagrees": [False] * n, "library_hint": [False] * n,
-        "frame_hint": [0.0] * n,
-        "symptom_entry": [False] * n, "pack": [False] * n, "example_similarity": [0.5, 0.0],
-    }  # fmt: skip
-    scores = ev.combine(ev.Evidence(**{k: np.array(v) for k, v in base.items()}), W.scoring, W.selection)
+    columns = _columns(2, signature_coverage=[0.80, 0.82], example_similarity=[0.5, 0.0])
+    scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking)
     assert scores.score[1] > scores.score[0]  # the curated evidence alone prefers the second
     assert scores.rank[0] > scores.rank[1]  # the first reads like its examples: it ranks first
-    without = dict(base, example_similarity=[0.0, 0.0])
-    plain = ev.combine(ev.Evidence(**{k: np.array(v) for k, v in without.items()}), W.scoring, W.selection)
+    plain = ev.combine(_evidence(dict(columns, example_similarity=[0.0, 0.0])), W.scoring, W.selection, W.ranking)
     assert np.allclose(plain.score, scores.score)
+
+
+def test_an_error_report_is_ordered_by_its_score_alone() -> None:
+    columns = _columns(2, signature_coverage=[0.80, 0.82], example_similarity=[0.5, 0.0], description=[False, False])
+    scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking)
+    assert not scores.described.any() and not scores.reorder.any()
+    assert np.array_equal(scores.rank, scores.score)
+
+
+def test_the_ranking_adds_each_weight_times_its_evidence_to_the_capped_score() -> None:
+    # One row alone is its message's best, so within reach: every feature counts once, times its weight.
+    r = W.ranking
+    values = {"example_similarity": 0.49, "symptom_coverage": 0.3, "explained_share": 0.6, "symptom_likeness": 0.2}
+    columns = _columns(1, **{k: [v] for k, v in values.items()}, symptom_entry=[True], library_hint=[True])
+    scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking)
+    added = (
+        (r.examples + r.examples_near) * 0.49 + r.examples_root * 0.7 + r.symptom_coverage * 0.3
+        + r.explained_share * 0.6 + r.symptom_likeness * 0.2 + r.symptom_entry + r.library_hint
+    )  # fmt: skip
+    assert scores.reorder[0] == pytest.approx(added)
+    assert scores.rank[0] == pytest.approx(min(scores.score[0], 1.0) + added)
 
 
 def test_examples_have_no_say_in_a_message_that_is_a_pack_signature_pasted() -> None:
     # Rows 0-1 are one message, rows 2-3 another. In the first, the pack entry (row 1) is pasted word for word:
     # the curated neighbour's examples must not lift it over the pack entry. The second keeps its examples.
-    n = 4
-    columns: dict[str, object] = {
-        "signature_similarity": [0.0] * n, "signature_coverage": [0.80, 0.82, 0.80, 0.82],
-        "symptom_coverage": [0.0] * n, "explained_share": [0.0] * n, "symptom_likeness": [0.0] * n,
-        "pattern_strength": [-1] * n, "pattern_counts_as_proof": [True] * n,
-        "words_count_as_proof": [True] * n, "exact_signature": [False, True, False, False],
-        "exception_agrees": [False] * n, "exception_shared_by": [0] * n, "exception_disagrees": [False] * n,
-        "library_hint": [False] * n, "frame_hint": [0.0] * n, "symptom_entry": [False] * n,
-        "pack": [False, True, False, False],
-        "example_similarity": [0.5, 0.0, 0.5, 0.0],
-    }  # fmt: skip
-    evidence = ev.Evidence(**{k: np.array(v) for k, v in columns.items()})
-    scores = ev.combine(evidence, W.scoring, W.selection, case_of=np.array([0, 0, 1, 1]))
-    assert scores.examples.tolist()[:2] == [0.0, 0.0] and scores.examples[2] > 0
+    columns = _columns(
+        4,
+        signature_coverage=[0.80, 0.82, 0.80, 0.82],
+        exact_signature=[False, True, False, False],
+        pack=[False, True, False, False],
+        example_similarity=[0.5, 0.0, 0.5, 0.0],
+    )
+    evidence = _evidence(columns)
+    scores = ev.combine(evidence, W.scoring, W.selection, W.ranking, case_of=np.array([0, 0, 1, 1]))
+    assert scores.reorder.tolist()[:2] == [0.0, 0.0] and scores.reorder[2] > 0
     assert np.array_equal(scores.rank[:2], scores.score[:2])
-    one_message = ev.combine(evidence, W.scoring, W.selection)  # every row one message's: no examples anywhere
-    assert not one_message.examples.any()
+    one_message = ev.combine(evidence, W.scoring, W.selection, W.ranking)  # one message's rows: none reordered
+    assert not one_message.reorder.any()
 
 
-def test_examples_settle_only_candidates_within_reach_of_the_best() -> None:
+def test_a_description_that_holds_a_pack_signature_whole_is_ordered_by_its_score() -> None:
+    # No error line was found (no exception name), but the pack's signature is in the message whole: a paste.
+    columns = _columns(
+        2, signature_similarity=[0.0, 0.97], symptom_coverage=[0.6, 0.0], pack=[False, True], explained_share=[0.9, 0.0]
+    )
+    scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking)
+    assert not scores.described.any()
+    assert np.array_equal(scores.rank, scores.score)
+
+
+def test_examples_weigh_more_for_candidates_within_reach_of_the_best() -> None:
     # Rows 0-2 are one message: row 0 leads on its curated words; row 1 is a near neighbour, row 2 is out of reach
     # (examples_reach or more below). Rows 3-4 are another message whose best is row 4: reach is per message.
-    reach = W.scoring.examples_reach
-    coverage = [0.95, 0.95 - reach / 2, 0.95 - reach - 0.05, 0.95 - reach - 0.05, 0.95 - reach]
-    n = len(coverage)
-    columns: dict[str, object] = {
-        "signature_similarity": [0.0] * n, "signature_coverage": coverage,
-        "symptom_coverage": [0.0] * n, "explained_share": [0.0] * n, "symptom_likeness": [0.0] * n,
-        "pattern_strength": [-1] * n, "pattern_counts_as_proof": [True] * n,
-        "words_count_as_proof": [True] * n, "exact_signature": [False] * n,
-        "exception_agrees": [False] * n, "exception_shared_by": [0] * n, "exception_disagrees": [False] * n,
-        "library_hint": [False] * n, "frame_hint": [0.0] * n, "symptom_entry": [False] * n,
-        "pack": [False] * n, "example_similarity": [0.0, 0.9, 0.9, 0.9, 0.0],
-    }  # fmt: skip
-    evidence = ev.Evidence(**{k: np.array(v) for k, v in columns.items()})
-    scores = ev.combine(evidence, W.scoring, W.selection, case_of=np.array([0, 0, 0, 1, 1]))
+    reach = W.ranking.examples_reach
+    coverage: list[object] = [0.95, 0.95 - reach / 2, 0.95 - reach - 0.05, 0.95 - reach - 0.05, 0.95 - reach]
+    columns = _columns(5, signature_coverage=coverage, example_similarity=[0.0, 0.9, 0.9, 0.9, 0.0])
+    scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking, case_of=np.array([0, 0, 0, 1, 1]))
     assert scores.score[0] - scores.score[2] > reach  # the rows are as far apart as meant
-    assert scores.examples[1] > 0 and scores.rank[1] > scores.rank[0]  # the near neighbour is settled by examples
-    assert scores.examples[2] == 0.0 and scores.rank[2] < scores.rank[0]  # the far one is not lifted
-    assert scores.examples[3] > 0  # within reach of its own message's best
-    first = ev.Evidence(**{k: np.array(v[:3]) for k, v in columns.items() if isinstance(v, list)})
-    alone = ev.combine(first, W.scoring, W.selection)  # the first message on its own, as the matcher sees it
-    assert alone.examples.tolist() == scores.examples.tolist()[:3]
+    assert scores.reorder[1] - scores.reorder[2] == pytest.approx(W.ranking.examples_near * 0.9)  # only near
+    assert scores.reorder[3] == pytest.approx(scores.reorder[1])  # within reach of its own message's best
+    alone = ev.combine(_evidence(columns, slice(0, 3)), W.scoring, W.selection, W.ranking)  # as the matcher sees it
+    assert alone.reorder.tolist() == pytest.approx(scores.reorder.tolist()[:3])
 
 
 def test_the_example_models_read_single_words_not_word_pairs() -> None:

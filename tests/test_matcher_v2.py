@@ -59,13 +59,14 @@ def _evidence(**overrides: object) -> ev.Evidence:
         "symptom_entry": False,
         "pack": False,
         "example_similarity": 0.0,
+        "description": False,
     }
     base.update(overrides)
     return ev.Evidence(**{k: np.array([v]) for k, v in base.items()})
 
 
 def _scored(**overrides: object) -> tuple[float, str]:
-    scores = ev.combine(_evidence(**overrides), W.scoring, W.selection)
+    scores = ev.combine(_evidence(**overrides), W.scoring, W.selection, W.ranking)
     return float(scores.score[0]), ev.KINDS[int(scores.via[0])]
 
 
@@ -145,7 +146,7 @@ def test_scores_carry_each_rows_trust_and_the_evidence_score_before_it() -> None
         _evidence(signature_similarity=1.0, signature_coverage=1.0, pack=True),
         _evidence(signature_similarity=1.0, signature_coverage=1.0, pack=True, exact_signature=True),
     ]
-    scores = ev.combine(ev.Evidence.concatenate(rows), W.scoring, W.selection)
+    scores = ev.combine(ev.Evidence.concatenate(rows), W.scoring, W.selection, W.ranking)
     expected_trust = [1.0, W.scoring.pack_trust, W.scoring.pack_exact_trust]
     assert scores.trust.tolist() == pytest.approx(expected_trust)
     # What the calibration and the score rules judge: how well the message matched, whatever the trust.
@@ -160,7 +161,7 @@ def _tie_of_words_and_pattern(pattern_base: float, pattern_specific: float, word
     """The winning kind for a message holding all of a signature's words and matching a fully specific pattern,
     with no string similarity: a tie whenever pattern_base + pattern_specific = words."""
     scoring = replace(W.scoring, pattern_base=pattern_base, pattern_specific=pattern_specific, words=words)
-    scores = ev.combine(_evidence(signature_coverage=1.0, pattern_strength=_SPECIFIC), scoring, W.selection)
+    scores = ev.combine(_evidence(signature_coverage=1.0, pattern_strength=_SPECIFIC), scoring, W.selection, W.ranking)
     return ev.KINDS[int(scores.via[0])]
 
 
@@ -298,7 +299,7 @@ def test_another_status_code_of_the_same_enum_contradicts_the_entry_like_another
         row = [e.id for e in a.entries].index("demo/cublas-failed")
         scores[code] = (
             bool(a.evidence.exception_disagrees[row]),
-            ev.combine(a.evidence, W.scoring, W.selection).score[row],
+            ev.combine(a.evidence, W.scoring, W.selection, W.ranking).score[row],
         )
     assert not scores["CUBLAS_STATUS_EXECUTION_FAILED"][0] and scores["CUBLAS_STATUS_INVALID_VALUE"][0]
     assert scores["CUBLAS_STATUS_INVALID_VALUE"][1] < scores["CUBLAS_STATUS_EXECUTION_FAILED"][1] * 0.9
@@ -441,7 +442,7 @@ def test_the_calibration_reads_how_far_the_best_leads_its_rivals_examples() -> N
     # Rows: the best match, then two rivals of its tier. Its examples lead the closest rival's by 0.1; with no
     # rival the lead is all of its own similarity; a rival that reads more like the message makes it negative.
     evidence = ev.Evidence.concatenate([_evidence(example_similarity=x) for x in (0.6, 0.2, 0.5)])
-    scores = ev.combine(evidence, W.scoring, W.selection)
+    scores = ev.combine(evidence, W.scoring, W.selection, W.ranking)
     report, cues = extract("my weights do not change after the optimizer step"), talk_cues("")
 
     def lead(best: int, rivals: list[int]) -> float:

@@ -142,6 +142,7 @@ def _candidates(n: int, **columns: list[object]) -> evidence.Evidence:
         "symptom_likeness": 0.0, "pattern_strength": -1, "pattern_counts_as_proof": True, "words_count_as_proof": True,
         "exact_signature": False, "exception_agrees": False, "exception_shared_by": 0, "exception_disagrees": False,
         "library_hint": False, "frame_hint": 0.0, "symptom_entry": False, "pack": False, "example_similarity": 0.0,
+        "description": False,
     }  # fmt: skip
     return evidence.Evidence(**{k: np.array(columns.get(k, [v] * n)) for k, v in empty.items()})
 
@@ -158,6 +159,6 @@ def test_pack_prose_words_rank_below_a_loose_curated_symptom() -> None:
         "symptom_entry": [False, True],
         "pack": [True, False],
     }
-    scores = evidence.combine(_candidates(2, **rows), w.scoring, w.selection)
+    scores = evidence.combine(_candidates(2, **rows), w.scoring, w.selection, w.ranking)
     assert scores.score[1] > scores.score[0] > 0
     assert evidence.KINDS[int(scores.via[0])] == "hint"

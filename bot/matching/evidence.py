@@ -16,7 +16,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from bot.matching.weights import Scoring, Selection
+from bot.matching.weights import Ranking, Scoring, Selection
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -53,6 +53,8 @@ class Evidence:
     symptom_entry: BoolArray  # the entry is a symptom (nothing to paste), not an error
     pack: BoolArray  # the entry comes from an imported pack (a knowledge directory after the first)
     example_similarity: FloatArray  # cosine with the entry's labelled examples (bot/matching/examples.py), 0..1
+    # the message pasted no error (a description): ordered by the [ranking] weights, not by its score alone
+    description: BoolArray
     # signature_coverage with a template's example names counted as the asker's (`matcher._cover_templates`); None:
     # the same as signature_coverage. The calibration reads it, the ranking does not: ranked by it, the generic
     # `No module named '{module}'` tied entries about one named module (`'tensorflow.contrib'`) and won.
@@ -142,13 +144,18 @@ def exception_name(ev: Evidence, w: Scoring) -> FloatArray:
 class Scores:
     score: FloatArray  # combined and trusted, before capping at 1.0 (two entries at the cap still count as tied)
     via: IntArray  # index into KINDS of the evidence that won
-    examples: FloatArray  # the examples' weighted similarity: orders entries, never adds to how sure a score is
+    # A description's [ranking] evidence, trusted: orders its candidates, never adds to how sure a score is; 0 and
+    # False for an error report, which its score alone orders
+    reorder: FloatArray
+    described: BoolArray
     trust: FloatArray  # per row, how far its score is believed (`trust`); `score` already holds it
 
     @property
     def rank(self) -> FloatArray:
-        """What entries are ordered by: the score, with the labelled examples settling near neighbours."""
-        key: FloatArray = self.score + self.examples
+        """What entries are ordered by: an error report's by its score, a description's by its score capped at 1.0
+        plus the [ranking] evidence (the weights are fitted against the capped score). A property, so a penalty
+        applied to `score` (`matcher._fit_versions`) orders too."""
+        key: FloatArray = np.where(self.described, np.minimum(self.score, 1.0) + self.reorder, self.score)
         return key
 
     @property
@@ -161,7 +168,31 @@ class Scores:
         return untrusted
 
 
-def combine(ev: Evidence, w: Scoring, s: Selection, case_of: IntArray | None = None) -> Scores:
+def ranking_features(ev: Evidence, near: BoolArray) -> FloatArray:
+    """Per row, the evidence the [ranking] weights multiply, in RANKING_FEATURES order. `near`: the row's capped
+    score is within examples_reach of its message's best."""
+    similarity = ev.example_similarity
+    return np.column_stack(
+        [
+            similarity,
+            np.where(near, similarity, 0.0),
+            np.sqrt(np.maximum(similarity, 0.0)),
+            ev.symptom_coverage,
+            ev.explained_share,
+            ev.symptom_likeness,
+            ev.symptom_entry.astype(np.float64),
+            ev.library_hint.astype(np.float64),
+        ]
+    )
+
+
+def near_best(capped: FloatArray, r: Ranking, case_of: IntArray | None) -> BoolArray:
+    """Rows whose capped score is within examples_reach of their message's best."""
+    near: BoolArray = capped >= _per_case(capped, case_of, np.maximum, -np.inf) - r.examples_reach
+    return near
+
+
+def combine(ev: Evidence, w: Scoring, s: Selection, r: Ranking, case_of: IntArray | None = None) -> Scores:
     """Each candidate's score: its strongest kind of evidence plus the agreements. `case_of`: the message each
     row belongs to, when the rows are several messages' (tune); otherwise they are one message's candidates.
 
@@ -203,17 +234,20 @@ def combine(ev: Evidence, w: Scoring, s: Selection, case_of: IntArray | None = N
     score = np.where(ev.library_hint, score + w.library_hint, score)
     score = score + w.frame_hint * ev.frame_hint
     score = np.where(has_proof, score + w.pattern_bonus, score)
-    # Examples reorder, the score decides: a message that reads like an entry's examples is about that entry
-    # more likely than about its neighbour, but people talking about a topic read like its examples too.
-    # Only near neighbours: a candidate whose own evidence is examples_reach or more below the best is no tie to
-    # settle ("differ between two runs even in eval mode" matches a curated phrasing of nondeterminism in full;
-    # the words "eval mode" read like the dropout entry's examples, but that entry's score is 0.4 lower).
     trusted = trust(ev, w)
     score = np.maximum(score, 0.0) * trusted
+    # A description's evidence reorders, the score decides how sure: a message that reads like an entry's examples
+    # is about that entry more likely than about its neighbour, but people talking about a topic read like its
+    # examples too. A message that holds one of a pack's signatures whole is that error pasted, though extraction
+    # found no error line in it (no exception name: `UNAVAILABLE: DNS resolution failed for ...`): its score alone
+    # orders it, as an error report's does. (A description is compared with a pack's signatures only to see whether
+    # it holds one whole, so its signature similarity is 0 or at least partial_ceiling.)
     capped = np.minimum(score, 1.0)  # two entries at the cap are tied, however far past it their sums went
-    near = capped >= _per_case(capped, case_of, np.maximum, -np.inf) - w.examples_reach
-    examples = np.where(pasted | ~near, 0.0, w.examples * ev.example_similarity * trusted)
-    return Scores(score=score, via=via, examples=examples, trust=trusted)
+    holds_signature = ev.description & (ev.signature_similarity >= s.partial_ceiling)
+    described = ev.description & ~pasted & ~_per_case(holds_signature, case_of, np.logical_or, False)
+    weights = np.array(r.coefficients)
+    reorder = np.where(described, (ranking_features(ev, near_best(capped, r, case_of)) @ weights) * trusted, 0.0)
+    return Scores(score=score, via=via, reorder=reorder, described=described, trust=trusted)
 
 
 _Kind = TypeVar("_Kind", bound=np.generic)

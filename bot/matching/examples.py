@@ -5,9 +5,10 @@ actually put it ("my GPU memory goes up by 200 MB every epoch"). For each entry 
 corpus, `knownfix tune` keeps one centroid: the mean of its messages' word vectors (the matcher's stems and
 concept tokens, not its word pairs: `example_words`; weighted by inverse document frequency), cut to the words that
 weigh most.
-A message's cosine similarity to an entry's centroid is one more piece of evidence, added to the entry's
-score with the table's weight: it settles near neighbours that the curated text alone leaves tied
-("memory grows each iteration" against "out of memory"). Only word statistics are kept, never a message.
+A message's cosine similarity to an entry's centroid is one more piece of evidence for ordering a description's
+candidates (the table's [ranking], fitted by `knownfix tune`): it settles near neighbours that the curated text
+alone leaves tied ("memory grows each iteration" against "out of memory"). Only word statistics are kept, never a
+message.
 Entries without examples get nothing from it; packs are not in the corpus.
 
 A centroid follows what an entry's messages have in common, not what sets the entry apart from its neighbour,

@@ -378,6 +378,7 @@ class Matcher:
             exception_shared_by=np.array([len(ix.exception_entries.get(n, ())) for n in names], dtype=np.int64),
             exception_disagrees=np.array(disagrees, dtype=np.bool_),
             library_hint=np.array([bool(ix.libraries[c] & report.libraries) for c in ordered], dtype=np.bool_),
+            description=np.full(len(ordered), not report.is_error_report, dtype=np.bool_),
             frame_hint=np.array([frame_evidence(facts.frames, ix.paths[c]) for c in ordered], dtype=np.float64),
             symptom_entry=np.array([ix.entries[c].kind is EntryKind.SYMPTOM for c in ordered], dtype=np.bool_),
             pack=np.full(len(ordered), pack, dtype=np.bool_),
@@ -434,7 +435,7 @@ class Matcher:
 
     def decide(self, a: Assessment, top: int = 5, environment: Environment | None = None) -> MatchResult:
         w = self.weights
-        scores = _fit_versions(combine(a.evidence, w.scoring, w.selection), a.entries, environment, w)
+        scores = _fit_versions(combine(a.evidence, w.scoring, w.selection, w.ranking), a.entries, environment, w)
         # Sorted before capping, so bonuses still order entries whose evidence alone reached 1.0.
         order = np.lexsort((a.position, a.tier, -scores.rank))
         order = order[scores.score[order] >= w.decisions.minimum_score]

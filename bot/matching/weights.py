@@ -102,8 +102,37 @@ class Scoring:
     pack_trust: float
     pack_exact_trust: float
     pack_prose_words: float
+
+
+# What orders a description's candidates besides its score (evidence.ranking_features builds them, in this order):
+# `knownfix tune` fits one weight each; [ranking] holds them, beside the hand-set reach of the examples.
+RANKING_FEATURES = (
+    "examples",
+    "examples_near",
+    "examples_root",
+    "symptom_coverage",
+    "explained_share",
+    "symptom_likeness",
+    "symptom_entry",
+    "library_hint",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
     examples: float
+    examples_near: float
+    examples_root: float
+    symptom_coverage: float
+    explained_share: float
+    symptom_likeness: float
+    symptom_entry: float
+    library_hint: float
     examples_reach: float
+
+    @property
+    def coefficients(self) -> tuple[float, ...]:
+        return tuple(getattr(self, name) for name in RANKING_FEATURES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +170,7 @@ class Weights:
     limits: Limits
     selection: Selection
     scoring: Scoring
+    ranking: Ranking
     calibration: Calibration
     decisions: Decisions
     environment: VersionFit
@@ -193,6 +223,7 @@ def parse(table: dict[str, Any]) -> Weights:
         limits=_section(table, "limits", Limits),
         selection=_section(table, "selection", Selection),
         scoring=_section(table, "scoring", Scoring),
+        ranking=_section(table, "ranking", Ranking),
         calibration=Calibration(intercept=coef[0], coefficients=tuple(coef[1:])),
         decisions=_section(table, "decisions", Decisions),
         environment=_section(table, "environment", VersionFit),
