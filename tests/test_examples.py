@@ -249,8 +249,11 @@ def test_an_error_report_is_ordered_by_its_score_alone() -> None:
 def test_the_ranking_adds_each_weight_times_its_evidence_to_the_capped_score() -> None:
     # One row alone is its message's best, so within reach: every feature counts once, times its weight.
     r = W.ranking
-    values = {"example_similarity": 0.49, "symptom_coverage": 0.3, "explained_share": 0.6, "symptom_likeness": 0.2}
-    columns = _columns(1, **{k: [v] for k, v in values.items()}, symptom_entry=[True], library_hint=[True])
+    values: dict[str, list[object]] = {
+        "example_similarity": [0.49], "symptom_coverage": [0.3], "explained_share": [0.6], "symptom_likeness": [0.2],
+        "symptom_entry": [True], "library_hint": [True],
+    }  # fmt: skip
+    columns = _columns(1, **values)
     scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking)
     added = (
         (r.examples + r.examples_near) * 0.49 + r.examples_root * 0.7 + r.symptom_coverage * 0.3
