@@ -32,7 +32,7 @@ from bot.examples_fit import fit_examples as fit_example_models
 from bot.knowledge.model import Entry
 from bot.matching import examples
 from bot.matching.calibration import feature_vector, is_exact, top_evidence
-from bot.matching.evidence import Evidence, combine, near_best, ranking_features
+from bot.matching.evidence import Evidence, combine, ranking_features
 from bot.matching.matcher import Assessment, level_replies, passive_gate, rule_replies, score_rule
 from bot.matching.talk import TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
 from bot.matching.text import features
@@ -56,9 +56,8 @@ L2 = 1.0  # ridge on the calibration's coefficients: 30 features against thousan
 # Relative steps the coordinate search tries for each weight, and how many passes it makes.
 STEPS = (-0.4, -0.2, -0.1, 0.1, 0.2, 0.4)
 PASSES = 2
-# Weights the corpus cannot inform: imported packs are not in it.
-# `examples` and its reach are left out too: the examples of the cases they would be fitted on are those very
-# cases, so the search would reward remembering them (their values are set from cross-validation, see the table).
+# Weights the corpus cannot inform: imported packs are not in it. (How much the labelled examples weigh is not a
+# [scoring] weight: `fit_ranking` fits it on cross-fitted similarities, which never saw the case they are read for.)
 FIXED = frozenset({"pack_trust", "pack_exact_trust", "pack_prose_words"})
 # What the decisions promise (the targets), and the smallest share of cases a band may rest on.
 PASSIVE_FALSE_MAX = 0.01
@@ -281,7 +280,7 @@ def fit_ranking(m: Measured, w: Weights, subset: npt.NDArray[np.int64]) -> Weigh
     if not rows.any():
         return w
     features = np.column_stack(
-        [capped, ranking_features(m.evidence, near_best(capped, w.ranking, m.case_of)) * scores.trust[:, None]]
+        [capped, ranking_features(m.evidence, capped, w.ranking, m.case_of) * scores.trust[:, None]]
     )[rows]
     _, group = np.unique(m.case_of[rows], return_inverse=True)
     coefficients = conditional_logit(features, group.astype(np.int64), m.right[rows])

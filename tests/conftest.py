@@ -5,12 +5,14 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.engine import Engine
+from bot.matching.evidence import Evidence
 
 from .postgres import PostgresServer, PostgresUnavailable, start_server
 
@@ -20,6 +22,28 @@ os.environ["KNOWNFIX_CACHE_DIR"] = tempfile.mkdtemp(prefix="knownfix-test-cache-
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
 SHARED = REPO.parent / "shared"
+
+# One candidate with no evidence at all (bot/matching/evidence.py), of an error report: what the tests of the
+# evidence functions and the ranking start from, setting only the columns they are about.
+NO_EVIDENCE: dict[str, object] = {
+    "signature_similarity": 0.0, "signature_coverage": 0.0, "symptom_coverage": 0.0, "explained_share": 0.0,
+    "symptom_likeness": 0.0, "pattern_strength": -1, "pattern_counts_as_proof": True, "words_count_as_proof": True,
+    "exact_signature": False, "exception_agrees": False, "exception_shared_by": 0, "exception_disagrees": False,
+    "library_hint": False, "frame_hint": 0.0, "symptom_entry": False, "pack": False, "example_similarity": 0.0,
+    "description": False,
+}  # fmt: skip
+
+
+def evidence_columns(
+    n: int, given: Mapping[str, list[object]], defaults: Mapping[str, object] = NO_EVIDENCE
+) -> dict[str, list[object]]:
+    """`n` candidates' evidence columns, each row as in `defaults` except the columns `given` (a value per row)."""
+    return {k: given.get(k, [v] * n) for k, v in defaults.items()}
+
+
+def evidence_rows(columns: dict[str, list[object]], rows: slice = slice(None)) -> Evidence:
+    """The `Evidence` of `evidence_columns`' rows (`rows`: some of them)."""
+    return Evidence(**{k: np.array(v[rows]) for k, v in columns.items()})
 
 
 @pytest.fixture(scope="session")

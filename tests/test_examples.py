@@ -21,6 +21,7 @@ from bot.matching.talk import TalkWords
 from bot.matching.text import features
 from bot.matching.weights import default_weights
 from bot.talk_fit import FloatArray, talk_logits
+from tests.conftest import NO_EVIDENCE, evidence_columns, evidence_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
 W = default_weights()
@@ -216,32 +217,21 @@ def test_the_bundled_model_has_its_discriminative_part() -> None:
 
 def _columns(n: int, **given: list[object]) -> dict[str, list[object]]:
     """`n` candidates of descriptions with no evidence at all, except the columns given."""
-    empty: dict[str, object] = {
-        "signature_similarity": 0.0, "signature_coverage": 0.0, "symptom_coverage": 0.0, "explained_share": 0.0,
-        "symptom_likeness": 0.0, "pattern_strength": -1, "pattern_counts_as_proof": True, "words_count_as_proof": True,
-        "exact_signature": False, "exception_agrees": False, "exception_shared_by": 0, "exception_disagrees": False,
-        "library_hint": False, "frame_hint": 0.0, "symptom_entry": False, "pack": False, "example_similarity": 0.0,
-        "description": True,
-    }  # fmt: skip
-    return {k: given.get(k, [v] * n) for k, v in empty.items()}
-
-
-def _evidence(columns: dict[str, list[object]], rows: slice = slice(None)) -> ev.Evidence:
-    return ev.Evidence(**{k: np.array(v[rows]) for k, v in columns.items()})
+    return evidence_columns(n, given, {**NO_EVIDENCE, "description": True})
 
 
 def test_examples_reorder_entries_but_never_add_to_the_score() -> None:
     columns = _columns(2, signature_coverage=[0.80, 0.82], example_similarity=[0.5, 0.0])
-    scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking)
+    scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking)
     assert scores.score[1] > scores.score[0]  # the curated evidence alone prefers the second
     assert scores.rank[0] > scores.rank[1]  # the first reads like its examples: it ranks first
-    plain = ev.combine(_evidence(dict(columns, example_similarity=[0.0, 0.0])), W.scoring, W.selection, W.ranking)
+    plain = ev.combine(evidence_rows(dict(columns, example_similarity=[0.0, 0.0])), W.scoring, W.selection, W.ranking)
     assert np.allclose(plain.score, scores.score)
 
 
 def test_an_error_report_is_ordered_by_its_score_alone() -> None:
     columns = _columns(2, signature_coverage=[0.80, 0.82], example_similarity=[0.5, 0.0], description=[False, False])
-    scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking)
+    scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking)
     assert not scores.described.any() and not scores.reorder.any()
     assert np.array_equal(scores.rank, scores.score)
 
@@ -254,7 +244,7 @@ def test_the_ranking_adds_each_weight_times_its_evidence_to_the_capped_score() -
         "symptom_entry": [True], "library_hint": [True],
     }  # fmt: skip
     columns = _columns(1, **values)
-    scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking)
+    scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking)
     added = (
         (r.examples + r.examples_near) * 0.49 + r.examples_root * 0.7 + r.symptom_coverage * 0.3
         + r.explained_share * 0.6 + r.symptom_likeness * 0.2 + r.symptom_entry + r.library_hint
@@ -273,7 +263,7 @@ def test_examples_have_no_say_in_a_message_that_is_a_pack_signature_pasted() -> 
         pack=[False, True, False, False],
         example_similarity=[0.5, 0.0, 0.5, 0.0],
     )
-    evidence = _evidence(columns)
+    evidence = evidence_rows(columns)
     scores = ev.combine(evidence, W.scoring, W.selection, W.ranking, case_of=np.array([0, 0, 1, 1]))
     assert scores.reorder.tolist()[:2] == [0.0, 0.0] and scores.reorder[2] > 0
     assert np.array_equal(scores.rank[:2], scores.score[:2])
@@ -286,7 +276,7 @@ def test_a_description_that_holds_a_pack_signature_whole_is_ordered_by_its_score
     columns = _columns(
         2, signature_similarity=[0.0, 0.97], symptom_coverage=[0.6, 0.0], pack=[False, True], explained_share=[0.9, 0.0]
     )
-    scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking)
+    scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking)
     assert not scores.described.any()
     assert np.array_equal(scores.rank, scores.score)
 
@@ -297,11 +287,11 @@ def test_examples_weigh_more_for_candidates_within_reach_of_the_best() -> None:
     reach = W.ranking.examples_reach
     coverage: list[object] = [0.95, 0.95 - reach / 2, 0.95 - reach - 0.05, 0.95 - reach - 0.05, 0.95 - reach]
     columns = _columns(5, signature_coverage=coverage, example_similarity=[0.0, 0.9, 0.9, 0.9, 0.0])
-    scores = ev.combine(_evidence(columns), W.scoring, W.selection, W.ranking, case_of=np.array([0, 0, 0, 1, 1]))
+    scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking, case_of=np.array([0, 0, 0, 1, 1]))
     assert scores.score[0] - scores.score[2] > reach  # the rows are as far apart as meant
     assert scores.reorder[1] - scores.reorder[2] == pytest.approx(W.ranking.examples_near * 0.9)  # only near
     assert scores.reorder[3] == pytest.approx(scores.reorder[1])  # within reach of its own message's best
-    alone = ev.combine(_evidence(columns, slice(0, 3)), W.scoring, W.selection, W.ranking)  # as the matcher sees it
+    alone = ev.combine(evidence_rows(columns, slice(0, 3)), W.scoring, W.selection, W.ranking)  # as the matcher sees it
     assert alone.reorder.tolist() == pytest.approx(scores.reorder.tolist()[:3])
 
 

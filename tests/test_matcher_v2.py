@@ -34,6 +34,7 @@ from bot.matching.weights import (
     load,
     write_values,
 )
+from tests.conftest import NO_EVIDENCE
 
 FIXTURES = Path(__file__).parent / "fixtures"
 W = default_weights()
@@ -41,27 +42,7 @@ W = default_weights()
 
 def _evidence(**overrides: object) -> ev.Evidence:
     """One candidate with no evidence at all, except what the test sets."""
-    base: dict[str, object] = {
-        "signature_similarity": 0.0,
-        "signature_coverage": 0.0,
-        "symptom_coverage": 0.0,
-        "explained_share": 0.0,
-        "symptom_likeness": 0.0,
-        "pattern_strength": -1,
-        "pattern_counts_as_proof": True,
-        "words_count_as_proof": True,
-        "exact_signature": False,
-        "exception_agrees": False,
-        "exception_shared_by": 0,
-        "exception_disagrees": False,
-        "library_hint": False,
-        "frame_hint": 0.0,
-        "symptom_entry": False,
-        "pack": False,
-        "example_similarity": 0.0,
-        "description": False,
-    }
-    base.update(overrides)
+    base = dict(NO_EVIDENCE, **overrides)
     return ev.Evidence(**{k: np.array([v]) for k, v in base.items()})
 
 

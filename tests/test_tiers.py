@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from bot.engine import Engine
@@ -12,7 +11,7 @@ from bot.matching import evidence
 from bot.matching.matcher import Thresholds
 from bot.matching.weights import default_weights
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, evidence_columns, evidence_rows
 
 W = default_weights()
 
@@ -135,18 +134,6 @@ def test_pack_signature_words_in_prose_are_a_hint(imported: Path) -> None:
         assert result.best is not None and result.best.trust == 1.0, text
 
 
-def _candidates(n: int, **columns: list[object]) -> evidence.Evidence:
-    """`n` candidates with no evidence at all, except the columns given."""
-    empty: dict[str, object] = {
-        "signature_similarity": 0.0, "signature_coverage": 0.0, "symptom_coverage": 0.0, "explained_share": 0.0,
-        "symptom_likeness": 0.0, "pattern_strength": -1, "pattern_counts_as_proof": True, "words_count_as_proof": True,
-        "exact_signature": False, "exception_agrees": False, "exception_shared_by": 0, "exception_disagrees": False,
-        "library_hint": False, "frame_hint": 0.0, "symptom_entry": False, "pack": False, "example_similarity": 0.0,
-        "description": False,
-    }  # fmt: skip
-    return evidence.Evidence(**{k: np.array(columns.get(k, [v] * n)) for k, v in empty.items()})
-
-
 def test_pack_prose_words_rank_below_a_loose_curated_symptom() -> None:
     # Every word of a pack signature in prose, against a curated symptom phrasing half covered: the curated
     # entry is what the message is about (six corpus regressions had this shape).
@@ -159,6 +146,6 @@ def test_pack_prose_words_rank_below_a_loose_curated_symptom() -> None:
         "symptom_entry": [False, True],
         "pack": [True, False],
     }
-    scores = evidence.combine(_candidates(2, **rows), w.scoring, w.selection, w.ranking)
+    scores = evidence.combine(evidence_rows(evidence_columns(2, rows)), w.scoring, w.selection, w.ranking)
     assert scores.score[1] > scores.score[0] > 0
     assert evidence.KINDS[int(scores.via[0])] == "hint"

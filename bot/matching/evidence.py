@@ -168,9 +168,10 @@ class Scores:
         return untrusted
 
 
-def ranking_features(ev: Evidence, near: BoolArray) -> FloatArray:
-    """Per row, the evidence the [ranking] weights multiply, in RANKING_FEATURES order. `near`: the row's capped
-    score is within examples_reach of its message's best."""
+def ranking_features(ev: Evidence, capped: FloatArray, r: Ranking, case_of: IntArray | None) -> FloatArray:
+    """Per row, the evidence the [ranking] weights multiply, in RANKING_FEATURES order. `capped`: the rows' scores
+    capped at 1.0; the examples count again for a row within examples_reach of its message's best."""
+    near = capped >= _per_case(capped, case_of, np.maximum, -np.inf) - r.examples_reach
     similarity = ev.example_similarity
     return np.column_stack(
         [
@@ -184,12 +185,6 @@ def ranking_features(ev: Evidence, near: BoolArray) -> FloatArray:
             ev.library_hint.astype(np.float64),
         ]
     )
-
-
-def near_best(capped: FloatArray, r: Ranking, case_of: IntArray | None) -> BoolArray:
-    """Rows whose capped score is within examples_reach of their message's best."""
-    near: BoolArray = capped >= _per_case(capped, case_of, np.maximum, -np.inf) - r.examples_reach
-    return near
 
 
 def combine(ev: Evidence, w: Scoring, s: Selection, r: Ranking, case_of: IntArray | None = None) -> Scores:
@@ -246,7 +241,7 @@ def combine(ev: Evidence, w: Scoring, s: Selection, r: Ranking, case_of: IntArra
     holds_signature = ev.description & (ev.signature_similarity >= s.partial_ceiling)
     described = ev.description & ~pasted & ~_per_case(holds_signature, case_of, np.logical_or, False)
     weights = np.array(r.coefficients)
-    reorder = np.where(described, (ranking_features(ev, near_best(capped, r, case_of)) @ weights) * trusted, 0.0)
+    reorder = np.where(described, (ranking_features(ev, capped, r, case_of) @ weights) * trusted, 0.0)
     return Scores(score=score, via=via, reorder=reorder, described=described, trust=trusted)
 
 

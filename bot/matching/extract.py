@@ -533,9 +533,9 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     has_traceback = False
     in_traceback = False
     code_lines = 0
-    # Per frame, the source line printed under it: the last one's says what the failing import read from.
-    frame_code: dict[int, str] = {}
-    code_of: int | None = None  # the frame whose source line the next line with text is
+    # The source line printed under the last frame: it says what the failing import read from.
+    failing_code = ""
+    awaiting_code = False  # the last line read was a Python frame: the next line with text is its source
     # Python prints a traceback's exception left of its frames, so the first line after the frames that
     # starts further left is the exception, whatever its class is called. None outside frames.
     frame_indent: int | None = None
@@ -565,9 +565,8 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         return parsed[line]
 
     for i, line in enumerate(lines):
-        if code_of is not None and line.strip():
-            frame_code[code_of] = line.strip()
-            code_of = None
+        if awaiting_code and line.strip():
+            failing_code, awaiting_code = line.strip(), False
         if not line:
             # What the sequence below does with an empty line, without its searches: the runs of blank lines
             # are folded, but removing the fences of 10,000 code blocks leaves as many blank lines behind.
@@ -615,6 +614,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         ipython_frame = frame_words and _IPYTHON_FRAME.match(line)
         if ipython_frame:
             frames.append(ipython_frame.group("path"))
+            failing_code = ""
             in_traceback = True
             continue
         if has_traceback and _IPYTHON_CODE.match(line):
@@ -624,7 +624,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         frame = python_frame or (frame_words and _WARNING_FRAME.match(line))
         if frame:
             frames.append(frame.group("path"))
-            code_of = len(frames) - 1 if python_frame else None
+            failing_code, awaiting_code = "", bool(python_frame)
         if python_frame:
             has_traceback = True
             frame_indent = _indent(line)
@@ -667,7 +667,6 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     messages = [e.message for e in error_lines]
     # What the traceback's structure says and its text does not, as a later interpreter words it: matched against
     # (entry patterns, signatures) with the line, never shown. A script shadowing a module is not a cycle.
-    failing_code = frame_code.get(len(frames) - 1, "")
     if shadowed := shadowing_hint(frames, messages, failing_code):
         at, hint = shadowed  # Python 3.13 prints the renaming hint instead of its circular-import guess
         error_lines[at] = replace(error_lines[at], detail=f"{without_cycle_guess(error_lines[at].detail)} {hint}")
