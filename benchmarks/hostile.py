@@ -64,6 +64,10 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "repeated tracebacks": lambda n: _repeat(_TRACEBACK, n),
     "repeated error lines": lambda n: _repeat("ValueError: x\n", n),
     "distinct error lines": lambda n: "".join(f"ValueError: bad value {i}\n" for i in range(n // 24))[:n],
+    "rank-prefixed tracebacks": lambda n: _repeat("".join(f"[rank0]: {line}\n" for line in _TRACEBACK.splitlines()), n),
+    "a prefix of its own per frame": lambda n: "".join(
+        f"{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676 % 26)} | {_FRAME_LINE}" for i in range(n // 90)
+    )[:n],
     "block-quote markers": lambda n: _repeat("> ", n),
     "block-quoted lines": lambda n: _repeat(">> x\n", n),
     "errors quoted in sentences": lambda n: "".join(

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from bot.matching.circular import circular_hint
+from bot.matching.prefixes import strip_line_prefixes
 from bot.matching.shadowing import shadowing_hint, without_cycle_guess
 from bot.matching.text import phrase_pattern
 
@@ -273,6 +274,10 @@ def _may_name_exception(line: str) -> bool:
 # A run of blank lines (spaces allowed) says no more than one blank line does; folding it keeps a paste
 # of 100,000 newlines from costing 100,000 trips through the per-line loop.
 _BLANK_RUN = re.compile(rf"\n(?:{_BLANK}*\n)+")
+# A full-width colon after an exception's name with its message after it (`RuntimeError：CUDA out of memory`): a Chinese
+# or Japanese input method typed the colon of an error someone retyped; read as the colon it stands for. Fixed-width
+# look-behinds, one per ending: linear.
+_FULL_WIDTH_COLON = re.compile(r"(?:(?<=Error)|(?<=Exception)|(?<=Warning))\uff1a[ \t]?(?=\S)")
 
 
 def bound_text(text: str) -> tuple[str, bool]:
@@ -284,6 +289,8 @@ def bound_text(text: str) -> tuple[str, bool]:
         truncated = True
     text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     text = _BLANK_RUN.sub("\n\n", text)
+    if "\uff1a" in text:
+        text = _FULL_WIDTH_COLON.sub(": ", text)
     lines = text.split("\n")
     if max(map(len, lines)) > MAX_LINE_CHARS:
         text = "\n".join(line[:MAX_LINE_CHARS] for line in lines)
@@ -525,6 +532,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     unfenced = _FENCE.sub("\n", bounded)
     if ">" in unfenced:
         unfenced = _QUOTE_MARK.sub("", unfenced)
+    unfenced = strip_line_prefixes(unfenced)
     lines = unfenced.split("\n")
 
     errors = _KeptErrors(lines)
