@@ -26,6 +26,7 @@ from bot.matching.matcher import Matcher, Thresholds, _PhrasingRuns, level_repli
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
     CALIBRATION_FEATURES,
+    DESCRIPTION_TERMS,
     WEIGHTS_FILE,
     Calibration,
     Weights,
@@ -417,6 +418,23 @@ def test_a_talk_cue_weighs_more_the_stronger_the_match() -> None:
     assert probability(_top(score=1.0, cues=advice), calibration) == pytest.approx(1 / (1 + np.exp(1.0)))
     assert probability(_top(score=0.5, cues=advice), calibration) == pytest.approx(1 / (1 + np.exp(0.5)))
     assert probability(_top(score=1.0), calibration) == pytest.approx(0.5)
+
+
+def test_a_description_reads_its_evidence_a_second_time() -> None:
+    # The description terms repeat their feature for a message with no error line and are zero for a paste: the
+    # same score and lead can then mean a different chance of being right in prose than in a pasted line.
+    cues = talk_cues("I think my loss is stuck")
+    for error_report in (True, False):
+        top = _top(score=0.7, gap=0.3, error_report=error_report, cues=cues, prose_words=6)
+        features = dict(zip(CALIBRATION_FEATURES, feature_vector(top), strict=True))
+        for name in DESCRIPTION_TERMS:
+            assert features[f"description_by_{name}"] == (0.0 if error_report else features[name])
+    described = dict(zip(CALIBRATION_FEATURES, feature_vector(_top(score=0.7, error_report=False)), strict=True))
+    assert described["description_by_score"] == pytest.approx(0.7)
+    coefficients = tuple(1.0 if f == "description_by_gap" else 0.0 for f in CALIBRATION_FEATURES)
+    calibration = Calibration(intercept=0.0, coefficients=coefficients)
+    assert probability(_top(gap=0.5, error_report=True), calibration) == pytest.approx(0.5)
+    assert probability(_top(gap=0.5, error_report=False), calibration) == pytest.approx(1 / (1 + np.exp(-0.5)))
 
 
 def test_the_calibration_reads_how_far_the_best_leads_its_rivals_examples() -> None:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from bot.matching.evidence import KINDS, Evidence, Scores
 from bot.matching.extract import ErrorReport
 from bot.matching.talk import TalkCues
-from bot.matching.weights import CALIBRATION_FEATURES, TALK_CUES, Calibration
+from bot.matching.weights import CALIBRATION_FEATURES, DESCRIPTION_TERMS, TALK_CUES, Calibration
 
 PROSE_SAMPLE = 8_000  # characters of prose counted for its length
 
@@ -124,6 +124,9 @@ def feature_vector(top: TopEvidence) -> tuple[float, ...]:
     # recall 0.305 -> 0.345 at the same false replies, calibration error 0.016 -> 0.013).
     for cue in TALK_CUES:
         values[f"{cue}_by_score"] = values[cue] * values["score"]
+    described = 1.0 - values["error_report"]
+    for name in DESCRIPTION_TERMS:
+        values[f"description_by_{name}"] = described * values[name]
     return tuple(values[name] for name in CALIBRATION_FEATURES)
 
 

@@ -19,6 +19,9 @@ from bot.values import is_number
 WEIGHTS_FILE = Path(__file__).with_name("weights.toml")
 
 # The talk cues whose weight grows with the match's score (the calibration's `*_by_score` features).
+# Evidence that says more or less about a description than about a pasted error, each also read times "no error line
+# in the message" (see calibration.feature_vector).
+DESCRIPTION_TERMS = ("score", "gap", "talk_words", "problem_cues")
 TALK_CUES = ("advice", "explanation", "concept", "thanks", "resolved", "talk_words")
 # The calibration's features, in the order the coefficients are applied. `calibration.feature_vector` builds
 # them; the table holds one coefficient for each and an intercept.
@@ -48,6 +51,7 @@ CALIBRATION_FEATURES = (
     "examples_lead",
     "pack",
     *(f"{cue}_by_score" for cue in TALK_CUES),
+    *(f"description_by_{name}" for name in DESCRIPTION_TERMS),
 )
 
 
