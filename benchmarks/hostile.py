@@ -68,6 +68,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "a prefix of its own per frame": lambda n: "".join(
         f"{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676 % 26)} | {_FRAME_LINE}" for i in range(n // 90)
     )[:n],
+    "rich box lines": lambda n: "╭─ Traceback (most recent call last) ─╮\n" + _repeat("│ x.py:1 in f │\n│  │\n", n),
     "block-quote markers": lambda n: _repeat("> ", n),
     "block-quoted lines": lambda n: _repeat(">> x\n", n),
     "errors quoted in sentences": lambda n: "".join(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from bot.matching.boxes import unbox
 from bot.matching.circular import circular_hint
 from bot.matching.prefixes import strip_line_prefixes
 from bot.matching.shadowing import shadowing_hint, without_cycle_guess
@@ -532,7 +533,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     unfenced = _FENCE.sub("\n", bounded)
     if ">" in unfenced:
         unfenced = _QUOTE_MARK.sub("", unfenced)
-    unfenced = strip_line_prefixes(unfenced)
+    unfenced = unbox(strip_line_prefixes(unfenced))
     lines = unfenced.split("\n")
 
     errors = _KeptErrors(lines)

@@ -1,0 +1,48 @@
+"""Take a traceback out of the box that `rich` draws around it.
+
+Typer, the Hugging Face and Stable Diffusion tools and many command-line apps print tracebacks with `rich`: a box
+(`╭─ Traceback (most recent call last) ─╮`, `│ ... │` on every line, `╰──╯`) around frames written the way IPython
+writes them (`/path/train.py:12 in main`) and numbered code (`❱ 12 │ main()`). Inside the borders the frames do not open
+their lines, and the blank lines between frames end a traceback; so the borders come off, the blank lines inside go,
+and the header becomes the plain one. Only lines with a border at both ends count: pip's `│ exit code: 1` and loguru's
+`│ └ 0` value marks have none on the right and stay as they are.
+"""
+
+from __future__ import annotations
+
+_SIDE = "│"
+_TOP_LEFT, _TOP_RIGHT = "╭", "╮"
+_BOX_CHARS = frozenset("╭╮╰╯─│ \t")
+_HEADER = "Traceback (most recent call last)"
+
+
+def _unboxed(line: str) -> str | None:
+    """The line without its box, or None when nothing of it is left."""
+    stripped = line.strip()
+    if stripped.startswith(_SIDE) and stripped.endswith(_SIDE) and len(stripped) > 1:
+        inner = stripped[1:-1].rstrip()
+        return inner[1:] if inner.startswith(" ") else inner or None
+    if stripped.startswith(_TOP_LEFT) and stripped.endswith(_TOP_RIGHT):
+        title = stripped.strip("╭╮─ \t")
+        return f"{_HEADER}:" if title.startswith(_HEADER) else title or None
+    if stripped and set(stripped) <= _BOX_CHARS:
+        return None  # the bottom border (or a rule across the box)
+    return line
+
+
+def unbox(text: str) -> str:
+    """The text with every `rich` box's borders taken off (see the module's docstring)."""
+    if _SIDE not in text and _TOP_LEFT not in text:
+        return text
+    lines = text.split("\n")
+    if not any(_boxed(line) for line in lines):
+        return text
+    kept = (_unboxed(line) for line in lines)
+    return "\n".join(line for line in kept if line is not None)
+
+
+def _boxed(line: str) -> bool:
+    stripped = line.strip()
+    return len(stripped) > 1 and (
+        (stripped[0] == _SIDE and stripped[-1] == _SIDE) or (stripped[0] == _TOP_LEFT and stripped[-1] == _TOP_RIGHT)
+    )
