@@ -16,13 +16,24 @@ _BOX_CHARS = frozenset("╭╮╰╯─│ \t")
 _HEADER = "Traceback (most recent call last)"
 
 
+def _between(stripped: str, left: str, right: str) -> bool:
+    """The stripped line opens with `left` and closes with `right`, two characters apart at least."""
+    return len(stripped) > 1 and stripped[0] == left and stripped[-1] == right
+
+
+def _boxed(line: str) -> bool:
+    """A side of rich's box or its top, with a border at both ends."""
+    stripped = line.strip()
+    return _between(stripped, _SIDE, _SIDE) or _between(stripped, _TOP_LEFT, _TOP_RIGHT)
+
+
 def _unboxed(line: str) -> str | None:
     """The line without its box, or None when nothing of it is left."""
     stripped = line.strip()
-    if stripped.startswith(_SIDE) and stripped.endswith(_SIDE) and len(stripped) > 1:
+    if _between(stripped, _SIDE, _SIDE):
         inner = stripped[1:-1].rstrip()
         return inner[1:] if inner.startswith(" ") else inner or None
-    if stripped.startswith(_TOP_LEFT) and stripped.endswith(_TOP_RIGHT):
+    if _between(stripped, _TOP_LEFT, _TOP_RIGHT):
         title = stripped.strip("╭╮─ \t")
         return f"{_HEADER}:" if title.startswith(_HEADER) else title or None
     if stripped and set(stripped) <= _BOX_CHARS:
@@ -39,10 +50,3 @@ def unbox(text: str) -> str:
         return text
     kept = (_unboxed(line) for line in lines)
     return "\n".join(line for line in kept if line is not None)
-
-
-def _boxed(line: str) -> bool:
-    stripped = line.strip()
-    return len(stripped) > 1 and (
-        (stripped[0] == _SIDE and stripped[-1] == _SIDE) or (stripped[0] == _TOP_LEFT and stripped[-1] == _TOP_RIGHT)
-    )
