@@ -240,8 +240,10 @@ def combine(ev: Evidence, w: Scoring, s: Selection, r: Ranking, case_of: IntArra
     capped = np.minimum(score, 1.0)  # two entries at the cap are tied, however far past it their sums went
     holds_signature = ev.description & (ev.signature_similarity >= s.partial_ceiling)
     described = ev.description & ~pasted & ~_per_case(holds_signature, case_of, np.logical_or, False)
-    weights = np.array(r.coefficients)
-    reorder = np.where(described, (ranking_features(ev, capped, r, case_of) @ weights) * trusted, 0.0)
+    reorder = np.zeros_like(score)
+    if described.any():  # an error report (most messages) is ordered by its score: no ranking evidence to build
+        weights = np.array(r.coefficients)
+        reorder = np.where(described, (ranking_features(ev, capped, r, case_of) @ weights) * trusted, 0.0)
     return Scores(score=score, via=via, reorder=reorder, described=described, trust=trusted)
 
 

@@ -19,10 +19,10 @@ from bot.values import is_number
 WEIGHTS_FILE = Path(__file__).with_name("weights.toml")
 
 # The talk cues whose weight grows with the match's score (the calibration's `*_by_score` features).
-# Evidence that says more or less about a description than about a pasted error, each also read times "no error line
-# in the message" (see calibration.feature_vector).
-DESCRIPTION_TERMS = ("score", "gap", "talk_words", "problem_cues")
 TALK_CUES = ("advice", "explanation", "concept", "thanks", "resolved", "talk_words")
+# Evidence that says more or less about a description than about a pasted error, each also read times "no error line
+# in the message" (the calibration's `description_by_*` features, see calibration.feature_vector).
+DESCRIPTION_TERMS = ("score", "gap", "talk_words", "problem_cues")
 # The calibration's features, in the order the coefficients are applied. `calibration.feature_vector` builds
 # them; the table holds one coefficient for each and an intercept.
 CALIBRATION_FEATURES = (
