@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,8 +18,10 @@ from bot.matching.evidence import Evidence
 
 from .postgres import PostgresServer, PostgresUnavailable, start_server
 
-# The index cache goes to a throwaway directory, never the user's own, for this process and its children.
+# The index cache goes to a throwaway directory, never the user's own, for this process and its children; it goes
+# when the run ends (each run left several megabytes of indexes in the temporary directory).
 os.environ["KNOWNFIX_CACHE_DIR"] = tempfile.mkdtemp(prefix="knownfix-test-cache-")
+atexit.register(shutil.rmtree, os.environ["KNOWNFIX_CACHE_DIR"], ignore_errors=True)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
