@@ -314,9 +314,10 @@ class Body:
     cut: bool  # the paste was longer than what was kept
 
 
-async def _read_tail(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
-    """At most `limit` bytes, the last ones: a 206 is the tail already; a 200 is read for at most
-    MAX_READ_FACTOR times the limit."""
+async def read_tail(response: aiohttp.ClientResponse, limit: int, most: int) -> tuple[bytes, bool]:
+    """At most `limit` bytes of the body, the last ones (a log's error is at the bottom), and whether more was
+    sent. A 206 is the tail already; a server that ignores Range and answers 200 is read for at most `most`
+    bytes, keeping only the latest. Attachments and pastes both read their text through this."""
     kept = bytearray()
     read = 0
     async for chunk in response.content.iter_chunked(65536):
@@ -324,7 +325,9 @@ async def _read_tail(response: aiohttp.ClientResponse, limit: int) -> tuple[byte
         read += len(chunk)
         if len(kept) > 2 * limit:
             del kept[: len(kept) - limit]
-        if read >= MAX_READ_FACTOR * limit:
+        if response.status == 206 and read >= limit:
+            break
+        if read >= most:
             return bytes(kept[-limit:]), True
     return bytes(kept[-limit:]), read > limit
 
@@ -376,7 +379,7 @@ async def fetch(
                 wanted = "text" if reader is Reader.TEXT else "JSON"
                 raise PasteError(f"not {wanted} ({response.content_type or 'no content type'})")
             if reader is Reader.TEXT:
-                data, cut = await _read_tail(response, limit)
+                data, cut = await read_tail(response, limit, MAX_READ_FACTOR * limit)
             else:
                 data, cut = await _read_whole(response, JSON_READ_FACTOR * limit), False
             return Body(data, response.charset, cut)

@@ -19,7 +19,7 @@ from bot.chat.embed import RenderedReply, render_embed
 from bot.feedback.votes import NONE_FIXED_EMOJI, NUMBER_EMOJI
 from bot.knowledge.markdown import render_markdown
 from bot.matching.matcher import Confidence
-from bot.paste import PasteError, PasteSources, find_paste_links, read_paste
+from bot.paste import PasteError, PasteSources, find_paste_links, read_paste, read_tail
 from bot.reply import Reply
 from bot.store import Store, StoredReply
 
@@ -81,18 +81,8 @@ async def read_attachment_tail(session: aiohttp.ClientSession, url: str, limit: 
     read through (up to MAX_DOWNLOAD_FACTOR times the limit) keeping only the most recent bytes."""
     async with session.get(url, headers={"Range": f"bytes=-{limit}"}) as response:
         response.raise_for_status()
-        kept = bytearray()
-        read = 0
-        async for chunk in response.content.iter_chunked(65536):
-            kept += chunk
-            read += len(chunk)
-            if len(kept) > 2 * limit:
-                del kept[: len(kept) - limit]
-            if response.status == 206 and read >= limit:
-                break
-            if read >= MAX_DOWNLOAD_FACTOR * limit:
-                break
-        return bytes(kept[-limit:])
+        data, _cut = await read_tail(response, limit, MAX_DOWNLOAD_FACTOR * limit)
+        return data
 
 
 def download_failure(exc: aiohttp.ClientError | TimeoutError) -> str:
