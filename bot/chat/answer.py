@@ -10,6 +10,7 @@ import asyncio
 import io
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import discord
@@ -171,6 +172,17 @@ class Answer:
         data = io.BytesIO(self.rendered.overflow.encode("utf-8"))
         return [discord.File(data, filename=f"{self.reply.entry.id.replace('/', '_')}.md")]
 
+    def message(self) -> dict[str, Any]:
+        """What a message showing this answer holds: the embed, the overflow file, the vote buttons, no pings."""
+        view = vote_view(self.rendered.shown)
+        return {"embed": self.rendered.embed, "files": self.files(), "view": view, "allowed_mentions": NO_MENTIONS}
+
+    def edit(self) -> dict[str, Any]:
+        """The same for an edit that turns a message into this answer (an edit's files are its attachments)."""
+        shown = self.message()
+        shown["attachments"] = shown.pop("files")
+        return {"content": None, **shown}
+
     def stored(self, message: discord.Message, source_id: int | None, asker_id: int | None) -> StoredReply:
         return StoredReply(
             message_id=message.id,
@@ -214,13 +226,7 @@ async def reply_with(
 ) -> discord.Message | None:
     """Answer `message` with a reply, recorded and prompted; None when the message was deleted meanwhile."""
     try:
-        sent = await message.reply(
-            embed=answer.rendered.embed,
-            files=answer.files(),
-            view=vote_view(answer.rendered.shown),
-            allowed_mentions=NO_MENTIONS,
-            mention_author=False,
-        )
+        sent = await message.reply(**answer.message(), mention_author=False)
     except discord.HTTPException as exc:
         if not source_gone(exc):
             raise

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.chat.answer import NO_MENTIONS, Answer, render_answer, source_gone
-from bot.chat.buttons import NOT_TRACKED, vote_view
+from bot.chat.buttons import NOT_TRACKED
 from bot.service import UnknownEntryError
 from bot.store import Store, StoredReply
 
@@ -94,12 +94,6 @@ class ShowFixButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=SHO
             await interaction.response.send_message(NOT_TRACKED, ephemeral=True)
             return
         answer = render_answer(reply)
-        await interaction.response.edit_message(
-            content=None,
-            embed=answer.rendered.embed,
-            attachments=answer.files(),
-            view=vote_view(answer.rendered.shown),
-            allowed_mentions=NO_MENTIONS,
-        )
+        await interaction.response.edit_message(**answer.edit())
         await bot.store.record_reply(answer.stored(message, stored.source_message_id, stored.asker_id))
         log.info("suggestion %s expanded (%s)", message.id, self.entry_id)

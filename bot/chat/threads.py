@@ -12,7 +12,6 @@ from typing import Literal
 import discord
 
 from bot.chat.answer import NO_MENTIONS, Answer, record_and_prompt
-from bot.chat.buttons import vote_view
 from bot.chat.suggest import as_suggestion, suggestion_kwargs
 from bot.store import Store
 
@@ -45,12 +44,7 @@ async def answer_in_thread(
     thread: discord.Thread, message: discord.Message, answer: Answer, store: Store, prompts: int
 ) -> discord.Message:
     """The full answer in the thread opened on `message`, recorded as that message's one reply."""
-    sent = await thread.send(
-        embed=answer.rendered.embed,
-        files=answer.files(),
-        view=vote_view(answer.rendered.shown),
-        allowed_mentions=NO_MENTIONS,
-    )
+    sent = await thread.send(**answer.message())
     await record_and_prompt(sent, answer, store, prompts, message.id, message.author.id)
     return sent
 

@@ -15,7 +15,6 @@ from discord.ext import commands
 
 from bot import metrics
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, record_and_prompt, render_answer, reply_with
-from bot.chat.buttons import vote_view
 from bot.chat.candidates import OpenEntryButton, not_sure_message
 from bot.chat.errors import report_failure
 from bot.paste import PasteSources
@@ -139,12 +138,7 @@ class Asking(commands.Cog):
             if not isinstance(answer, Answer):
                 await interaction.response.send_message(**answer, ephemeral=True)
                 return
-            await interaction.response.send_message(
-                embed=answer.rendered.embed,
-                files=answer.files(),
-                view=vote_view(answer.rendered.shown),
-                allowed_mentions=NO_MENTIONS,
-            )
+            await interaction.response.send_message(**answer.message())
             sent = await interaction.original_response()
         else:
             await interaction.response.defer(thinking=True)
@@ -154,13 +148,7 @@ class Asking(commands.Cog):
                 await interaction.delete_original_response()
                 await interaction.followup.send(**answer, ephemeral=True)
                 return
-            sent = await interaction.followup.send(
-                embed=answer.rendered.embed,
-                files=answer.files(),
-                view=vote_view(answer.rendered.shown),
-                allowed_mentions=NO_MENTIONS,
-                wait=True,
-            )
+            sent = await interaction.followup.send(**answer.message(), wait=True)
         await self._record(interaction, sent, answer)
         metrics.REPLIES.inc(mode="asked")
 

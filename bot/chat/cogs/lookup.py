@@ -10,7 +10,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.chat.answer import NO_MENTIONS, record_and_prompt, render_answer
-from bot.chat.buttons import vote_view
 from bot.render.text import clip
 from bot.service import SearchHit, Service, UnknownEntryError
 
@@ -66,12 +65,7 @@ class Lookup(commands.Cog):
         except UnknownEntryError:
             await interaction.response.send_message(UNKNOWN_ID, ephemeral=True, allowed_mentions=NO_MENTIONS)
             return
-        await interaction.response.send_message(
-            embed=answer.rendered.embed,
-            files=answer.files(),
-            view=vote_view(answer.rendered.shown),
-            allowed_mentions=NO_MENTIONS,
-        )
+        await interaction.response.send_message(**answer.message())
         sent = await interaction.original_response()
         await record_and_prompt(
             sent, answer, self.bot.store, self.bot.settings.reaction_prompts, None, interaction.user.id

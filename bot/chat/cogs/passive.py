@@ -12,7 +12,6 @@ from discord.ext import commands
 from bot import metrics
 from bot.chat.answer import NO_MENTIONS, Answer, gather_text, is_text_attachment, reply_with
 from bot.chat.asker import is_from_asker, message_facts
-from bot.chat.buttons import vote_view
 from bot.chat.cogs.mention import addresses_bot
 from bot.chat.suggest import ShowFixButton, as_suggestion, suggest_with, suggestion_kwargs
 from bot.chat.threads import answer_in_thread, open_thread, suggest_in_thread
@@ -186,13 +185,7 @@ class Passive(commands.Cog):
                     edited = await reply_message.edit(**suggestion_kwargs(answer), allowed_mentions=NO_MENTIONS)
                     await self.bot.store.record_reply(as_suggestion(answer.stored(edited, after.id, after.author.id)))
                 else:
-                    edited = await reply_message.edit(
-                        content=None,
-                        embed=answer.rendered.embed,
-                        attachments=answer.files(),
-                        view=vote_view(answer.rendered.shown),
-                        allowed_mentions=NO_MENTIONS,
-                    )
+                    edited = await reply_message.edit(**answer.edit())
                     await self.bot.store.record_reply(answer.stored(edited, after.id, after.author.id))
             except discord.NotFound:
                 await self.bot.store.mark_deleted(previous.message_id)
