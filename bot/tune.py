@@ -46,6 +46,7 @@ from bot.matching.weights import (
     Weights,
     write_values,
 )
+from bot.newton import minimise
 from bot.ranking_fit import conditional_logit
 from bot.talk_fit import auc, fit_talk_words, talk_logits, topic_words
 
@@ -301,20 +302,25 @@ def talk_labels(cases: Sequence[Case]) -> FloatArray:
 # -- calibration ---------------------------------------------------------------------------------------
 
 
-def fit_logistic(x: FloatArray, y: FloatArray, l2: float = L2, iterations: int = 50) -> tuple[float, FloatArray]:
-    """Ridge-penalised logistic regression by Newton's method (the intercept is not penalised)."""
+def fit_logistic(x: FloatArray, y: FloatArray, l2: float = L2) -> tuple[float, FloatArray]:
+    """Ridge-penalised logistic regression by Newton's method (`bot/newton.py`; the intercept is not penalised)."""
     design = np.hstack([np.ones((x.shape[0], 1)), x])
-    beta = np.zeros(design.shape[1])
     penalty = np.full(design.shape[1], l2)
     penalty[0] = 0.0
-    for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -30, 30)))
+
+    def objective(beta: FloatArray) -> tuple[float, FloatArray]:
+        z = np.clip(design @ beta, -30, 30)
+        p = 1.0 / (1.0 + np.exp(-z))
+        # log(1 + e^z) - y z, the negative log-likelihood, written to stay finite at either end of the clip.
+        loss = float(np.sum(np.logaddexp(0.0, z) - y * z)) + 0.5 * float(penalty @ (beta * beta))
+        return loss, p
+
+    def derivatives(beta: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
         gradient = design.T @ (p - y) + penalty * beta
         hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty + 1e-9)
-        step = np.linalg.solve(hessian, gradient)
-        beta -= step
-        if float(np.max(np.abs(step))) < 1e-8:
-            break
+        return gradient, hessian
+
+    beta = minimise(objective, derivatives, np.zeros(design.shape[1]))
     return float(beta[0]), beta[1:]
 
 
