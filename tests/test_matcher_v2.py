@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot import tune
+from bot import decisions_fit, tune
 from bot.cli import main
 from bot.engine import BUNDLED_KNOWLEDGE, Engine
 from bot.knowledge.model import Entry, Verification
@@ -566,7 +566,7 @@ def test_tune_cross_validates_and_reports_the_figures(tmp_path: Path) -> None:
     assert len(cases) == 36 and not problems
     result = tune.tune(engine, cases, default_weights(), k=3)
     assert result.cross_validated.top1 == 1.0
-    assert result.cross_validated.passive_fp <= tune.PASSIVE_FALSE_MAX
+    assert result.cross_validated.passive_fp <= decisions_fit.PASSIVE_FALSE_MAX
     assert sum(count for _, count, _, _ in result.reliability) >= 24  # every case with a match is binned
     again = tune.tune(engine, cases, default_weights(), k=3)
     assert again.weights == result.weights  # seeded: the same corpus gives the same table
@@ -580,16 +580,16 @@ def test_held_out_figures_meet_thresholds_fitted_without_them() -> None:
     prob = np.array([0.9] * 10 + [0.7] * 5 + [0.6] * 10)
     right = np.array([True] * 10 + [False] * 5 + [True] * 10)
     n = len(cases)
-    ranked = tune.Ranked(
+    ranked = decisions_fit.Ranked(
         rank=np.where(right, 1, 0), top_right=right, features=np.zeros((n, len(CALIBRATION_FEATURES))),
         has_match=np.ones(n, dtype=np.bool_), gate=np.ones(n, dtype=np.bool_), exact=np.zeros(n, dtype=np.bool_),
         rule=np.zeros(n, dtype=np.bool_),
     )  # fmt: skip
     d = default_weights().decisions
-    per_case = tune.held_out_thresholds(cases, ranked, prob, d, [a, b])
+    per_case = decisions_fit.held_out_thresholds(cases, ranked, prob, d, [a, b])
     assert set(per_case["asked"][b]) == {0.9} and set(per_case["asked"][a]) == {0.5}
-    held_out = tune.figures(cases, ranked, prob, d, per_case=per_case)
-    in_sample = tune.figures(cases, ranked, prob, tune.fit_decisions(cases, ranked, prob, d))
+    held_out = decisions_fit.figures(cases, ranked, prob, d, per_case=per_case)
+    in_sample = decisions_fit.figures(cases, ranked, prob, decisions_fit.fit_decisions(cases, ranked, prob, d))
     assert held_out.asked_fp == 1.0 and in_sample.asked_fp == 0.0  # B's threshold lets A's chat through
     assert held_out.asked_recall == in_sample.asked_recall == 0.5
 
