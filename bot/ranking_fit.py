@@ -26,22 +26,6 @@ IntArray = npt.NDArray[np.int64]
 L2 = 1e-3
 
 
-def _objective(
-    features: FloatArray, group: IntArray, target: FloatArray, groups: int, l2: float, weights: FloatArray
-) -> tuple[float, FloatArray]:
-    """The penalised negative log-likelihood per message at `weights`, and each row's probability within its
-    message."""
-    logits = features @ weights
-    top = np.full(groups, -np.inf)
-    np.maximum.at(top, group, logits)
-    odds = np.exp(logits - top[group])
-    total = np.bincount(group, weights=odds, minlength=groups)
-    p = odds / total[group]
-    log_p = logits - top[group] - np.log(total[group])
-    loss = -float(target @ log_p) / groups + 0.5 * l2 * float(weights @ weights)
-    return loss, p
-
-
 def conditional_logit(
     features: FloatArray, group: IntArray, right: npt.NDArray[np.bool_], l2: float = L2
 ) -> FloatArray:
@@ -55,7 +39,15 @@ def conditional_logit(
     target /= np.bincount(group, weights=target, minlength=groups)[group]  # several right rows share the one
 
     def objective(weights: FloatArray) -> tuple[float, FloatArray]:
-        return _objective(features, group, target, groups, l2, weights)
+        """The penalised negative log-likelihood per message, and each row's probability within its message."""
+        logits = features @ weights
+        top = np.full(groups, -np.inf)
+        np.maximum.at(top, group, logits)
+        odds = np.exp(logits - top[group])
+        total = np.bincount(group, weights=odds, minlength=groups)
+        log_p = logits - top[group] - np.log(total[group])
+        loss = -float(target @ log_p) / groups + 0.5 * l2 * float(weights @ weights)
+        return loss, odds / total[group]
 
     def derivatives(weights: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
         gradient = features.T @ (p - target) / groups + l2 * weights
