@@ -1,0 +1,50 @@
+"""The evaluation sets stay what their READMEs say: the silence check is silent, well-formed, and held out from the
+corpus `knownfix tune` fits on (no shared case, no shared thread), so its figures are about messages no refit saw."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+EVALUATION = Path(__file__).resolve().parent.parent / "evaluation"
+SILENT_KINDS = {"chat", "out-of-kb"}
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def thread(source: str) -> str:
+    """A post's thread as the corpus's grouping sees it: the URL without its fragment or trailing slash."""
+    return source.split("#")[0].rstrip("/")
+
+
+def corpus_cases() -> list[dict[str, Any]]:
+    return [case for path in sorted((EVALUATION / "corpus").glob("*.jsonl")) for case in read_jsonl(path)]
+
+
+def test_every_silence_check_case_is_a_silent_real_message_with_its_source() -> None:
+    cases = read_jsonl(EVALUATION / "silence-check.jsonl")
+    assert cases
+    assert len({case["id"] for case in cases}) == len(cases)
+    for case in cases:
+        assert case["expected"] is None, case["id"]
+        assert case["kind"] in SILENT_KINDS, case["id"]
+        assert case["source"].startswith(("https://", "http://")), case["id"]
+        assert case["text"].strip(), case["id"]
+
+
+def test_the_silence_check_shares_no_thread_and_no_text_with_the_corpus() -> None:
+    corpus = corpus_cases()
+    threads = {thread(case["source"]) for case in corpus}
+    texts = {case["text"] for case in corpus}
+    for case in read_jsonl(EVALUATION / "silence-check.jsonl"):
+        assert thread(case["source"]) not in threads, case["id"]
+        assert case["text"] not in texts, case["id"]
+
+
+def test_the_thread_key_ignores_fragments_and_trailing_slashes() -> None:
+    # A reply's link points into its thread (`#issuecomment-...`): the same thread as the report it answers.
+    assert thread("https://github.com/o/r/issues/7#issuecomment-1") == thread("https://github.com/o/r/issues/7/")
+    assert thread("https://github.com/o/r/issues/7") != thread("https://github.com/o/r/issues/70")
