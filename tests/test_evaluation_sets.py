@@ -46,6 +46,16 @@ def test_the_silence_check_shares_no_thread_and_no_text_with_the_corpus(bundled_
         assert case["text"] not in texts, case["id"]
 
 
+def test_each_corpus_thread_is_written_one_way_so_tunes_folds_keep_it_whole(bundled_engine: Engine) -> None:
+    # tune's folds group cases by their source as written; a reply linked as `.../issues/7#issuecomment-1` beside
+    # the report at `.../issues/7` would be two sources of one thread, and could sit on both sides of a fold.
+    corpus, _ = tune.load_corpus(tune.CORPUS_DIR, {e.id for e in bundled_engine.kb.entries})
+    written: dict[str, set[str]] = {}
+    for case in corpus:
+        written.setdefault(thread(case.source), set()).add(case.source)
+    assert {key: ways for key, ways in written.items() if len(ways) > 1} == {}
+
+
 def test_the_thread_key_ignores_fragments_and_trailing_slashes() -> None:
     # A reply's link points into its thread (`#issuecomment-...`): the same thread as the report it answers.
     assert thread("https://github.com/o/r/issues/7#issuecomment-1") == thread("https://github.com/o/r/issues/7/")

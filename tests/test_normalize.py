@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from bot.matching.normalize import comparable, mask, normalize
-from bot.matching.text import features
+from bot.matching.talk import talk_tokens
+from bot.matching.text import features, fold_accents
 
 
 def test_shapes_of_any_size_normalise_to_the_same_text() -> None:
@@ -52,6 +53,23 @@ def test_a_message_in_a_cjk_locale_is_read_as_its_character_pairs() -> None:
     signature = features("'nvidia-smi' 不是内部或外部命令，也不是可运行的程序 或批处理文件。")
     mention = features("the CUDA version shown in `nvidia-smi` output has nothing to do with the toolkit")
     assert len(signature & mention) / len(signature) < 0.2
+
+
+def test_accented_words_are_read_whole_and_meet_their_plain_spelling() -> None:
+    # Split at its accent, "importación" was "importaci" and a dropped "n", and never met "importacion".
+    accented = features("Problemas con importación cíclica de módulos")
+    assert {"importacion", "ciclica", "modulo"} <= accented
+    assert accented == features("Problemas con importacion ciclica de modulos")
+    assert fold_accents("straße çalışmıyor İşlem") == "strasse calismiyor Islem"
+    assert fold_accents("4×3 matrix") == "4×3 matrix"  # a multiplication sign is no letter
+    assert {"que", "no", "funciona"} <= talk_tokens("¿Qué no funciona?")
+
+
+def test_cyrillic_words_are_read_and_stemmed_as_russian() -> None:
+    # Outside [a-z] a Russian description was invisible to the words; its forms now meet at one stem.
+    assert features("ошибка") == features("ошибки") == {"ошибк"}
+    assert {"обучен", "модел", "обучен модел"} <= features("CUDA out of memory при обучении модели")
+    assert {"вы", "^ вы", "вы должны"} <= talk_tokens("Вы должны уменьшить batch size")
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,16 @@ def test_every_passive_reply_passes_the_prefilter(bundled_engine: Engine) -> Non
         assert bundled_engine.may_answer(text), text[:200]
 
 
+def test_descriptions_in_other_scripts_and_accents_pass_as_the_matcher_reads_them(bundled_engine: Engine) -> None:
+    # The curated phrasings written in Chinese, Japanese, Spanish, ...: whatever of them the matcher answers, the
+    # pre-filter must pass, reading words as the matcher does (CJK character pairs, accents folded).
+    phrasings = [s for e in bundled_engine.kb.entries for s in e.symptoms if not s.isascii()]
+    answered = [text for text in phrasings if bundled_engine.match(text).reply]
+    assert len(answered) >= 5
+    for text in answered:
+        assert bundled_engine.may_answer(text), text
+
+
 def _vocabulary(engine: Engine) -> list[str]:
     words = {w for e in engine.kb.entries for s in (*e.symptoms, e.title) for w in s.split()}
     return sorted(words)[:3000]

@@ -9,13 +9,10 @@ message the matcher would have answered (a test holds it to that).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bot.matching.extract import PROBLEM_CUES, may_hold_error
-from bot.matching.text import CONCEPT_PATTERNS, stem
-
-_WORD = re.compile(r"[a-z][a-z0-9_]*")
+from bot.matching.text import CONCEPT_PATTERNS, fold_accents, words
 
 
 @dataclass(frozen=True)
@@ -28,9 +25,10 @@ class Prefilter:
         """False when the passive matcher cannot answer this message unprompted; True otherwise."""
         if may_hold_error(text):
             return True
-        lowered = text.lower()
+        # Read as the matcher reads it (bot.matching.text.features): the same words, accents folded, CJK pairs.
+        lowered = fold_accents(text.lower())
         if not PROBLEM_CUES.search(lowered):
             return False
-        if any(stem(w) in self.stems for w in _WORD.findall(lowered)):
+        if any(w in self.stems for w in words(lowered)):
             return True
         return any(pattern.search(lowered) for pattern in CONCEPT_PATTERNS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -18,8 +19,37 @@ import snowballstemmer
 # Latin words, and runs of Chinese, Japanese or Korean characters: error messages printed in a CJK locale
 # (Windows' "拒绝访问", "系统找不到指定的路径") have no spaces, so a run stands for its character pairs.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-_TOKEN = re.compile(rf"[a-z][a-z0-9_]*|[{_CJK}]+")
+# Cyrillic words too (Russian, Ukrainian: "не хватает памяти"), stemmed by the Russian stemmer.
+_CYRILLIC = "\u0430-\u045f"
+_TOKEN = re.compile(rf"[a-z][a-z0-9_]*|[{_CYRILLIC}][{_CYRILLIC}0-9_]*|[{_CJK}]+")
 _CJK_RUN = re.compile(rf"[{_CJK}]")
+
+
+def _accent_folds() -> dict[int, str | None]:
+    """Latin letters with accents to their plain letters (é -> e, ñ -> n, ß -> ss, ı -> i), and combining marks
+    to nothing. Without it a word split at its accent ("importación" read as "importaci" and "n") and no longer
+    met the same word typed without accents, as people often type it."""
+    special = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d", "ŀ": "l"}
+    special |= {k.upper(): v.upper() for k, v in special.items() if len(k.upper()) == 1 and k != "ı"}
+    folds: dict[int, str | None] = {code: None for code in range(0x300, 0x370)}  # combining diacritical marks
+    for code in range(0xC0, 0x250):  # Latin-1 Supplement, Latin Extended-A and -B
+        char = chr(code)
+        if not unicodedata.category(char).startswith("L"):
+            continue  # × and ÷ stay what they are
+        plain = special.get(char) or "".join(c for c in unicodedata.normalize("NFKD", char) if c.isascii())
+        if plain.isalpha() and plain.isascii():
+            folds[code] = plain
+    return folds
+
+
+_ACCENT_FOLDS = _accent_folds()
+
+
+def fold_accents(text: str) -> str:
+    """`text` with accented Latin letters as plain ones, in their case; ASCII text as it is."""
+    return text if text.isascii() else text.translate(_ACCENT_FOLDS)
+
+
 _NEGATION = re.compile(r"\b(?:\w+n't|not|never|no|cannot|cant|dont|doesnt|didnt|isnt|wont|arent|wasnt)\b")
 
 STOPWORDS = frozenset(
@@ -316,6 +346,7 @@ CONCEPTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 
 _STEMMER = snowballstemmer.stemmer("english")
+_RUSSIAN_STEMMER = snowballstemmer.stemmer("russian")
 
 
 CONCEPT_PATTERNS = tuple(pattern for pattern, _ in CONCEPTS)
@@ -326,6 +357,8 @@ def stem(word: str) -> str:
     """The Snowball (Porter 2) stem, so "certificate" and "certification" meet at one key."""
     if len(word) <= 3:
         return word
+    if not word.isascii():  # a Cyrillic word: `words` reads CJK runs as pairs before they get here
+        return str(_RUSSIAN_STEMMER.stemWord(word))
     if word.endswith("pus"):  # gpus, cpus, tpus: plural of an acronym, not a Latin "-us"
         word = word[:-1]
     return str(_STEMMER.stemWord(word))
@@ -350,7 +383,7 @@ def words(text: str) -> list[str]:
 
 def features(text: str) -> frozenset[str]:
     """The feature set of a text: stemmed words, neighbouring word pairs, and concept tokens."""
-    lowered = text.lower()
+    lowered = fold_accents(text.lower())
     ws = words(lowered)
     feats = set(ws)
     feats.update(f"{a} {b}" for a, b in itertools.pairwise(ws) if a != b)
