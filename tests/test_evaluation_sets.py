@@ -1,5 +1,6 @@
-"""The evaluation sets stay what their READMEs say: the silence check is silent, well-formed, and held out from the
-corpus `knownfix tune` fits on (no shared case, no shared thread), so its figures are about messages no refit saw."""
+"""The evaluation sets stay what their READMEs say: the silence check is silent, the description check holds labelled
+descriptions with no error line, both are well-formed and held out from the corpus `knownfix tune` fits on (no shared
+case, no shared thread), so their figures are about messages no refit saw."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot import tune
 from bot.engine import Engine
+from bot.matching.extract import extract
 
 EVALUATION = Path(__file__).resolve().parent.parent / "evaluation"
 SILENT_KINDS = {"chat", "out-of-kb"}
+HELD_OUT = ("silence-check.jsonl", "description-check.jsonl")
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -19,8 +24,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def thread(source: str) -> str:
-    """A post's thread: its URL without the fragment or trailing slash. Stricter than tune's folds, which group by
-    the source as written: a reply's link (`#issuecomment-...`) is another source in the same thread."""
+    """A post's thread: its URL without the fragment or trailing slash (a reply's link, `#issuecomment-...`, is in its
+    report's thread). tune's folds group by the source as written, which the corpus test below keeps the same."""
     return source.split("#")[0].rstrip("/")
 
 
@@ -35,13 +40,27 @@ def test_every_silence_check_case_is_a_silent_real_message_with_its_source() -> 
         assert case["text"].strip(), case["id"]
 
 
-def test_the_silence_check_shares_no_thread_and_no_text_with_the_corpus(bundled_engine: Engine) -> None:
+def test_every_description_check_case_is_a_labelled_description_with_no_error_line(bundled_engine: Engine) -> None:
+    cases = read_jsonl(EVALUATION / "description-check.jsonl")
+    assert cases
+    assert len({case["id"] for case in cases}) == len(cases)
+    known = {e.id for e in bundled_engine.kb.entries}
+    for case in cases:
+        assert case["expected"] in known, case["id"]
+        assert case["kind"] == "symptom", case["id"]
+        assert case["source"].startswith(("https://", "http://")), case["id"]
+        # A description in words: the writer pasted no error line, so the extraction finds none.
+        assert not extract(case["text"]).is_error_report, case["id"]
+
+
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_a_held_out_set_shares_no_thread_and_no_text_with_the_corpus(bundled_engine: Engine, name: str) -> None:
     # The corpus as tune reads it; a line it could not read would go unchecked, so there must be none.
     corpus, problems = tune.load_corpus(tune.CORPUS_DIR, {e.id for e in bundled_engine.kb.entries})
     assert not problems
     threads = {thread(case.source) for case in corpus}
     texts = {case.text for case in corpus}
-    for case in read_jsonl(EVALUATION / "silence-check.jsonl"):
+    for case in read_jsonl(EVALUATION / name):
         assert thread(case["source"]) not in threads, case["id"]
         assert case["text"] not in texts, case["id"]
 
