@@ -91,6 +91,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "open quotes": lambda n: _repeat("' ", n),
     "numbers": lambda n: _repeat("1.2.3.4 0x1f ", n),
     "problem words": lambda n: _repeat("not error why doesn't ", n),
+    "accented and Cyrillic words": lambda n: _repeat("importación ошибки памяти ñandú ", n),
     "binary": _binary,
     "UTF-16 read as UTF-8": _utf16,
 }
