@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from bot.engine import Engine
 from bot.matching.extract import extract, may_hold_error
+from bot.matching.text import fold_accents, word_keys, words
 
 from .conftest import FIXTURES
 
@@ -64,6 +65,15 @@ def test_descriptions_in_other_scripts_and_accents_pass_as_the_matcher_reads_the
     assert len(answered) >= 5
     for text in answered:
         assert bundled_engine.may_answer(text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("ab_ ñé'ошибк显存溢出 \nn't"), max_size=60))
+def test_the_quick_word_keys_hold_every_word_the_matcher_reads(text: str) -> None:
+    # The pre-filter looks words up by `word_keys`, a cheaper pass than `words`; it must miss none of them ("not",
+    # what negations become, is never a feature).
+    lowered = fold_accents(text.lower())
+    assert set(words(lowered)) - {"not"} <= set(word_keys(lowered))
 
 
 def _vocabulary(engine: Engine) -> list[str]:

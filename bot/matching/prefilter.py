@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.matching.extract import PROBLEM_CUES, may_hold_error
-from bot.matching.text import CONCEPT_PATTERNS, fold_accents, words
+from bot.matching.text import CONCEPT_PATTERNS, fold_accents, word_keys
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,10 @@ class Prefilter:
         """False when the passive matcher cannot answer this message unprompted; True otherwise."""
         if may_hold_error(text):
             return True
-        # Read as the matcher reads it (bot.matching.text.features): the same words, accents folded, CJK pairs.
+        # Read as the matcher reads it (bot.matching.text.features): accents folded, Cyrillic words, CJK pairs.
         lowered = fold_accents(text.lower())
         if not PROBLEM_CUES.search(lowered):
             return False
-        if any(w in self.stems for w in words(lowered)):
+        if any(w in self.stems for w in word_keys(lowered)):
             return True
         return any(pattern.search(lowered) for pattern in CONCEPT_PATTERNS)
