@@ -18,10 +18,11 @@ from bot import decisions_fit, tune
 from bot.cli import main
 from bot.engine import BUNDLED_KNOWLEDGE, Engine
 from bot.knowledge.model import Entry, Verification
+from bot.knowledge.patterns import search_shape_problem
 from bot.matching import evidence as ev
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, probability, top_evidence
 from bot.matching.extract import extract
-from bot.matching.index import SIGNATURE, SYMPTOM, build_index, codes_disagree, status_codes
+from bot.matching.index import ERRNO, SIGNATURE, SYMPTOM, build_index, codes_disagree, status_codes
 from bot.matching.matcher import Matcher, Thresholds, _PhrasingRuns, level_replies, rule_replies
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
@@ -246,6 +247,20 @@ def test_status_codes_and_their_families_are_read_from_a_text() -> None:
         ("CUDA_ERROR", "CUDA_ERROR_LAUNCH_FAILED"),
     }  # an environment variable is no status code
     assert status_codes("RuntimeError: mat1 and mat2 shapes cannot be multiplied") == frozenset()
+
+
+def test_the_error_number_an_error_opens_with_is_a_status_code_but_one_nested_in_its_message_is_not() -> None:
+    assert status_codes("OSError: [Errno 99] Cannot assign requested address") == {("ERRNO", "99")}
+    assert status_codes("ERROR:    [Errno 98] error while attempting to bind on address") == {("ERRNO", "98")}
+    assert status_codes("PermissionError: [WinError 5] Access is denied: 'C:\\x'") == {("ERRNO", "5")}
+    # conda's HTTP error quotes the socket's error number inside its own message: a detail, not the error.
+    nested = "CondaHTTPError: HTTP 000 CONNECTION FAILED ... Failed to establish a new connection: [Errno 11001]"
+    assert status_codes(nested) == frozenset()
+    # The same error on Linux, macOS and Windows: an entry lists each number, so none of them disagrees.
+    own = status_codes("OSError: [Errno 98] Address already in use") | status_codes("OSError: [Errno 48] x")
+    assert not codes_disagree(status_codes("OSError: [Errno 48] Address already in use"), own)
+    assert codes_disagree(status_codes("OSError: [Errno 99] Cannot assign requested address"), own)
+    assert search_shape_problem(ERRNO.pattern) is None  # read over user text: linear on any input
 
 
 @pytest.mark.parametrize(

@@ -50,11 +50,24 @@ _OPENING_CLASS = re.compile(
 STATUS_CODE = re.compile(r"\b(?P<family>[A-Z][A-Z0-9]{1,30}_(?:STATUS|ERROR))_[A-Z0-9]{1,40}(?:_[A-Z0-9]{1,40}){0,6}\b")
 
 
+# The operating system's error number that opens an error's message (`OSError: [Errno 98] ...`, `ERROR:    [Errno
+# 98] ...`, `PermissionError: [WinError 5] ...`): the error's identity, as a status code is, where the words after it
+# are alike across errors (`[Errno 99] Cannot assign requested address` against `[Errno 98] Address already in use`)
+# and masked numbers make them one. Only right after `Error:`: nested in another error's message (conda's `Failed to
+# establish a new connection: [Errno 11001] ...`) the number is a detail of what that error says. Errno and WinError
+# numbers are one family: entries list each system's number for their error (98, 48, 10048).
+ERRNO = re.compile(r"(?:Error|Exception|error|ERROR): {0,8}\[(?:Errno|WinError) (?P<number>-?\d{1,6})\]")
+ERRNO_FAMILY = "ERRNO"
+
+
 def status_codes(text: str) -> frozenset[tuple[str, str]]:
-    """The (family, code) pairs of the status codes a text names."""
-    if "_STATUS_" not in text and "_ERROR_" not in text:
-        return frozenset()
-    return frozenset((m.group("family"), m.group(0)) for m in STATUS_CODE.finditer(text))
+    """The (family, code) pairs of the status codes a text names, and of the error numbers its errors open with."""
+    codes: set[tuple[str, str]] = set()
+    if "_STATUS_" in text or "_ERROR_" in text:
+        codes.update((m.group("family"), m.group(0)) for m in STATUS_CODE.finditer(text))
+    if "rrno " in text or "WinError " in text:
+        codes.update((ERRNO_FAMILY, m.group("number")) for m in ERRNO.finditer(text))
+    return frozenset(codes)
 
 
 def codes_disagree(pasted: frozenset[tuple[str, str]], own: frozenset[tuple[str, str]]) -> bool:
