@@ -65,7 +65,7 @@ def status_codes(text: str) -> frozenset[tuple[str, str]]:
     codes: set[tuple[str, str]] = set()
     if "_STATUS_" in text or "_ERROR_" in text:
         codes.update((m.group("family"), m.group(0)) for m in STATUS_CODE.finditer(text))
-    if "rrno " in text or "WinError " in text:
+    if "Errno " in text or "WinError " in text:
         codes.update((ERRNO_FAMILY, m.group("number")) for m in ERRNO.finditer(text))
     return frozenset(codes)
 

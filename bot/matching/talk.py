@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.matching.text import fold_accents
+from bot.matching.text import CJK_LETTERS, CYRILLIC_LETTERS, cjk_pairs, fold_accents, is_cjk_run
 from bot.values import is_number, read_json
 
 # Prose beyond this is a long log's chatter; the cues that matter are in what the person wrote.
@@ -149,8 +149,7 @@ LOGIT_CLIP = 6.0
 
 # Latin words (apostrophes kept: "don't", "you're"; accents folded), Cyrillic words, and runs of CJK characters,
 # read as character pairs.
-_TALK_TOKEN = re.compile(r"[a-z][a-z']*|[\u0430-\u045f]+|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
-_CJK_START = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_TALK_TOKEN = re.compile(rf"[a-z][a-z']*|[{CYRILLIC_LETTERS}]+|[{CJK_LETTERS}]+")
 # What lies between two words when the second starts a sentence: a line break, or an end mark before a space
 # ("model.eval()" is one name, not two sentences).
 _SENTENCE_BREAK = re.compile(r"[.!?]\s|\n")
@@ -175,8 +174,8 @@ def talk_tokens(prose: str) -> frozenset[str]:
         token, gap = match.group(), text[end : match.start()]
         starts = (OPENING, SENTENCE) if not end else (SENTENCE,) if _SENTENCE_BREAK.search(gap) else ()
         end = match.end()
-        if _CJK_START.match(token):
-            tokens.update(token[i : i + 2] for i in range(max(1, len(token) - 1)))
+        if is_cjk_run(token):
+            tokens.update(cjk_pairs(token))
             previous, markers = "", ()
             continue
         token = token.rstrip("'")

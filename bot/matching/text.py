@@ -18,11 +18,22 @@ import snowballstemmer
 
 # Latin words, and runs of Chinese, Japanese or Korean characters: error messages printed in a CJK locale
 # (Windows' "拒绝访问", "系统找不到指定的路径") have no spaces, so a run stands for its character pairs.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+# The talk word model (bot/matching/talk.py) reads the same scripts with these ranges.
+CJK_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 # Cyrillic words too (Russian, Ukrainian: "не хватает памяти"), stemmed by the Russian stemmer.
-_CYRILLIC = "\u0430-\u045f"
-_TOKEN = re.compile(rf"[a-z][a-z0-9_]*|[{_CYRILLIC}][{_CYRILLIC}0-9_]*|[{_CJK}]+")
-_CJK_RUN = re.compile(rf"[{_CJK}]")
+CYRILLIC_LETTERS = "\u0430-\u045f"
+_TOKEN = re.compile(rf"[a-z][a-z0-9_]*|[{CYRILLIC_LETTERS}][{CYRILLIC_LETTERS}0-9_]*|[{CJK_LETTERS}]+")
+_CJK_START = re.compile(rf"[{CJK_LETTERS}]")
+
+
+def is_cjk_run(token: str) -> bool:
+    """Whether a token is a run of CJK characters (read as its character pairs), not a word."""
+    return _CJK_START.match(token) is not None
+
+
+def cjk_pairs(run: str) -> list[str]:
+    """A CJK run's neighbouring character pairs (a run of one character is itself): CJK writes no spaces."""
+    return [run[i : i + 2] for i in range(max(1, len(run) - 1))]
 
 
 def _accent_folds() -> dict[int, str | None]:
@@ -369,10 +380,10 @@ def words(text: str) -> list[str]:
     text = _NEGATION.sub(" not ", text)
     out: list[str] = []
     for token in _TOKEN.findall(text):
-        if _CJK_RUN.match(token):
+        if is_cjk_run(token):
             # Without this a CJK message is invisible to the words: a signature in one shrank to the Latin
             # names in it, which any message naming the tool then covered word for word.
-            out.extend(token[i : i + 2] for i in range(max(1, len(token) - 1)))
+            out.extend(cjk_pairs(token))
             continue
         if token in STOPWORDS or len(token) < 2:
             continue
@@ -385,8 +396,8 @@ def word_keys(text: str) -> Iterator[str]:
     """Every word `words` reads in lower-cased `text`, and more (negations and stop words are not taken out): a cheap
     superset for a check that must not miss one of them, as the passive pre-filter must not (a third of the cost)."""
     for token in _TOKEN.findall(text):
-        if token[0] >= "\u3040":  # the first CJK character: a token is a Latin word, a Cyrillic one or a CJK run
-            yield from (token[i : i + 2] for i in range(max(1, len(token) - 1)))
+        if is_cjk_run(token):
+            yield from cjk_pairs(token)
             continue
         yield stem(token)
         if "_" in token:
