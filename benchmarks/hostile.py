@@ -8,6 +8,7 @@ its size warrants has a pattern that went quadratic, or work that was not cut.
 from __future__ import annotations
 
 import functools
+import json
 import random
 import threading
 import time
@@ -92,6 +93,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "numbers": lambda n: _repeat("1.2.3.4 0x1f ", n),
     "problem words": lambda n: _repeat("not error why doesn't ", n),
     "accented and Cyrillic words": lambda n: _repeat("importación ошибки памяти ñandú ", n),
+    "escaped tracebacks in JSON lines": lambda n: _repeat(json.dumps({"level": "ERROR", "exc": _TRACEBACK}) + "\n", n),
+    "backslashes before quotes": lambda n: "most recent call last):\\n" + _repeat('\\\\\\"', n - 30) + '\\n  File "',
     "binary": _binary,
     "UTF-16 read as UTF-8": _utf16,
 }
