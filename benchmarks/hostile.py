@@ -70,6 +70,13 @@ SHAPES: dict[str, Callable[[int], str]] = {
         f"{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676 % 26)} | {_FRAME_LINE}" for i in range(n // 90)
     )[:n],
     "rich box lines": lambda n: "╭─ Traceback (most recent call last) ─╮\n" + _repeat("│ x.py:1 in f │\n│  │\n", n),
+    "nested box lines": lambda n: (
+        "╭─ Traceback (most recent call last) ─╮\n" + _repeat("│ │ │ │ │ │ x.py:1 in f │ │ │ │ │ │\n", n)
+    ),
+    "exception group margins": lambda n: (
+        "  + Exception Group Traceback (most recent call last):\n"
+        + _repeat("  | " + _FRAME_LINE + "    +-+---- 1 ----\n    | and 3 more exceptions\n", n)
+    ),
     "block-quote markers": lambda n: _repeat("> ", n),
     "block-quoted lines": lambda n: _repeat(">> x\n", n),
     "errors quoted in sentences": lambda n: "".join(

@@ -50,3 +50,52 @@ def test_only_lines_boxed_on_both_sides_lose_their_borders() -> None:
 def test_a_box_of_other_words_keeps_its_title_and_lines() -> None:
     boxed = "╭── Memory Operation Error ──╮\n│ cannot pickle '_thread.lock' object │\n╰────────────────────────────╯"
     assert unbox(boxed) == "Memory Operation Error\ncannot pickle '_thread.lock' object"
+
+
+# An exception group raised by a task group, printed by rich with each frame's variables: the sub-exception's box holds
+# its traceback's box, which holds a `locals` box per frame. The locals name the error again inside reprs.
+RICH_GROUP_SCRIPT = """
+import asyncio
+import json
+import sys
+from rich.console import Console
+
+sys.stdout.reconfigure(encoding="utf-8")
+
+def load(s):
+    data = {"a": 1}
+    return json.loads(s)
+
+async def work():
+    load("")
+
+async def main():
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(work())
+
+console = Console(width=100, color_system=None, force_terminal=False)
+try:
+    asyncio.run(main())
+except BaseException:
+    console.print_exception(show_locals=True)
+"""
+
+
+def test_nested_boxes_come_off_level_by_level_and_locals_go(real_traceback: Callable[[str], str]) -> None:
+    pasted = real_traceback(RICH_GROUP_SCRIPT)
+    assert "Sub-exception #1" in pasted and "locals" in pasted  # rich drew the nested boxes
+    unboxed = unbox(pasted)
+    assert not any(c in unboxed for c in "╭╮╰╯")  # no border of any level is left
+    assert "Sub-exception" not in unboxed
+    assert "data = {'a': 1}" not in unboxed  # a frame's locals are gone, not read as words
+    report = extract(pasted)
+    assert report.has_traceback
+    assert any(frame.endswith("script.py") for frame in report.frames)
+    assert any(frame.endswith("decoder.py") for frame in report.frames)  # inside the sub-exception's box
+    assert report.error_lines[-1].exception == "JSONDecodeError"
+    assert report.prose == ""  # code, values and borders: none of it is the writer's
+
+
+def test_a_box_titled_locals_goes_only_with_its_own_lines() -> None:
+    boxed = "╭── locals ──╮\n│ x = 1      │\n╰────────────╯\nValueError: bad\n│ x │"
+    assert unbox(boxed) == "ValueError: bad\nx"

@@ -6,14 +6,25 @@ writes them (`/path/train.py:12 in main`) and numbered code (`❱ 12 │ main()`
 their lines, and the blank lines between frames end a traceback; so the borders come off, the blank lines inside go,
 and the header becomes the plain one. Only lines with a border at both ends count: pip's `│ exit code: 1` and loguru's
 `│ └ 0` value marks have none on the right and stay as they are.
+
+Boxes nest: rich draws an exception group's sub-exceptions as boxes (`Sub-exception #1`) around their traceback's box,
+and with `show_locals` each frame's variables in a box of their own inside the traceback's. Each pass takes off one
+level of borders, until none is left or `MAX_NESTING` passes have run. A `locals` box goes whole: it holds the values
+of variables (a tensor's repr, an exception's repr naming another error), not the error and not the writer's words;
+a box's title that only counts sub-exceptions goes too.
 """
 
 from __future__ import annotations
 
 _SIDE = "│"
 _TOP_LEFT, _TOP_RIGHT = "╭", "╮"
+_BOTTOM_LEFT, _BOTTOM_RIGHT = "╰", "╯"
 _BOX_CHARS = frozenset("╭╮╰╯─│ \t")
 _HEADER = "Traceback (most recent call last)"
+_LOCALS = "locals"
+_SUB_EXCEPTION = "Sub-exception #"
+# Levels of boxes taken off: a sub-exception's box, its traceback's, a frame's locals, and one to spare.
+MAX_NESTING = 4
 
 
 def _between(stripped: str, left: str, right: str) -> bool:
@@ -27,6 +38,10 @@ def _boxed(line: str) -> bool:
     return _between(stripped, _SIDE, _SIDE) or _between(stripped, _TOP_LEFT, _TOP_RIGHT)
 
 
+def _title(stripped: str) -> str:
+    return stripped.strip("╭╮─ \t")
+
+
 def _unboxed(line: str) -> str | None:
     """The line without its box, or None when nothing of it is left."""
     stripped = line.strip()
@@ -34,11 +49,28 @@ def _unboxed(line: str) -> str | None:
         inner = stripped[1:-1].rstrip()
         return inner[1:] if inner.startswith(" ") else inner or None
     if _between(stripped, _TOP_LEFT, _TOP_RIGHT):
-        title = stripped.strip("╭╮─ \t")
-        return f"{_HEADER}:" if title.startswith(_HEADER) else title or None
+        title = _title(stripped)
+        if title.startswith(_HEADER):
+            return f"{_HEADER}:"
+        return None if title.startswith(_SUB_EXCEPTION) else title or None
     if stripped and set(stripped) <= _BOX_CHARS:
         return None  # the bottom border (or a rule across the box)
     return line
+
+
+def _unbox_once(lines: list[str]) -> list[str]:
+    """One level of borders off, and the `locals` boxes of this level gone whole."""
+    kept: list[str] = []
+    in_locals = False
+    for line in lines:
+        stripped = line.strip()
+        if in_locals:
+            in_locals = not _between(stripped, _BOTTOM_LEFT, _BOTTOM_RIGHT)
+        elif _between(stripped, _TOP_LEFT, _TOP_RIGHT) and _title(stripped) == _LOCALS:
+            in_locals = True
+        elif (unboxed := _unboxed(line)) is not None:
+            kept.append(unboxed)
+    return kept
 
 
 def unbox(text: str) -> str:
@@ -48,5 +80,8 @@ def unbox(text: str) -> str:
     lines = text.split("\n")
     if not any(_boxed(line) for line in lines):
         return text
-    kept = (_unboxed(line) for line in lines)
-    return "\n".join(line for line in kept if line is not None)
+    for _ in range(MAX_NESTING):
+        lines = _unbox_once(lines)
+        if not any(_boxed(line) for line in lines):
+            break
+    return "\n".join(lines)

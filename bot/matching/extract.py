@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from bot.matching.boxes import unbox
 from bot.matching.circular import circular_hint
 from bot.matching.escapes import unescape_tracebacks
+from bot.matching.groups import ungroup
 from bot.matching.prefixes import strip_line_prefixes
 from bot.matching.shadowing import shadowing_hint, without_cycle_guess
 from bot.matching.text import phrase_pattern
@@ -534,7 +535,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     unfenced = _FENCE.sub("\n", bounded)
     if ">" in unfenced:
         unfenced = _QUOTE_MARK.sub("", unfenced)
-    unfenced = unbox(strip_line_prefixes(unescape_tracebacks(unfenced)))
+    unfenced = unbox(ungroup(strip_line_prefixes(unescape_tracebacks(unfenced))))
     lines = unfenced.split("\n")
 
     errors = _KeptErrors(lines)
