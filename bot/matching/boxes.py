@@ -9,16 +9,15 @@ and the header becomes the plain one. Only lines with a border at both ends coun
 
 Boxes nest: rich draws an exception group's sub-exceptions as boxes (`Sub-exception #1`) around their traceback's box,
 and with `show_locals` each frame's variables in a box of their own inside the traceback's. Each pass takes off one
-level of borders, until none is left or `MAX_NESTING` passes have run. A `locals` box goes whole: it holds the values
-of variables (a tensor's repr, an exception's repr naming another error), not the error and not the writer's words;
-a box's title that only counts sub-exceptions goes too.
+level of borders, until none is left or `MAX_NESTING` passes have run. The titles that only label a box (`locals`,
+`Sub-exception #1`) go; what a `locals` box holds stays, as lines of text: a variable may hold the error's own message
+(`message = "A tensor with all NaNs was produced in Unet..."`) where the paste was cut before the exception's line.
 """
 
 from __future__ import annotations
 
 _SIDE = "│"
 _TOP_LEFT, _TOP_RIGHT = "╭", "╮"
-_BOTTOM_LEFT, _BOTTOM_RIGHT = "╰", "╯"
 _BOX_CHARS = frozenset("╭╮╰╯─│ \t")
 _HEADER = "Traceback (most recent call last)"
 _LOCALS = "locals"
@@ -52,25 +51,10 @@ def _unboxed(line: str) -> str | None:
         title = _title(stripped)
         if title.startswith(_HEADER):
             return f"{_HEADER}:"
-        return None if title.startswith(_SUB_EXCEPTION) else title or None
+        return None if title == _LOCALS or title.startswith(_SUB_EXCEPTION) else title or None
     if stripped and set(stripped) <= _BOX_CHARS:
         return None  # the bottom border (or a rule across the box)
     return line
-
-
-def _unbox_once(lines: list[str]) -> list[str]:
-    """One level of borders off, and the `locals` boxes of this level gone whole."""
-    kept: list[str] = []
-    in_locals = False
-    for line in lines:
-        stripped = line.strip()
-        if in_locals:
-            in_locals = not _between(stripped, _BOTTOM_LEFT, _BOTTOM_RIGHT)
-        elif _between(stripped, _TOP_LEFT, _TOP_RIGHT) and _title(stripped) == _LOCALS:
-            in_locals = True
-        elif (unboxed := _unboxed(line)) is not None:
-            kept.append(unboxed)
-    return kept
 
 
 def unbox(text: str) -> str:
@@ -81,7 +65,7 @@ def unbox(text: str) -> str:
     if not any(_boxed(line) for line in lines):
         return text
     for _ in range(MAX_NESTING):
-        lines = _unbox_once(lines)
+        lines = [unboxed for line in lines if (unboxed := _unboxed(line)) is not None]
         if not any(_boxed(line) for line in lines):
             break
     return "\n".join(lines)
