@@ -77,6 +77,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
         "  + Exception Group Traceback (most recent call last):\n"
         + _repeat("  | " + _FRAME_LINE + "    +-+---- 1 ----\n    | and 3 more exceptions\n", n)
     ),
+    "debug page labels": lambda n: _repeat("Exception Type: KeyError at /\nException Value:\n\n", n),
     "block-quote markers": lambda n: _repeat("> ", n),
     "block-quoted lines": lambda n: _repeat(">> x\n", n),
     "errors quoted in sentences": lambda n: "".join(

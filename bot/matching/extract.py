@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.matching.boxes import unbox
 from bot.matching.circular import circular_hint
+from bot.matching.debug_pages import restate_exceptions
 from bot.matching.escapes import unescape_tracebacks
 from bot.matching.groups import ungroup
 from bot.matching.prefixes import strip_line_prefixes
@@ -535,7 +536,10 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     unfenced = _FENCE.sub("\n", bounded)
     if ">" in unfenced:
         unfenced = _QUOTE_MARK.sub("", unfenced)
-    unfenced = unbox(ungroup(strip_line_prefixes(unescape_tracebacks(unfenced))))
+    restated, page_classes = restate_exceptions(unescape_tracebacks(unfenced))
+    if page_classes:  # a debug page says these are exceptions' names: their lines are errors however they are named
+        known_classes = known_classes | page_classes
+    unfenced = unbox(ungroup(strip_line_prefixes(restated)))
     lines = unfenced.split("\n")
 
     errors = _KeptErrors(lines)
