@@ -61,6 +61,14 @@ def test_text_without_an_exception_group_is_left_alone() -> None:
     assert ungroup(table) is table
 
 
+def test_only_the_groups_own_lines_lose_their_margins(real_traceback: Callable[[str], str]) -> None:
+    table = "| a | b |\n+---+---+\n| 1 | 2 |"
+    pasted = "before:\n" + table + "\n" + real_traceback(WIDE_AND_NESTED_SCRIPT) + "\nafter:\n" + table
+    ungrouped = ungroup(pasted)
+    assert ungrouped.startswith("before:\n" + table + "\nTraceback (most recent call last):\n")
+    assert ungrouped.endswith("\nafter:\n" + table)
+
+
 def test_a_task_groups_paste_is_answered_as_its_error(
     real_traceback: Callable[[str], str], bundled_engine: Engine
 ) -> None:

@@ -38,8 +38,20 @@ def _ungrouped(line: str) -> str | None:
 
 
 def ungroup(text: str) -> str:
-    """The text with every exception group's margins and rules taken off (see the module's docstring)."""
+    """The text with every exception group's margins and rules taken off (see the module's docstring). A group runs
+    from its header's line while lines open with a margin or a rule; a table or a diff elsewhere keeps its marks."""
     if _GROUP_HEADER not in text:
         return text
-    kept = (_ungrouped(line) for line in text.split("\n"))
-    return "\n".join(line for line in kept if line is not None)
+    kept: list[str] = []
+    in_group = False
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        if not in_group:
+            in_group = stripped[2:].startswith(_GROUP_HEADER) and stripped.startswith(_MARGINS)
+        elif not stripped.startswith(("|", "+")):
+            in_group = False
+        if not in_group:
+            kept.append(line)
+        elif (ungrouped := _ungrouped(line)) is not None:
+            kept.append(ungrouped)
+    return "\n".join(kept)
