@@ -1,6 +1,7 @@
 """The evaluation sets stay what their READMEs say: the silence check is silent, the description check holds labelled
-descriptions with no error line, both are well-formed and held out from the corpus `knownfix tune` fits on (no shared
-case, no shared thread), so their figures are about messages no refit saw."""
+descriptions with no error line, the formats check holds real pastes in the formats it names, and all are well-formed
+and held out from the corpus `knownfix tune` fits on (no shared case, no shared thread), so their figures are about
+messages no refit saw."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from bot.matching.extract import extract
 
 EVALUATION = Path(__file__).resolve().parent.parent / "evaluation"
 SILENT_KINDS = {"chat", "out-of-kb"}
-HELD_OUT = ("silence-check.jsonl", "description-check.jsonl")
+HELD_OUT = ("silence-check.jsonl", "description-check.jsonl", "formats-check.jsonl")
+# What each format of the formats check must show in the paste, so a case is in the format it is filed under.
+FORMAT_MARKS = {
+    "django-page": ("Exception Type:", "Exception Value:"),
+    "exception-group": ("  | ",),
+    "escaped-traceback": ("\\n",),
+}
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -51,6 +58,29 @@ def test_every_description_check_case_is_a_labelled_description_with_no_error_li
         assert case["source"].startswith(("https://", "http://")), case["id"]
         # A description in words: the writer pasted no error line, so the extraction finds none.
         assert not extract(case["text"]).is_error_report, case["id"]
+
+
+def test_every_formats_check_case_is_a_labelled_paste_in_its_format(bundled_engine: Engine) -> None:
+    cases = read_jsonl(EVALUATION / "formats-check.jsonl")
+    assert {case["format"] for case in cases} == set(FORMAT_MARKS)
+    assert len({case["id"] for case in cases}) == len(cases)
+    known = {e.id for e in bundled_engine.kb.entries}
+    for case in cases:
+        assert case["expected"] in known or (case["expected"] is None and case["kind"] == "out-of-kb"), case["id"]
+        assert case["source"].startswith(("https://", "http://")), case["id"]
+        assert all(mark in case["text"] for mark in FORMAT_MARKS[case["format"]]), case["id"]
+
+
+def test_the_formats_check_pastes_are_read_as_the_errors_they_hold() -> None:
+    # What the format readers are for: a debug page's exception with its message, a group's frames behind their
+    # margins, an escaped traceback's frames and exception on lines of their own.
+    for case in read_jsonl(EVALUATION / "formats-check.jsonl"):
+        report = extract(case["text"])
+        assert report.error_lines, case["id"]
+        if case["format"] == "django-page":
+            assert any(line.message for line in report.error_lines), case["id"]
+        else:
+            assert report.frames, case["id"]
 
 
 @pytest.mark.parametrize("name", HELD_OUT)

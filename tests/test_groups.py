@@ -83,3 +83,14 @@ def test_a_task_groups_paste_is_answered_as_its_error(
     )
     best = bundled_engine.match(pasted).best
     assert best is not None and best.entry.id == "python/module-not-found"
+
+
+def test_a_groups_tail_cut_above_its_header_is_read_too(real_traceback: Callable[[str], str]) -> None:
+    # People paste what their terminal still shows: the sub-exceptions, without the group's first lines.
+    pasted = real_traceback(TASK_GROUP_SCRIPT)
+    tail = pasted[pasted.index("  +-+--") :]
+    assert "Exception Group Traceback" not in tail
+    report = extract("I only get this:\n" + tail)
+    assert any(frame.endswith("decoder.py") for frame in report.frames)
+    assert report.error_lines[-1].exception == "json.decoder.JSONDecodeError"
+    assert report.prose == "I only get this:"

@@ -6,7 +6,8 @@ first line, `| ` on the others, two more blanks per level of nesting, and rules 
 (`+-+---------------- 1 ----------------`). Behind the margin a frame no longer opens its line: the frames, and the
 code lines under them, read as the writer's words. The margin comes off, the rules go, and each group's header
 (`Exception Group Traceback (most recent call last):`) becomes the plain one, so every sub-exception reads as the
-traceback it is and the last one's exception ends the paste, as it does in the text.
+traceback it is and the last one's exception ends the paste, as it does in the text. People often paste a group's
+tail, cut above its header: a run of margined lines holding a frame is read as a group's too.
 """
 
 from __future__ import annotations
@@ -37,21 +38,47 @@ def _ungrouped(line: str) -> str | None:
     return inner
 
 
+def _margined(stripped: str) -> bool:
+    return stripped.startswith(("|", "+"))
+
+
+def _opens_group(line: str) -> bool:
+    return line.lstrip(" ")[2:].startswith(_GROUP_HEADER)
+
+
+def _holds_traceback(run: list[str]) -> bool:
+    """A run of margined lines is a group's when, inside the margin, a line is a frame or a traceback's header; a
+    Markdown table's or a diff's lines are not."""
+    for line in run:
+        inner = line.lstrip(" ")[2:]
+        frame = inner.lstrip(" ").startswith('File "') and ", line " in inner
+        if frame or inner.startswith((_GROUP_HEADER, _HEADER)):
+            return True
+    return False
+
+
 def ungroup(text: str) -> str:
-    """The text with every exception group's margins and rules taken off (see the module's docstring). A group runs
-    from its header's line while lines open with a margin or a rule; a table or a diff elsewhere keeps its marks."""
-    if _GROUP_HEADER not in text:
+    """The text with every exception group's margins and rules taken off (see the module's docstring). A group is a
+    run of lines that open with a margin or a rule and hold a frame or a traceback's header inside the margin, so a
+    paste of a group's tail (cut above its header) is read too, and a table or a diff elsewhere keeps its marks."""
+    if "| " not in text or (_GROUP_HEADER not in text and _HEADER not in text and 'File "' not in text):
         return text
+    lines = text.split("\n")
     kept: list[str] = []
-    in_group = False
-    for line in text.split("\n"):
-        stripped = line.lstrip(" ")
-        if not in_group:
-            in_group = stripped[2:].startswith(_GROUP_HEADER) and stripped.startswith(_MARGINS)
-        elif not stripped.startswith(("|", "+")):
-            in_group = False
-        if not in_group:
-            kept.append(line)
-        elif (ungrouped := _ungrouped(line)) is not None:
-            kept.append(ungrouped)
+    i = 0
+    while i < len(lines):
+        if not _margined(lines[i].lstrip(" ")):
+            kept.append(lines[i])
+            i += 1
+            continue
+        # A group's header starts a run of its own: a table just above it is no part of it.
+        end = i + 1
+        while end < len(lines) and _margined(lines[end].lstrip(" ")) and not _opens_group(lines[end]):
+            end += 1
+        run = lines[i:end]
+        if _holds_traceback(run):
+            kept += [ungrouped for line in run if (ungrouped := _ungrouped(line)) is not None]
+        else:
+            kept += run
+        i = end
     return "\n".join(kept)
