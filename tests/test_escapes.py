@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.engine import Engine
 from bot.matching.escapes import MAX_LITERALS, unescape, unescape_tracebacks
@@ -90,6 +92,7 @@ def test_text_without_an_escaped_traceback_is_left_alone(text: str) -> None:
         ("\\ud83d alone", "\ufffd alone"),  # half a pair could not be written out again
         ("\\d stays", "\\d stays"),  # an escape neither JSON nor Python knows is left as written
         ("\x00 a\\nb \\\\n", "\x00 a\nb \\n"),  # a NUL in the text (the backslash's stand-in) changes nothing
+        ("\\u0000 \\\\n", "\x00 \\n"),  # nor does a NUL an escape writes
     ],
 )
 def test_escapes_read_as_json_and_python_write_them(literal: str, text: str) -> None:
@@ -101,6 +104,28 @@ def test_json_writes_every_text_back_as_it_was() -> None:
     assert unescape(json.dumps(text)[1:-1]) == text
     assert unescape(json.dumps(text, ensure_ascii=False)[1:-1]) == text
     assert unescape(repr(text)[1:-1]) == text
+
+
+# Texts made of what makes escaping hard: quotes of both kinds, backslashes next to letters that form escapes, tabs,
+# newlines, non-ASCII and a character beyond the BMP (a surrogate pair in JSON), and the NUL the reader uses inside.
+_HARD = st.text(alphabet=st.sampled_from([*"\\\"'nrtux0aé\t\n\x00/ ", "\U0001f600"]), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_HARD.filter(lambda t: "\r" not in t))
+def test_what_json_and_repr_write_reads_back_as_it_was(text: str) -> None:
+    assert unescape(json.dumps(text)[1:-1]) == text
+    assert unescape(json.dumps(text, ensure_ascii=False)[1:-1]) == text
+    written = repr(text)
+    assert unescape(written[1:-1]) == text  # whichever quote repr() chose, the other needs no escape
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=_HARD, after=_HARD)
+def test_a_json_record_gives_back_its_traceback_whatever_surrounds_it(before: str, after: str) -> None:
+    traceback = "Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 'x'\n"
+    record = json.dumps({"before": before, "exc": traceback, "after": after})
+    assert "\n" + traceback in unescape_tracebacks(record)
 
 
 def test_a_log_of_many_records_is_read_back_up_to_a_bound() -> None:

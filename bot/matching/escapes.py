@@ -25,7 +25,8 @@ _CODE_POINT = re.compile(
     r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a surrogate pair
     r"|\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})"
 )
-# Stands in for an escaped backslash while the other escapes are read (a message holding it is read part by part).
+# Stands in for an escaped backslash while the other escapes are read (a message holding it, or an escape that writes
+# it, is read part by part).
 _BACKSLASH = "\x00"
 # Literals read back in one message: a JSON log of a thousand failed requests holds one traceback a record, and the
 # matcher reads a paste's last few error lines anyway.
@@ -54,7 +55,8 @@ def unescape(literal: str) -> str:
     An escaped backslash is taken first, left to right as a reader pairs them, so `\\\\n` stays a backslash and an n."""
     if "\\" not in literal:
         return literal
-    if _BACKSLASH not in literal:
+    if _BACKSLASH not in literal and "\\u0000" not in literal and "\\x00" not in literal:
+        # The stand-in can neither be in the text nor come out of an escape: it can only mean a backslash.
         return _unescape_part(literal.replace("\\\\", _BACKSLASH)).replace(_BACKSLASH, "\\")
     return "\\".join(_unescape_part(part) for part in literal.split("\\\\"))
 
