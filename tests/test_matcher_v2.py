@@ -22,7 +22,7 @@ from bot.knowledge.patterns import search_shape_problem
 from bot.matching import evidence as ev
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, probability, top_evidence
 from bot.matching.extract import extract
-from bot.matching.index import ERRNO, SIGNATURE, SYMPTOM, build_index, codes_disagree, status_codes
+from bot.matching.index import ERRNO, HTTP_STATUS, SIGNATURE, SYMPTOM, build_index, codes_disagree, status_codes
 from bot.matching.matcher import Matcher, Thresholds, _PhrasingRuns, level_replies, rule_replies
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
@@ -261,6 +261,19 @@ def test_the_error_number_an_error_opens_with_is_a_status_code_but_one_nested_in
     assert not codes_disagree(status_codes("OSError: [Errno 48] Address already in use"), own)
     assert codes_disagree(status_codes("OSError: [Errno 99] Cannot assign requested address"), own)
     assert search_shape_problem(ERRNO.pattern) is None  # read over user text: linear on any input
+
+
+def test_the_http_status_an_error_reports_is_a_status_code_in_each_clients_wording() -> None:
+    assert status_codes("HfHubHTTPError: 429 Client Error: Too Many Requests for url: https://h/x") == {("HTTP", "429")}
+    assert status_codes("requests.exceptions.HTTPError: 503 Server Error: Service Unavailable") == {("HTTP", "503")}
+    assert status_codes("httpx.HTTPStatusError: Server error '502 Bad Gateway' for url 'http://x'") == {("HTTP", "502")}
+    assert status_codes("urllib.error.HTTPError: HTTP Error 403: Forbidden") == {("HTTP", "403")}
+    assert status_codes("ValueError: expected 404 items, got 403") == frozenset()  # numbers are not statuses
+    # The Hub answers a missing repository with 401 or 404 depending on the version: an entry lists both.
+    own = status_codes("HfHubHTTPError: 401 Client Error: x") | status_codes("HfHubHTTPError: 404 Client Error: x")
+    assert not codes_disagree(status_codes("requests.exceptions.HTTPError: 404 Client Error: Not Found"), own)
+    assert codes_disagree(status_codes("httpx.HTTPStatusError: Server error '502 Bad Gateway' for url"), own)
+    assert search_shape_problem(HTTP_STATUS.pattern) is None  # read over user text: linear on any input
 
 
 @pytest.mark.parametrize(

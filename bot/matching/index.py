@@ -59,14 +59,29 @@ STATUS_CODE = re.compile(r"\b(?P<family>[A-Z][A-Z0-9]{1,30}_(?:STATUS|ERROR))_[A
 ERRNO = re.compile(r"(?:Error|Exception|error|ERROR): {0,8}\[(?:Errno|WinError) (?P<number>-?\d{1,6})\]")
 ERRNO_FAMILY = "ERRNO"
 
+# The HTTP status an error reports, as the HTTP clients word it: requests' and huggingface_hub's `429 Client Error:`,
+# httpx's `Client error '429 Too Many Requests'`, urllib's `HTTP Error 429:`. A 502 Bad Gateway is not a 429 Too Many
+# Requests, however alike the rest of the two lines reads (the exception class, the URL, masked numbers). One literal
+# each, fixed-width digits: linear on any input.
+HTTP_STATUS = re.compile(
+    r"\b(?P<reason>[1-5]\d\d) (?:Client|Server) Error\b"
+    r"|\b(?:Client|Server) error '(?P<quoted>[1-5]\d\d) "
+    r"|\bHTTP Error (?P<urllib>[1-5]\d\d):"
+)
+HTTP_FAMILY = "HTTP"
+
 
 def status_codes(text: str) -> frozenset[tuple[str, str]]:
-    """The (family, code) pairs of the status codes a text names, and of the error numbers its errors open with."""
+    """The (family, code) pairs of the status codes a text names, of the error numbers its errors open with, and of
+    the HTTP statuses it reports."""
     codes: set[tuple[str, str]] = set()
     if "_STATUS_" in text or "_ERROR_" in text:
         codes.update((m.group("family"), m.group(0)) for m in STATUS_CODE.finditer(text))
     if "Errno " in text or "WinError " in text:
         codes.update((ERRNO_FAMILY, m.group("number")) for m in ERRNO.finditer(text))
+    if " Error" in text or " error '" in text:
+        for m in HTTP_STATUS.finditer(text):
+            codes.add((HTTP_FAMILY, m.group("reason") or m.group("quoted") or m.group("urllib")))
     return frozenset(codes)
 
 
