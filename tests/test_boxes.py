@@ -7,6 +7,8 @@ from collections.abc import Callable
 from bot.matching.boxes import unbox
 from bot.matching.extract import extract
 
+from .test_groups import TASK_GROUP
+
 # The script raises inside a function of its own, and rich prints the traceback boxed, as typer's apps do; a fixed
 # width and UTF-8 keep the box the same on every machine.
 RICH_SCRIPT = """
@@ -52,33 +54,22 @@ def test_a_box_of_other_words_keeps_its_title_and_lines() -> None:
     assert unbox(boxed) == "Memory Operation Error\ncannot pickle '_thread.lock' object"
 
 
-# An exception group raised by a task group, printed by rich with each frame's variables: the sub-exception's box holds
-# its traceback's box, which holds a `locals` box per frame. The locals name the error again inside reprs.
-RICH_GROUP_SCRIPT = """
-import asyncio
-import json
+# test_groups.py's failing task group, printed by rich with each frame's variables: the sub-exception's box holds its
+# traceback's box, which holds a `locals` box per frame. The locals name the error again inside reprs.
+RICH_GROUP_SCRIPT = (
+    TASK_GROUP
+    + """
 import sys
 from rich.console import Console
 
 sys.stdout.reconfigure(encoding="utf-8")
-
-def load(s):
-    data = {"a": 1}
-    return json.loads(s)
-
-async def work():
-    load("")
-
-async def main():
-    async with asyncio.TaskGroup() as tg:
-        tg.create_task(work())
-
 console = Console(width=100, color_system=None, force_terminal=False)
 try:
     asyncio.run(main())
 except BaseException:
     console.print_exception(show_locals=True)
 """
+)
 
 
 def test_nested_boxes_come_off_level_by_level(real_traceback: Callable[[str], str]) -> None:

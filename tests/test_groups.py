@@ -8,12 +8,13 @@ from bot.engine import Engine
 from bot.matching.extract import extract
 from bot.matching.groups import ungroup
 
-# A task group whose task fails, as a FastAPI or MCP server's does: Python prints the group with its margins.
-TASK_GROUP_SCRIPT = """
+# A task group whose task fails, as a FastAPI or MCP server's does; test_boxes.py prints the same failure with rich.
+TASK_GROUP = """
 import asyncio
 import json
 
 def load(s):
+    data = {"a": 1}
     return json.loads(s)
 
 async def work():
@@ -22,9 +23,9 @@ async def work():
 async def main():
     async with asyncio.TaskGroup() as tg:
         tg.create_task(work())
-
-asyncio.run(main())
 """
+# Run as it is, Python prints the group with its margins.
+TASK_GROUP_SCRIPT = TASK_GROUP + "\nasyncio.run(main())\n"
 
 # Twenty sub-exceptions, more than the 15 Python prints, one group nested in another.
 WIDE_AND_NESTED_SCRIPT = """

@@ -16,7 +16,7 @@ import re
 _TYPE_LABEL = "Exception Type:"
 _VALUE_LABEL = "Exception Value:"
 # The class, then what Django adds after it: ` at /request/path`. Matched at the stripped line's start only.
-_TYPE = re.compile(r"Exception Type:[ \t]*([A-Za-z_][\w.]*)")
+_TYPE = re.compile(re.escape(_TYPE_LABEL) + r"[ \t]*([A-Za-z_][\w.]*)")
 # A value copied from the browser sits a blank line or two below its label, never further.
 MAX_VALUE_GAP = 2
 # Pages read in one message: a log of failed requests repeats the page; the matcher reads a paste's last few errors.

@@ -38,8 +38,9 @@ def _ungrouped(line: str) -> str | None:
     return inner
 
 
-def _margined(stripped: str) -> bool:
-    return stripped.startswith(("|", "+"))
+def _margined(line: str) -> bool:
+    """The line opens, after its indent, with a margin or a rule."""
+    return line.lstrip(" ").startswith(("|", "+"))
 
 
 def _opens_group(line: str) -> bool:
@@ -67,13 +68,13 @@ def ungroup(text: str) -> str:
     kept: list[str] = []
     i = 0
     while i < len(lines):
-        if not _margined(lines[i].lstrip(" ")):
+        if not _margined(lines[i]):
             kept.append(lines[i])
             i += 1
             continue
         # A group's header starts a run of its own: a table just above it is no part of it.
         end = i + 1
-        while end < len(lines) and _margined(lines[end].lstrip(" ")) and not _opens_group(lines[end]):
+        while end < len(lines) and _margined(lines[end]) and not _opens_group(lines[end]):
             end += 1
         run = lines[i:end]
         if _holds_traceback(run):
