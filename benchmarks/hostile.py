@@ -102,6 +102,10 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "problem words": lambda n: _repeat("not error why doesn't ", n),
     "accented and Cyrillic words": lambda n: _repeat("importación ошибки памяти ñandú ", n),
     "escaped tracebacks in JSON lines": lambda n: _repeat(json.dumps({"level": "ERROR", "exc": _TRACEBACK}) + "\n", n),
+    "frames copied from HTML": lambda n: _repeat(
+        "<br>  File &quot;x.py&quot;, line 1, in &lt;module&gt;<br>    d[&#39;k&#39;] &amp;= 1\n", n
+    ),
+    "zero-width spaces": lambda n: _repeat("Traceback \u200b(most \u200brecent\ufeff\n", n),
     "backslashes before quotes": lambda n: "most recent call last):\\n" + _repeat('\\\\\\"', n - 30) + '\\n  File "',
     "binary": _binary,
     "UTF-16 read as UTF-8": _utf16,
