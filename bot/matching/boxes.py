@@ -16,10 +16,11 @@ level of borders, until none is left or `MAX_NESTING` passes have run. The title
 
 from __future__ import annotations
 
+from bot.matching.printed import TRACEBACK_HEADER
+
 _SIDE = "│"
 _TOP_LEFT, _TOP_RIGHT = "╭", "╮"
 _BOX_CHARS = frozenset("╭╮╰╯─│ \t")
-_HEADER = "Traceback (most recent call last)"
 _LOCALS = "locals"
 _SUB_EXCEPTION = "Sub-exception #"
 # Levels of boxes taken off: a sub-exception's box, its traceback's, a frame's locals, and one to spare.
@@ -49,8 +50,8 @@ def _unboxed(line: str) -> str | None:
         return inner[1:] if inner.startswith(" ") else inner or None
     if _between(stripped, _TOP_LEFT, _TOP_RIGHT):
         title = _title(stripped)
-        if title.startswith(_HEADER):
-            return f"{_HEADER}:"
+        if title.startswith(TRACEBACK_HEADER):
+            return f"{TRACEBACK_HEADER}:"
         return None if title == _LOCALS or title.startswith(_SUB_EXCEPTION) else title or None
     if stripped and set(stripped) <= _BOX_CHARS:
         return None  # the bottom border (or a rule across the box)

@@ -12,8 +12,9 @@ tail, cut above its header: a run of margined lines holding a frame is read as a
 
 from __future__ import annotations
 
-_GROUP_HEADER = "Exception Group Traceback (most recent call last)"
-_HEADER = "Traceback (most recent call last)"
+from bot.matching.printed import FRAME_START, TRACEBACK_HEADER
+
+_GROUP_HEADER = "Exception Group " + TRACEBACK_HEADER
 _MARGINS = ("| ", "+ ")
 _RULE_CHARS = frozenset("+- .0123456789")
 # What Python writes for the sub-exceptions past `max_group_width` (`and 3 more exceptions`) and the levels past
@@ -32,7 +33,7 @@ def _ungrouped(line: str) -> str | None:
         return line
     inner = stripped[2:]
     if inner.startswith(_GROUP_HEADER):
-        return _HEADER + inner[len(_GROUP_HEADER) :]
+        return TRACEBACK_HEADER + inner[len(_GROUP_HEADER) :]
     if inner.startswith(_ELIDED_DEPTH) or (inner.startswith("and ") and inner.rstrip("s").endswith(" more exception")):
         return None
     return inner
@@ -53,7 +54,7 @@ def _holds_traceback(run: list[str]) -> bool:
     for line in run:
         inner = line.lstrip(" ")[2:]
         frame = inner.lstrip(" ").startswith('File "') and ", line " in inner
-        if frame or inner.startswith((_GROUP_HEADER, _HEADER)):
+        if frame or inner.startswith((_GROUP_HEADER, TRACEBACK_HEADER)):
             return True
     return False
 
@@ -62,7 +63,7 @@ def ungroup(text: str) -> str:
     """The text with every exception group's margins and rules taken off (see the module's docstring). A group is a
     run of lines that open with a margin or a rule and hold a frame or a traceback's header inside the margin, so a
     paste of a group's tail (cut above its header) is read too, and a table or a diff elsewhere keeps its marks."""
-    if "| " not in text or (_GROUP_HEADER not in text and _HEADER not in text and 'File "' not in text):
+    if "| " not in text or (_GROUP_HEADER not in text and TRACEBACK_HEADER not in text and FRAME_START not in text):
         return text
     lines = text.split("\n")
     kept: list[str] = []

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 
+from bot.matching.printed import FRAME_START, TRACEBACK_HEADER
+
 # What a traceback prints at a line's start once the prefix is off.
-_ANCHORS = ("Traceback (most recent call last)", 'File "')
+_ANCHORS = (TRACEBACK_HEADER, FRAME_START)
 # A prefix is a launcher's or a logger's, not a paragraph: the longest in our corpus (a Heroku router timestamp with
 # its dyno) is under 60 characters.
 MAX_PREFIX_CHARS = 120
