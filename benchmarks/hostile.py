@@ -102,6 +102,12 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "problem words": lambda n: _repeat("not error why doesn't ", n),
     "accented and Cyrillic words": lambda n: _repeat("importación ошибки памяти ñandú ", n),
     "escaped tracebacks in JSON lines": lambda n: _repeat(json.dumps({"level": "ERROR", "exc": _TRACEBACK}) + "\n", n),
+    "debugger popups": lambda n: _repeat(
+        "Exception has occurred: ValueError\nbad value\n" + _FRAME_LINE + "    f()\n", n
+    ),
+    "notebook notes": lambda n: _repeat(
+        "NOTE: If your import is failing due to a missing package, you can\n\n" + "-" * 30 + "\n[notice] x\n", n
+    ),
     "frames copied from HTML": lambda n: _repeat(
         "<br>  File &quot;x.py&quot;, line 1, in &lt;module&gt;<br>    d[&#39;k&#39;] &amp;= 1\n", n
     ),
