@@ -57,6 +57,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "unicode spaces": lambda n: _repeat("\u00a0\u2003\u3000\n", n),
     "unbalanced fence": lambda n: "```python\n" + _repeat("x = 1\n", n - 10),
     "fences only": lambda n: _repeat("```\n", n),
+    "fences glued to words": lambda n: _repeat("```" + "x" * 60 + ": ", n),
     "fences with language": lambda n: _repeat("```" + "p" * 40 + "\n", n),
     "one long line": lambda n: "a" * n,
     "one long dotted name": lambda n: _repeat("a.", n),
@@ -108,6 +109,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "notebook notes": lambda n: _repeat(
         "NOTE: If your import is failing due to a missing package, you can\n\n" + "-" * 30 + "\n[notice] x\n", n
     ),
+    "letters glued to class names": lambda n: _repeat("错a", n - 20) + "Error: bad value",
     "frames copied from HTML": lambda n: _repeat(
         "<br>  File &quot;x.py&quot;, line 1, in &lt;module&gt;<br>    d[&#39;k&#39;] &amp;= 1\n", n
     ),

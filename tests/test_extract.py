@@ -592,3 +592,60 @@ def test_a_class_the_knowledge_base_knows_opens_an_error_line_outside_a_tracebac
 )
 def test_other_capitalised_heads_stay_prose(line: str) -> None:
     assert extract(line, KNOWN).error_lines == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "prose"),
+    [
+        # "the error:" is a sentence's word, and the search goes on to the exception it introduces.
+        (
+            "I get this error: RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB",
+            "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB",
+            "I get this error:",
+        ),
+        (
+            'I get the error: "sqlite3.OperationalError: database is locked" when two workers write',
+            "sqlite3.OperationalError: database is locked",
+            "I get the error: when two workers write",
+        ),
+        # A class named in passing before the one pasted: the pasted one is the error line.
+        ("I fixed the KeyError but now ValueError: too many values to unpack", "ValueError: too many values to unpack",
+         "I fixed the KeyError but now"),
+    ],
+)  # fmt: skip
+def test_an_error_after_words_that_name_errors_is_found(text: str, error: str, prose: str) -> None:
+    report = extract(text)
+    assert [e.text for e in report.error_lines] == [error]
+    assert report.prose == prose
+
+
+@pytest.mark.parametrize(
+    ("line", "exception"),
+    [
+        ("cv2.error: OpenCV(4.8.0) :-1: error: (-5:Bad argument) in function 'rectangle'", "cv2.error"),  # its module
+        ("error: could not build wheels for pycocotools", None),  # a console's error: no class at all
+    ],
+)
+def test_error_in_lower_case_is_a_class_only_with_its_module(line: str, exception: str | None) -> None:
+    assert [e.exception for e in extract(line).error_lines] == [exception]
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "prose"),
+    [
+        # A one-line block: its fence is glued to the error, which is no language tag.
+        ("This is what I get:\n```TypeError: Descriptors cannot be created directly.```", "TypeError: Descriptors "
+         "cannot be created directly.", "This is what I get:"),
+        ("```python\nimport torch\n```\n```RuntimeError: Trying to resize storage that is not resizable```",
+         "RuntimeError: Trying to resize storage that is not resizable", "import torch"),
+    ],
+)  # fmt: skip
+def test_an_error_glued_to_its_fence_is_read(text: str, error: str, prose: str) -> None:
+    report = extract(text)
+    assert [e.text for e in report.error_lines] == [error]
+    assert report.prose == prose  # `python` on its own after the fence is the block's tag: no word of the message
+
+
+def test_code_written_inline_between_fences_keeps_its_words() -> None:
+    report = extract("the method ```plot_confusion_matrix``` from ```sklearn.metrics``` was removed")
+    assert report.prose == "the method \nplot_confusion_matrix\n from \nsklearn.metrics\n was removed"

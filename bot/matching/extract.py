@@ -21,7 +21,7 @@ from bot.matching.notices import drop_notices
 from bot.matching.popups import restate_popups
 from bot.matching.prefixes import strip_line_prefixes
 from bot.matching.shadowing import shadowing_hint, without_cycle_guess
-from bot.matching.text import phrase_pattern
+from bot.matching.text import CJK_LETTERS, phrase_pattern
 
 # A log attachment's error is almost always near its end, so a long text keeps a little of its head
 # and most of its tail.
@@ -48,7 +48,10 @@ PROSE_CUE_CHARS = 6_000
 # Whitespace within one line. `\s*` after `^` under MULTILINE would run on across the blank lines that
 # follow from every line start, which is quadratic in a paste of blank lines; this stops at the line's end.
 _BLANK = r"[^\S\n]"
-_FENCE = re.compile(r"```[\w+-]*")
+# A fence and its language tag, a tag only when the line ends after it: a block written on one line, its fences
+# glued to an error (three backticks, then `RuntimeError: ...`), holds an error, not a tag. Linear: the tag's
+# lookahead fails at the first character after it.
+_FENCE = re.compile(r"```(?:[\w+-]+(?=[^\S\n]*(?:\n|\Z)))?")
 # A block quote's marker at a line's start (`> ` in Markdown, Discord and GitHub, `>> ` nested): a quoted traceback's
 # frames are frames. Not Python's `>>> ` prompt, whose line is code either way. Blanks and markers only, one at a
 # time: linear.
@@ -75,9 +78,13 @@ _CHAIN = re.compile(
 # `SomethingError: message`, `pkg.mod.SomethingError: message`, `cv2.error: ...`, anywhere in a line
 # (people write "I get RuntimeError: ..."), optionally after pytest's `E   ` or a warning's location.
 _EXCEPTION = re.compile(
-    r"(?<![\w.])(?P<exc>(?:[A-Za-z_]\w*\.)*(?:_?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)"
-    r"|KeyError|StopIteration|error))"
-    r"(?::(?P<msg>[^\n]*)|[ \t]*$)"
+    r"(?<![\w.])(?P<exc>(?:[A-Za-z_]\w*\.)*(?:_?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)|StopIteration)"
+    # `error` alone is an exception's name only with its module (`cv2.error`): "I get this error: ..." is a sentence.
+    r"|(?:[A-Za-z_]\w*\.)+error)"
+    r"(?::(?P<msg>[^\n]*)|[ \t]*$)",
+    # ASCII word characters: a sentence in Chinese or Japanese runs straight into the class it names, no space between
+    # ("会经常出现RuntimeError: CUDA error: ..."), and class names are ASCII.
+    flags=re.ASCII,
 )
 # `httpx.ConnectTimeout: ...`, `psycopg2.errors.UndefinedTable: ...` opening a line (after pytest's `E` too):
 # a module path before a class name says exception even when the class is not called an error. Only at a
@@ -398,18 +405,19 @@ def _exception_line(line: str) -> tuple[str, str, str] | None:
     qualified = _QUALIFIED_EXCEPTION.match(line)
     if qualified:
         return qualified.group("exc"), qualified.group("msg").strip(), line[qualified.start("exc") :].strip()
-    m = _may_name_exception(line) and _EXCEPTION.search(line)
-    if not m:
+    if not _may_name_exception(line):
         return None
-    exc = m.group("exc")
-    msg = (m.group("msg") or "").strip()
-    # `error` alone is only an exception name with a module (`cv2.error`), and a bare class name with no
-    # message counts only when the line holds nothing else.
-    # A name with nothing after it counts when it ends the line (`ImportError:` with the message on the
-    # next lines, `file.py:3: SomeWarning:`), not when it is a word in a sentence.
-    if exc == "error" or (not msg and not line.rstrip().rstrip(":").endswith(exc)):
-        return None
-    return exc, msg, line[m.start() :].strip()
+    at = 0
+    # A name with nothing after it counts when it ends the line (`ImportError:` with the message on the next lines,
+    # `file.py:3: SomeWarning:`), not when it is a word in a sentence: then the search goes on past it ("I fixed the
+    # KeyError, now ValueError: ..."). Each search starts where the last name ended: linear.
+    while m := _EXCEPTION.search(line, at):
+        exc = m.group("exc")
+        msg = (m.group("msg") or "").strip()
+        if msg or line.rstrip().rstrip(":").endswith(exc):
+            return exc, msg, line[m.start() :].strip()
+        at = m.end("exc")
+    return None
 
 
 # Quotes a sentence puts around an error it cites, and the character that closes each. Not the single quote:
@@ -460,13 +468,42 @@ def _around(line: str, start: int, end: int) -> str:
 # Two words in a row: a sentence, not a prefix (`[rank0]:`, a timestamp, `root - ERROR -`, pytest's `E`). A search
 # starts only at a word's start, which it reads once: linear.
 _WORDS_BEFORE = re.compile(r"\b[A-Za-z]{2,}[ \t,]+[A-Za-z]{2}")
+# Or two CJK characters: a sentence in Chinese, Japanese or Korean before the error it names ("我的代码提示此错误").
+_CJK_WORDS = re.compile(f"[{CJK_LETTERS}]{{2}}")
+
+
+# A character of Chinese, Japanese or Korean text, or of their punctuation (`，`, `。`, `【`).
+_CJK_TEXT = re.compile(f"[{CJK_LETTERS}\u3000-\u303f\uff00-\uffef]")
+# A single quote that opens or closes a quoted name: not an apostrophe between two letters (`can't`).
+_NAME_QUOTE = re.compile(r"(?<![A-Za-z])'|'(?![A-Za-z])")
+
+
+def _cjk_sentence_after(found: tuple[str, str, str]) -> tuple[tuple[str, str, str], str] | None:
+    """An English message that runs on into a Chinese, Japanese or Korean writer's sentence (`... is ambiguous
+    这个错误，这是怎么回事呢？`): the error cut where that text starts, and the text, which is prose. None when the
+    message holds no such text, or no English words before it: an error printed in a CJK locale
+    (`[WinError 5] 拒绝访问。`) is all message."""
+    exc, message, text = found
+    if (at := _CJK_TEXT.search(message)) is None:
+        return None
+    inside_quote = len(_NAME_QUOTE.findall(message, 0, at.start())) % 2 == 1
+    # Inside a name the message quotes (`No such file or directory: '数据.csv'`): the sentence starts after it. (A
+    # quote never closed was the writer's, around the whole error.)
+    if inside_quote and (closing := message.find("'", at.start())) >= 0:
+        at = _CJK_TEXT.search(message, closing + 1)
+        if at is None:
+            return None
+    if not _WORDS_BEFORE.search(message[: at.start()]):
+        return None
+    kept = message[: at.start()].rstrip(" \t,")
+    return (exc, kept, text[: len(text) - len(message)] + kept), message[at.start() :].strip()
 
 
 def _sentence_before(before: str) -> str:
     """The words a sentence puts before an error it names ("after upgrading I keep getting RuntimeError: ..."):
     prose, for the talk cues; empty when nothing but a prefix precedes the error."""
     lead = before.strip()
-    return lead if lead and _WORDS_BEFORE.search(lead) else ""
+    return lead if lead and (_WORDS_BEFORE.search(lead) or _CJK_WORDS.search(lead)) else ""
 
 
 def _console_cited(line: str, at: int, until: int) -> tuple[Found, str] | None:
@@ -667,7 +704,12 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                     # The class alone, no colon after it or before it: "... throws RuntimeError", not a label such as
                     # VS Code's "Exception has occurred: TypeError", whose message is on the next line.
                     class_named = found[2] == found[0] and not lead.rstrip("*_` ").endswith(":")
-                errors.add(found, i, in_traceback, named=class_named)
+                if not in_traceback and (cut := _cjk_sentence_after(found)):
+                    found, rest = cut
+                    prose.append(rest)  # the writer's sentence, and the lines after it too (alone)
+                    errors.add(found, i, False, alone=True)
+                else:
+                    errors.add(found, i, in_traceback, named=class_named)
             in_traceback = False
             frame_indent = None
             continue
