@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from bot.engine import Engine
 from bot.matching.extract import extract
 
+from .conftest import run_python
+
 # A real error line, taken from what the script below prints.
 FAILING_SCRIPT = "import torch\ntorch.zeros(4, 3) @ torch.zeros(5, 2)\n"
 
 
-def _last_line(printed: str) -> str:
-    return printed.rstrip("\n").split("\n")[-1]
+@pytest.fixture(scope="module")
+def shapes_error(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The script's error line, run once for the module (importing torch takes seconds)."""
+    return run_python(FAILING_SCRIPT, tmp_path_factory.mktemp("cjk")).rstrip("\n").split("\n")[-1]
 
 
 @pytest.mark.parametrize(
@@ -28,9 +30,9 @@ def _last_line(printed: str) -> str:
     ],
 )
 def test_an_error_glued_into_a_cjk_sentence_is_its_error_line_and_the_rest_is_prose(
-    real_traceback: Callable[[str], str], before: str, after: str
+    shapes_error: str, before: str, after: str
 ) -> None:
-    error = _last_line(real_traceback(FAILING_SCRIPT))
+    error = shapes_error
     assert error.startswith("RuntimeError: mat1 and mat2 shapes cannot be multiplied")
     report = extract(before + error + after)
     assert [e.text for e in report.error_lines] == [error]
@@ -59,10 +61,8 @@ def test_the_sentence_after_a_quoted_cjk_name_is_still_prose() -> None:
     assert "文件明明在" in report.prose
 
 
-def test_a_glued_error_is_answered_as_the_bare_line(
-    bundled_engine: Engine, real_traceback: Callable[[str], str]
-) -> None:
-    error = _last_line(real_traceback(FAILING_SCRIPT))
+def test_a_glued_error_is_answered_as_the_bare_line(bundled_engine: Engine, shapes_error: str) -> None:
+    error = shapes_error
     glued = bundled_engine.match("训练时报错" + error + "，这是什么原因？")
     assert glued.best is not None and glued.best.entry.id == "pytorch/mat1-mat2-shape-mismatch"
     assert glued.report.error_lines[0].text == error
