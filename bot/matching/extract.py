@@ -484,7 +484,8 @@ def _cjk_sentence_after(found: tuple[str, str, str]) -> tuple[tuple[str, str, st
     message holds no such text, or no English words before it: an error printed in a CJK locale
     (`[WinError 5] 拒绝访问。`) is all message."""
     exc, message, text = found
-    if (at := _CJK_TEXT.search(message)) is None:
+    # An ASCII message holds none (Python knows a string is ASCII without reading it): no search for most errors.
+    if message.isascii() or (at := _CJK_TEXT.search(message)) is None:
         return None
     inside_quote = len(_NAME_QUOTE.findall(message, 0, at.start())) % 2 == 1
     # Inside a name the message quotes (`No such file or directory: '数据.csv'`): the sentence starts after it. (A
