@@ -27,6 +27,8 @@ from bot.matching.extract import (
 
 # `bot.matching` re-exports the function `extract`, which hides the module of the same name.
 extract_module = importlib.import_module("bot.matching.extract")
+# The line-by-line work is extract's and, for errors cited in a sentence, its helper module's.
+LINE_MODULES = (extract_module, importlib.import_module("bot.matching.citations"))
 
 TRACEBACK = (
     "Traceback (most recent call last):\n"
@@ -134,9 +136,10 @@ class _CountingPattern:
 
 def _calls_by_pattern(monkeypatch: pytest.MonkeyPatch, text: str) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for name, value in list(vars(extract_module).items()):
-        if isinstance(value, re.Pattern):
-            monkeypatch.setattr(extract_module, name, _CountingPattern(value, counts))
+    for module in LINE_MODULES:
+        for name, value in list(vars(module).items()):
+            if isinstance(value, re.Pattern):
+                monkeypatch.setattr(module, name, _CountingPattern(value, counts))
     extract(text)
     monkeypatch.undo()
     return counts

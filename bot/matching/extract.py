@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.matching.boxes import unbox
 from bot.matching.circular import circular_hint
+from bot.matching.citations import Found, cjk_sentence_after, console_cited, sentence_before, unquoted
 from bot.matching.debug_pages import restate_exceptions
 from bot.matching.entities import unescape_html_tracebacks
 from bot.matching.escapes import unescape_tracebacks
@@ -21,7 +22,7 @@ from bot.matching.notices import drop_notices
 from bot.matching.popups import restate_popups
 from bot.matching.prefixes import strip_line_prefixes
 from bot.matching.shadowing import shadowing_hint, without_cycle_guess
-from bot.matching.text import CJK_LETTERS, phrase_pattern
+from bot.matching.text import phrase_pattern
 
 # A log attachment's error is almost always near its end, so a long text keeps a little of its head
 # and most of its tail.
@@ -340,9 +341,6 @@ def _continuation(lines: list[str], start: int) -> str:
     return " ".join(out)[:MAX_DETAIL_CHARS]
 
 
-Found = tuple[str | None, str, str]  # (exception or None for a console error, message, text from the name on)
-
-
 class _KeptErrors:
     """The error lines a report keeps: the first ones while the caps have room, then the last few of the rest.
 
@@ -418,104 +416,6 @@ def _exception_line(line: str) -> tuple[str, str, str] | None:
             return exc, msg, line[m.start() :].strip()
         at = m.end("exc")
     return None
-
-
-# Quotes a sentence puts around an error it cites, and the character that closes each. Not the single quote:
-# messages hold those themselves (`No module named 'distutils'`).
-_QUOTES = {"`": "`", '"': '"', "\u201c": "\u201d"}
-_ASCII_WORD = re.compile(r"[A-Za-z0-9_]")  # not \w: a sentence in Chinese goes on right after its closing quote
-
-
-def _closing_quote(line: str, start: int, skip: int) -> int:
-    """Where the quote closes that opens just before `start` (the first `skip` characters, a class name, hold
-    none), or -1 when that is no quote or it is not closed on the line."""
-    if (closer := _QUOTES.get(line[start - 1])) is None:
-        return -1
-    end = line.find(closer, start + skip)
-    # A quote glued to a word after it opens a name inside the message (`... has model type `dual_ar` but ...`
-    # quoted in backticks): it and the quote that closes that name are passed over. Each search goes on from the
-    # last: linear.
-    while end >= 0 and _ASCII_WORD.match(line, end + 1):
-        inner = line.find(closer, end + 1)
-        end = line.find(closer, inner + 1) if inner >= 0 else -1
-    return end
-
-
-def _unquoted(line: str, start: int, found: Found) -> tuple[Found, str] | None:
-    """An error quoted whole inside a sentence (`It was giving me "UnicodeDecodeError: ..." error after ...`,
-    "the `ModuleNotFoundError: No module named 'distutils'` occurs because ..."): the error cut at its closing
-    quote, and the sentence's own words around it, which are prose (whose words tell talk from a report; empty
-    when the quotes hold the whole line); None when the error is not quoted so. `start`: where the error's text
-    begins in the line, after something."""
-    exc = found[0]
-    if (end := _closing_quote(line, start, len(exc or ""))) < 0:
-        return None
-    cited = line[start:end].strip()
-    message = cited[len(exc) :].lstrip(":").strip() if exc and cited.startswith(exc) else cited
-    # A class alone, the quote glued to what follows: it was one inside the message (pandas' `KeyError: "['col'] not
-    # in index"` quoted in double quotes), and the message lies past it. The line stays whole, as before. (A class
-    # quoted alone, `"NotImplementedError: " whenever I run it`, has the sentence go on after a blank.)
-    if not message and line[end + 1 : end + 2].strip():
-        return None
-    return (exc, message, cited), _around(line, start, end)
-
-
-def _around(line: str, start: int, end: int) -> str:
-    """The words of a line around what its quotes hold (from `start` to the closing quote at `end`)."""
-    return f"{line[: start - 1].strip()} {line[end + 1 :].strip()}".strip()
-
-
-# Two words in a row: a sentence, not a prefix (`[rank0]:`, a timestamp, `root - ERROR -`, pytest's `E`). A search
-# starts only at a word's start, which it reads once: linear.
-_WORDS_BEFORE = re.compile(r"\b[A-Za-z]{2,}[ \t,]+[A-Za-z]{2}")
-# Or two CJK characters: a sentence in Chinese, Japanese or Korean before the error it names ("我的代码提示此错误").
-_CJK_WORDS = re.compile(f"[{CJK_LETTERS}]{{2}}")
-
-
-# A character of Chinese, Japanese or Korean text, or of their punctuation (`，`, `。`, `【`).
-_CJK_TEXT = re.compile(f"[{CJK_LETTERS}\u3000-\u303f\uff00-\uffef]")
-# A single quote that opens or closes a quoted name: not an apostrophe between two letters (`can't`).
-_NAME_QUOTE = re.compile(r"(?<![A-Za-z])'|'(?![A-Za-z])")
-
-
-def _cjk_sentence_after(found: tuple[str, str, str]) -> tuple[tuple[str, str, str], str] | None:
-    """An English message that runs on into a Chinese, Japanese or Korean writer's sentence (`... is ambiguous
-    这个错误，这是怎么回事呢？`): the error cut where that text starts, and the text, which is prose. None when the
-    message holds no such text, or no English words before it: an error printed in a CJK locale
-    (`[WinError 5] 拒绝访问。`) is all message."""
-    exc, message, text = found
-    # An ASCII message holds none (Python knows a string is ASCII without reading it): no search for most errors.
-    if message.isascii() or (at := _CJK_TEXT.search(message)) is None:
-        return None
-    inside_quote = len(_NAME_QUOTE.findall(message, 0, at.start())) % 2 == 1
-    # Inside a name the message quotes (`No such file or directory: '数据.csv'`): the sentence starts after it. (A
-    # quote never closed was the writer's, around the whole error.)
-    if inside_quote and (closing := message.find("'", at.start())) >= 0:
-        at = _CJK_TEXT.search(message, closing + 1)
-        if at is None:
-            return None
-    if not _WORDS_BEFORE.search(message[: at.start()]):
-        return None
-    kept = message[: at.start()].rstrip(" \t,")
-    return (exc, kept, text[: len(text) - len(message)] + kept), message[at.start() :].strip()
-
-
-def _sentence_before(before: str) -> str:
-    """The words a sentence puts before an error it names ("after upgrading I keep getting RuntimeError: ..."):
-    prose, for the talk cues; empty when nothing but a prefix precedes the error."""
-    lead = before.strip()
-    return lead if lead and (_WORDS_BEFORE.search(lead) or _CJK_WORDS.search(lead)) else ""
-
-
-def _console_cited(line: str, at: int, until: int) -> tuple[Found, str] | None:
-    """A console error quoted in a sentence (`it says "bash: conda: command not found" after ...`; `at`..`until`:
-    where its wording matched): the quoted error and the sentence's words around it, as `_unquoted` gives them;
-    None when no quote opens before the wording and closes after it on the line."""
-    opening = max(line.rfind(quote, 0, at) for quote in _QUOTES)
-    if opening < 0 or (end := _closing_quote(line, opening + 1, 0)) < until:
-        return None
-    cited = line[opening + 1 : end].strip()
-    return (None, cited, cited), _around(line, opening + 1, end)
 
 
 def _known_class_line(line: str, known_classes: frozenset[str]) -> tuple[str, str, str] | None:
@@ -613,7 +513,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
             prose.append(line)
 
     def add_cited(i: int, cited: tuple[Found, str]) -> None:
-        """An error quoted in a sentence (`_unquoted`, `_console_cited`): the quotes' content is the error, with no
+        """An error quoted in a sentence (`unquoted`, `console_cited`): the quotes' content is the error, with no
         continuation lines (those are the sentence's); the sentence's words around it are prose."""
         quoted_error, around = cited
         if around:
@@ -696,16 +596,16 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         if found:
             # Outside a traceback, an error after other words on its line may sit in a sentence.
             start = 0 if in_traceback else line.find(found[2])
-            if start > 0 and (cited := _unquoted(line, start, found)):
+            if start > 0 and (cited := unquoted(line, start, found)):
                 add_cited(i, cited)
             else:
                 class_named = False
-                if start > 0 and (lead := _sentence_before(line[:start])):
+                if start > 0 and (lead := sentence_before(line[:start])):
                     prose.append(lead)
-                    # The class alone, no colon after it or before it: "... throws RuntimeError", not a label such as
-                    # VS Code's "Exception has occurred: TypeError", whose message is on the next line.
+                    # The class alone, no colon after it or before it: "... throws RuntimeError", not a label whose
+                    # message is on the next line ("the error was: TypeError"; VS Code's popup is restated before).
                     class_named = found[2] == found[0] and not lead.rstrip("*_` ").endswith(":")
-                if not in_traceback and (cut := _cjk_sentence_after(found)):
+                if not in_traceback and (cut := cjk_sentence_after(found)):
                     found, rest = cut
                     prose.append(rest)  # the writer's sentence, and the lines after it too (alone)
                     errors.add(found, i, False, alone=True)
@@ -723,7 +623,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                 continue
             in_traceback = False
         if console := _CONSOLE_ERROR.search(line):
-            if console.start() > 0 and (cited := _console_cited(line, console.start(), console.end())):
+            if console.start() > 0 and (cited := console_cited(line, console.start(), console.end())):
                 add_cited(i, cited)
                 continue
             stripped = line.strip()
