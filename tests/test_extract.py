@@ -611,6 +611,9 @@ def test_other_capitalised_heads_stay_prose(line: str) -> None:
         # A class named in passing before the one pasted: the pasted one is the error line.
         ("I fixed the KeyError but now ValueError: too many values to unpack", "ValueError: too many values to unpack",
          "I fixed the KeyError but now"),
+        # A blank before the colon, as some people type it.
+        ("it reports error : ValueError : Unable to create tensor", "ValueError : Unable to create tensor",
+         "it reports error :"),
     ],
 )  # fmt: skip
 def test_an_error_after_words_that_name_errors_is_found(text: str, error: str, prose: str) -> None:

@@ -82,7 +82,8 @@ _EXCEPTION = re.compile(
     r"(?<![\w.])(?P<exc>(?:[A-Za-z_]\w*\.)*(?:_?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)|StopIteration)"
     # `error` alone is an exception's name only with its module (`cv2.error`): "I get this error: ..." is a sentence.
     r"|(?:[A-Za-z_]\w*\.)+error)"
-    r"(?::(?P<msg>[^\n]*)|[ \t]*$)",
+    # A blank may stand before the colon (`ValueError : Unable to create tensor`, typed as French and others space it).
+    r"(?:[ \t]?:(?P<msg>[^\n]*)|[ \t]*$)",
     # ASCII word characters: a sentence in Chinese or Japanese runs straight into the class it names, no space between
     # ("会经常出现RuntimeError: CUDA error: ..."), and class names are ASCII.
     flags=re.ASCII,
