@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from bot.matching.restating import restate_reports
+
 _TYPE_LABEL = "Exception Type:"
 _VALUE_LABEL = "Exception Value:"
 # The class, then what Django adds after it: ` at /request/path`. Matched at the stripped line's start only.
@@ -34,29 +36,21 @@ def _value(lines: list[str], label_at: int) -> tuple[str, int]:
     return "", label_at
 
 
+def _page(lines: list[str], i: int) -> tuple[str, list[str], int] | None:
+    """The page's exception when its `Exception Type:` label is line `i` (see `restating.Reader`)."""
+    found = _TYPE.match(lines[i].strip())
+    # The value's label follows the type's on the next line, in the copy-and-paste view and the summary table alike.
+    if found is None or i + 1 >= len(lines) or not lines[i + 1].strip().startswith(_VALUE_LABEL):
+        return None
+    value, last = _value(lines, i + 1)
+    name = found.group(1)
+    # A blank line after it: the page's next labels (`Exception Location:`) are no continuation of its message.
+    return name, [f"{name}: {value}" if value else name, ""], last + 1
+
+
 def restate_exceptions(text: str) -> tuple[str, frozenset[str]]:
     """The text with each Django `Exception Type:` / `Exception Value:` pair written as one error line, and the
     classes so named (lower case, without their module: what `extract`'s known classes hold)."""
     if _VALUE_LABEL not in text or _TYPE_LABEL not in text:
         return text, frozenset()
-    lines = text.split("\n")
-    kept: list[str] = []
-    classes: set[str] = set()
-    restated = 0
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        found = _TYPE.match(line.strip()) if restated < MAX_PAGES else None
-        # The value's label follows the type's on the next line, in the copy-and-paste view and the summary table alike.
-        if found and i + 1 < len(lines) and lines[i + 1].strip().startswith(_VALUE_LABEL):
-            value, last = _value(lines, i + 1)
-            name = found.group(1)
-            # A blank line after it: the page's next labels (`Exception Location:`) are no continuation of its message.
-            kept += [f"{name}: {value}" if value else name, ""]
-            classes.add(name.rsplit(".", 1)[-1].lower())
-            restated += 1
-            i = last + 1
-            continue
-        kept.append(line)
-        i += 1
-    return "\n".join(kept), frozenset(classes)
+    return restate_reports(text.split("\n"), _page, MAX_PAGES)

@@ -53,7 +53,7 @@ def _holds_traceback(run: list[str]) -> bool:
     Markdown table's or a diff's lines are not."""
     for line in run:
         inner = line.lstrip(" ")[2:]
-        frame = inner.lstrip(" ").startswith('File "') and ", line " in inner
+        frame = inner.lstrip(" ").startswith(FRAME_START) and ", line " in inner
         if frame or inner.startswith((_GROUP_HEADER, TRACEBACK_HEADER)):
             return True
     return False

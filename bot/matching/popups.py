@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from bot.matching.printed import FRAME_START, SHORT_TRACEBACK_HEADER
+from bot.matching.restating import restate_reports
 
 _LABEL = "Exception has occurred:"
 # The class after the label; debugpy may add its `(note: ...)` after some spaces. Matched at a stripped line's start.
@@ -52,8 +53,12 @@ def _frames_from(lines: list[str], start: int) -> tuple[list[list[str]], int]:
     return frames, at
 
 
-def _popup(lines: list[str], header_at: int, name: str) -> tuple[list[str], int]:
-    """The popup whose header is line `header_at`, written as Python prints it, and the index of the line after it."""
+def _popup(lines: list[str], header_at: int) -> tuple[str, list[str], int] | None:
+    """The popup whose header is line `header_at`, written as Python prints it (see `restating.Reader`)."""
+    found = _HEADER.match(lines[header_at].strip())
+    if found is None:
+        return None
+    name = found.group("cls")
     message: list[str] = []
     at = header_at + 1
     while at < len(lines) and len(message) < MAX_MESSAGE_LINES and not _FRAME.match(lines[at]):
@@ -69,11 +74,11 @@ def _popup(lines: list[str], header_at: int, name: str) -> tuple[list[str], int]
     frames, end = _frames_from(lines, at) if at < len(lines) and _FRAME.match(lines[at]) else ([], at)
     error = f"{name}: {message[0]}" if message else name
     if not frames:
-        return [error, *message[1:]], at
+        return name, [error, *message[1:]], at
     # The short header (Django's) opens the frames as Python's does, and the popup written back is never longer than
     # the popup: the text the matcher reads stays within its bound.
     written = [SHORT_TRACEBACK_HEADER] + [line for unit in reversed(frames) for line in unit]
-    return [*written, error, *message[1:]], end
+    return name, [*written, error, *message[1:]], end
 
 
 def restate_popups(text: str) -> tuple[str, frozenset[str]]:
@@ -81,20 +86,4 @@ def restate_popups(text: str) -> tuple[str, frozenset[str]]:
     (lower case, without their module: what `extract`'s known classes hold)."""
     if _LABEL not in text:
         return text, frozenset()
-    lines = text.split("\n")
-    kept: list[str] = []
-    classes: set[str] = set()
-    restated = 0
-    i = 0
-    while i < len(lines):
-        found = _HEADER.match(lines[i].strip()) if restated < MAX_POPUPS else None
-        if found is None:
-            kept.append(lines[i])
-            i += 1
-            continue
-        name = found.group("cls")
-        written, i = _popup(lines, i, name)
-        kept += written
-        restated += 1
-        classes.add(name.rsplit(".", 1)[-1].lower())
-    return "\n".join(kept), frozenset(classes)
+    return restate_reports(text.split("\n"), _popup, MAX_POPUPS)
