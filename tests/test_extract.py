@@ -652,3 +652,37 @@ def test_an_error_glued_to_its_fence_is_read(text: str, error: str, prose: str) 
 def test_code_written_inline_between_fences_keeps_its_words() -> None:
     report = extract("the method ```plot_confusion_matrix``` from ```sklearn.metrics``` was removed")
     assert report.prose == "the method \nplot_confusion_matrix\n from \nsklearn.metrics\n was removed"
+
+
+# PyTorch's out-of-memory message as a terminal 80 columns wide copies it: the message runs on over four more lines.
+WRAPPED_OOM = (
+    "RuntimeError: CUDA out of memory. Tried to allocate 20.00 MiB (GPU 0; 4.00 GiB t\n"
+    "otal capacity; 3.41 GiB already allocated; 0 bytes free; 3.47 GiB reserved in to\n"
+    "tal by PyTorch) If reserved memory is >> allocated memory try setting max_split_\n"
+    "size_mb to avoid fragmentation.  See documentation for Memory Management and PYT\n"
+    "ORCH_CUDA_ALLOC_CONF"
+)
+
+
+def test_the_lines_that_carry_on_an_error_message_are_not_the_writers_words() -> None:
+    report = extract(WRAPPED_OOM)
+    assert report.error_lines[0].detail.startswith("RuntimeError: CUDA out of memory.")
+    assert "try setting max_split_" in report.error_lines[0].detail
+    # The program's advice ("try setting ...") read as the writer's would be advice to someone else: talk.
+    assert "try setting" not in report.prose
+    assert report.prose == "ORCH_CUDA_ALLOC_CONF"  # past the three lines a message carries on over
+
+
+@pytest.mark.parametrize(
+    "writers_line",
+    ["How can I solve this?", "I get this every time I start training", "请问怎么解决", "my model is small though"],
+)
+def test_a_writers_line_right_under_the_error_stays_prose(writers_line: str) -> None:
+    report = extract(f"ValueError: Expected input batch_size (64) to match target batch_size (32).\n{writers_line}")
+    assert writers_line in report.prose
+
+
+def test_a_wrapped_error_message_pasted_alone_is_answered(bundled_engine: Engine) -> None:
+    result = bundled_engine.match(WRAPPED_OOM)
+    assert result.best is not None and result.best.entry.id == "cuda/out-of-memory"
+    assert result.answer

@@ -22,7 +22,7 @@ from bot.matching.notices import drop_notices
 from bot.matching.popups import restate_popups
 from bot.matching.prefixes import strip_line_prefixes
 from bot.matching.shadowing import shadowing_hint, without_cycle_guess
-from bot.matching.text import phrase_pattern
+from bot.matching.text import CJK_LETTERS, phrase_pattern
 
 # A log attachment's error is almost always near its end, so a long text keeps a little of its head
 # and most of its tail.
@@ -213,6 +213,9 @@ class ErrorReport:
         return self.has_traceback or any(not e.named for e in self.error_lines)
 
 
+# A line after an error line that the writer wrote, not the program: a question, the first person, or CJK text
+# ("How to solve this?", "请问怎么解决？" typed right under the pasted error, with no blank line between).
+_WRITERS_LINE = re.compile(rf"[?\uff1f{CJK_LETTERS}]|\b(?:i|i'm|i've|i'd|my|me|we|our)\b", re.IGNORECASE)
 _CONSOLE_ERROR_ANYWHERE = re.compile(_CONSOLE_ERROR.pattern, re.MULTILINE)
 # A superset of _QUALIFIED_EXCEPTION for the quick check: unanchored, it skips a paste of blank lines
 # without trying a match at every line start.
@@ -321,25 +324,34 @@ def bound_text(text: str) -> tuple[str, bool]:
     return text, truncated
 
 
-def _continuation(lines: list[str], start: int) -> str:
-    """Lines right after an error line that carry on its message (not frames, prose breaks, or blanks)."""
-    out = [lines[start].strip()]
+def _continuation_end(lines: list[str], start: int) -> int:
+    """The index after the last line that carries on the message of the error line at `start` (not frames,
+    prose breaks, or blanks); `start + 1` when none does."""
+    first = lines[start].strip()
     # A message that begins with a blank line prints the class alone ("ImportError: ", then numpy's "IMPORTANT:
     # PLEASE READ THIS ..." in paragraphs): its words come in paragraphs after the colon, and a blank line there
     # is part of the message, not the paste going back to prose. ("Error(s) in loading state_dict for Net:" has
     # words before its colon: its message goes on in the lines right after it, as any other.)
-    paragraphs = out[0].endswith(":") and " " not in out[0]
-    end = min(len(lines), start + 1 + CONTINUATION_LINES * (2 if paragraphs else 1))
-    for line in lines[start + 1 : end]:
+    paragraphs = first.endswith(":") and " " not in first
+    limit = min(len(lines), start + 1 + CONTINUATION_LINES * (2 if paragraphs else 1))
+    end, taken = start + 1, 0
+    for i in range(start + 1, limit):
+        line = lines[i]
         stripped = line.strip()
         if not stripped and paragraphs:
             continue
         if not stripped or _FRAME.match(line) or _TRACEBACK_HEAD.search(line) or _CHAIN.search(line):
             break
-        out.append(stripped)
-        if len(out) > CONTINUATION_LINES:
+        end, taken = i + 1, taken + 1
+        if taken >= CONTINUATION_LINES:
             break
-    return " ".join(out)[:MAX_DETAIL_CHARS]
+    return end
+
+
+def _continuation(lines: list[str], start: int) -> str:
+    """The error line at `start` and the lines after it that carry on its message."""
+    carried = (line.strip() for line in lines[start : _continuation_end(lines, start)])
+    return " ".join(line for line in carried if line)[:MAX_DETAIL_CHARS]
 
 
 class _KeptErrors:
@@ -506,11 +518,15 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     frame_indent: int | None = None
     announced: set[str] = set()  # classes an IPython header named: their line at the end is the exception
 
+    # The lines up to this index carry on the last error line's message: they are the program's words, not the
+    # writer's ("... try setting max_split_size_mb ..." wrapped onto a line of its own is no advice to anyone).
+    message_end = 0
+
     def to_prose(i: int, line: str) -> None:
         """Where a line that is no frame and no other error goes: prose, unless it opens with a known class."""
         if known_classes and (known := _known_class_line(line, known_classes)):
             errors.add(known, i, False)
-        else:
+        elif i >= message_end or _WRITERS_LINE.search(line):
             prose.append(line)
 
     def add_cited(i: int, cited: tuple[Found, str]) -> None:
@@ -612,6 +628,8 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                     errors.add(found, i, False, alone=True)
                 else:
                     errors.add(found, i, in_traceback, named=class_named)
+                    if not class_named:
+                        message_end = _continuation_end(lines, i)
             in_traceback = False
             frame_indent = None
             continue
