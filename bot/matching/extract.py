@@ -518,15 +518,26 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     frame_indent: int | None = None
     announced: set[str] = set()  # classes an IPython header named: their line at the end is the exception
 
-    # The lines up to this index carry on the last error line's message: they are the program's words, not the
-    # writer's ("... try setting max_split_size_mb ..." wrapped onto a line of its own is no advice to anyone).
-    message_end = 0
+    # The lines that carry on the last error line's message are the program's words, not the writer's ("... try
+    # setting max_split_size_mb ..." wrapped onto a line of its own is no advice to anyone). Where its message ends
+    # is read once, and only when a line after it would go to prose: a log of error lines back to back reads none.
+    last_error = -1  # the last exception line's index, -1 before the first
+    message_end = (-1, 0)  # (that line's index, the index after its message) once read
+
+    def carries_message(i: int) -> bool:
+        nonlocal message_end
+        if last_error < 0 or i > last_error + 2 * CONTINUATION_LINES:
+            return False
+        if message_end[0] != last_error:
+            message_end = (last_error, _continuation_end(lines, last_error))
+        return i < message_end[1]
 
     def to_prose(i: int, line: str) -> None:
-        """Where a line that is no frame and no other error goes: prose, unless it opens with a known class."""
+        """Where a line that is no frame and no other error goes: prose, unless it opens with a known class or
+        carries on an error's message (a line that reads as the writer's stays prose)."""
         if known_classes and (known := _known_class_line(line, known_classes)):
             errors.add(known, i, False)
-        elif i >= message_end or _WRITERS_LINE.search(line):
+        elif not carries_message(i) or _WRITERS_LINE.search(line):
             prose.append(line)
 
     def add_cited(i: int, cited: tuple[Found, str]) -> None:
@@ -629,7 +640,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                 else:
                     errors.add(found, i, in_traceback, named=class_named)
                     if not class_named:
-                        message_end = _continuation_end(lines, i)
+                        last_error = i
             in_traceback = False
             frame_indent = None
             continue
