@@ -686,3 +686,21 @@ def test_a_wrapped_error_message_pasted_alone_is_answered(bundled_engine: Engine
     result = bundled_engine.match(WRAPPED_OOM)
     assert result.best is not None and result.best.entry.id == "cuda/out-of-memory"
     assert result.answer
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "'pip' 不是内部或外部命令，也不是可运行的程序",
+        'Der Befehl "pip" ist entweder falsch geschrieben oder',
+        "'pip' n'est pas reconnu en tant que commande interne",
+        '"pip" no se reconoce como un comando interno o externo,',
+        "'pip' não é reconhecido como um comando interno",
+        '"pip" не является внутренней или внешней',
+        "'pip' は、内部コマンドまたは外部コマンド、",
+        "'pip'은(는) 내부 또는 외부 명령, 실행할 수 있는 프로그램, 또는",
+    ],
+)
+def test_cmds_not_recognized_in_other_languages_is_an_error_line(line: str) -> None:
+    report = extract(f"{line}\nnext line of the message")
+    assert [e.text for e in report.error_lines] == [line.strip()]

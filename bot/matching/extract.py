@@ -120,6 +120,10 @@ _CONSOLE_ERROR = re.compile(
     r"|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|OOMKilled"  # plain literals: `\b` slowed the scan 2x
     r"|command not found|is not recognized as an internal or external command|has failed because"
     r"|is not recognized as the name of a cmdlet"  # PowerShell's CommandNotFoundException
+    # cmd's "is not recognized as an internal or external command" in the languages Windows prints it in
+    r"|不是内部或外部命令|不是內部或外部命令|n'est pas reconnu en tant que commande|no se reconoce como un comando"
+    r"|não é reconhecido como um comando|ist entweder falsch geschrieben|не является внутренней или внешней"
+    r"|内部コマンドまたは外部コマンド|내부 또는 외부 명령"
     r"|core dumped|cannot open shared object file|No such file or directory|not found \(required by"
     r"|The kernel appears to have died|Solving environment: failed|Could not find a version"
     r"|Error response from daemon|exit code:? \d+|returned non-zero exit status",
@@ -246,7 +250,8 @@ _WORTH_A_LOOK = re.compile(
             "Fault", "fault", "StopIteration", "ERR", "fatal", "FATAL", "E:", "Killed", "command not found",
             "not recognized", "has failed", "core dumped", "shared object", "No such file", "not found",
             "kernel appears", "Solving environment", "Could not find", "exit code", "exit status", "panic",
-            "CONFLICT", "BackOff", "ErrImagePull",
+            "CONFLICT", "BackOff", "ErrImagePull", "内部或外部命令", "內部或外部命令", "pas reconnu", "no se reconoce",
+            "reconhecido como", "falsch geschrieben", "не является", "内部コマンド", "외부 명령",
         ]
     ).pattern
     # `.py`, and a dotted name before a colon (`\w\.\w+:`) with its word character checked after the dot.
