@@ -704,3 +704,10 @@ def test_a_wrapped_error_message_pasted_alone_is_answered(bundled_engine: Engine
 def test_cmds_not_recognized_in_other_languages_is_an_error_line(line: str) -> None:
     report = extract(f"{line}\nnext line of the message")
     assert [e.text for e in report.error_lines] == [line.strip()]
+
+
+def test_a_sentence_saying_cmd_did_not_recognise_a_command_is_no_error_line() -> None:
+    # Only cmd's own line, the phrase right after the quoted command, is output; this is the writer's words.
+    report = extract("cmd 里输入 pip 提示不是内部或外部命令")
+    assert report.error_lines == ()
+    assert "不是内部或外部命令" in report.prose

@@ -113,6 +113,19 @@ _NAME_LINE = re.compile(r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::(?P<msg>[
 # Console errors of other tools too, when they open a line: rustc `error[E0502]:`, tsc `error TS2339:`,
 # Go `panic:`, Rust `thread 'main' panicked at`, PHP `PHP Fatal error:`, C compilers `fatal error:`, MySQL
 # `ERROR 1045 (28000):`, git `CONFLICT (content):`; Kubernetes pod states anywhere in a `kubectl get` row.
+# The quote cmd prints around the command it did not find, and what comes between it and the phrase.
+_CMD_QUOTE = "[\"'‘’“”«»]"
+_CMD_NOT_RECOGNIZED = (
+    (" ", "不是内部或外部命令"),  # Chinese, simplified
+    (" ", "不是內部或外部命令"),  # Chinese, traditional
+    (" ", "n'est pas reconnu en tant que commande"),
+    (" ", "no se reconoce como un comando"),
+    (" ", "não é reconhecido como um comando"),
+    (" ", "ist entweder falsch geschrieben"),  # German: Der Befehl "pip" ist entweder falsch geschrieben
+    (" ", "не является внутренней или внешней"),
+    (" は、", "内部コマンドまたは外部コマンド"),
+    ("은\\(는\\) ", "내부 또는 외부 명령"),
+)
 _CONSOLE_ERROR = re.compile(
     rf"^{_BLANK}*(?:ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!|Segmentation fault|Killed\b"
     r"|error\[\w+\]:|error [A-Z]+\d+:|ERROR \d+ \(\w+\):|panic: |thread '[^'\n]{0,200}' panicked at"
@@ -120,13 +133,13 @@ _CONSOLE_ERROR = re.compile(
     r"|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|OOMKilled"  # plain literals: `\b` slowed the scan 2x
     r"|command not found|is not recognized as an internal or external command|has failed because"
     r"|is not recognized as the name of a cmdlet"  # PowerShell's CommandNotFoundException
-    # cmd's "is not recognized as an internal or external command" in the languages Windows prints it in
-    r"|不是内部或外部命令|不是內部或外部命令|n'est pas reconnu en tant que commande|no se reconoce como un comando"
-    r"|não é reconhecido como um comando|ist entweder falsch geschrieben|не является внутренней или внешней"
-    r"|内部コマンドまたは外部コマンド|내부 또는 외부 명령"
     r"|core dumped|cannot open shared object file|No such file or directory|not found \(required by"
     r"|The kernel appears to have died|Solving environment: failed|Could not find a version"
-    r"|Error response from daemon|exit code:? \d+|returned non-zero exit status",
+    r"|Error response from daemon|exit code:? \d+|returned non-zero exit status"
+    # cmd's "is not recognized as an internal or external command" in the languages Windows prints it in, right
+    # after the quoted command as cmd prints it: a sentence saying so in words ("cmd 里输入 pip 提示不是内部或外部命令")
+    # is a description. The quote is checked behind the phrase, so the scan still starts from its literal.
+    + "".join(f"|{phrase}(?<={_CMD_QUOTE}{lead}{phrase})" for lead, phrase in _CMD_NOT_RECOGNIZED),
 )
 _SITE_PACKAGES = re.compile(r"(?:site|dist)-packages[\\/](?P<lib>[A-Za-z_]\w*)")
 _IMPORT = re.compile(rf"^{_BLANK}*(?:from|import){_BLANK}+(?P<lib>[A-Za-z_]\w*)", re.MULTILINE)
