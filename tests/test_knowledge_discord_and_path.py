@@ -1,6 +1,7 @@
-"""Five entries for what a Python help channel hears most that the knowledge base did not cover: `python` not on
+"""Seven entries for what a Python help channel hears most that the knowledge base did not cover: `python` not on
 PATH, and a discord.py bot that will not log in, whose slash commands are not synced, whose `on_message` swallows
-its commands, or that Discord rate limits.
+its commands, that Discord rate limits, whose voice lacks ffmpeg, PyNaCl or opus, or whose `import discord` is an
+old or another library.
 
 Every wording an entry lists must find it when pasted alone (people paste the line they see, and which line that
 is depends on the shell, the library and its version), the neighbours they were carved from must keep their own
@@ -23,6 +24,8 @@ NEW_ENTRIES = (
     "python/discord-app-commands-not-synced",
     "python/discord-on-message-blocks-commands",
     "python/discord-rate-limited",
+    "python/discord-voice-dependencies",
+    "python/discord-package-conflict",
 )
 
 
@@ -109,6 +112,14 @@ DESCRIPTIONS = [
         "python/discord-on-message-blocks-commands",
     ),
     ("my discord bot on replit gets a 429 too many requests error every time it starts", "python/discord-rate-limited"),
+    (
+        "my music bot joins the voice channel but says ffmpeg was not found when it plays",
+        "python/discord-voice-dependencies",
+    ),
+    (
+        "after pip install py-cord my discord.py bot says module discord has no attribute app_commands",
+        "python/discord-package-conflict",
+    ),
 ]
 
 
