@@ -27,8 +27,13 @@ from bot.matching.extract import (
 
 # `bot.matching` re-exports the function `extract`, which hides the module of the same name.
 extract_module = importlib.import_module("bot.matching.extract")
-# The line-by-line work is extract's and, for errors cited in a sentence, its helper module's.
-LINE_MODULES = (extract_module, importlib.import_module("bot.matching.citations"))
+# The line-by-line work is extract's and its helper modules': errors cited in a sentence, cmd's lines in other
+# languages.
+LINE_MODULES = (
+    extract_module,
+    importlib.import_module("bot.matching.citations"),
+    importlib.import_module("bot.matching.cmd_lines"),
+)
 
 TRACEBACK = (
     "Traceback (most recent call last):\n"

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from bot.matching.boxes import unbox
 from bot.matching.circular import circular_hint
 from bot.matching.citations import Found, cjk_sentence_after, console_cited, sentence_before, unquoted
+from bot.matching.cmd_lines import MARKS as CMD_MARKS
+from bot.matching.cmd_lines import cmd_not_recognized
 from bot.matching.debug_pages import restate_exceptions
 from bot.matching.entities import unescape_html_tracebacks
 from bot.matching.escapes import unescape_tracebacks
@@ -113,19 +115,6 @@ _NAME_LINE = re.compile(r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::(?P<msg>[
 # Console errors of other tools too, when they open a line: rustc `error[E0502]:`, tsc `error TS2339:`,
 # Go `panic:`, Rust `thread 'main' panicked at`, PHP `PHP Fatal error:`, C compilers `fatal error:`, MySQL
 # `ERROR 1045 (28000):`, git `CONFLICT (content):`; Kubernetes pod states anywhere in a `kubectl get` row.
-# The quote cmd prints around the command it did not find, and what comes between it and the phrase.
-_CMD_QUOTE = "[\"'‘’“”«»]"
-_CMD_NOT_RECOGNIZED = (
-    (" ", "不是内部或外部命令"),  # Chinese, simplified
-    (" ", "不是內部或外部命令"),  # Chinese, traditional
-    (" ", "n'est pas reconnu en tant que commande"),
-    (" ", "no se reconoce como un comando"),
-    (" ", "não é reconhecido como um comando"),
-    (" ", "ist entweder falsch geschrieben"),  # German: Der Befehl "pip" ist entweder falsch geschrieben
-    (" ", "не является внутренней или внешней"),
-    (" は、", "内部コマンドまたは外部コマンド"),
-    ("은\\(는\\) ", "내부 또는 외부 명령"),
-)
 _CONSOLE_ERROR = re.compile(
     rf"^{_BLANK}*(?:ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!|Segmentation fault|Killed\b"
     r"|error\[\w+\]:|error [A-Z]+\d+:|ERROR \d+ \(\w+\):|panic: |thread '[^'\n]{0,200}' panicked at"
@@ -137,21 +126,6 @@ _CONSOLE_ERROR = re.compile(
     r"|The kernel appears to have died|Solving environment: failed|Could not find a version"
     r"|Error response from daemon|exit code:? \d+|returned non-zero exit status",
 )
-# cmd's "is not recognized as an internal or external command" in the languages Windows prints it in, right after
-# the quoted command as cmd prints it: a sentence saying so in words ("cmd 里输入 pip 提示不是内部或外部命令") is a
-# description. Kept out of _CONSOLE_ERROR: as alternatives there, they made its scan of a chat message twice as slow
-# (phrases starting with common letters, "n'est", "ist"); a substring test settles nearly every text first.
-_CMD_NOT_RECOGNIZED_SEARCH = re.compile(
-    "|".join(f"{phrase}(?<={_CMD_QUOTE}{lead}{phrase})" for lead, phrase in _CMD_NOT_RECOGNIZED)
-)
-
-
-def _cmd_not_recognized(text: str) -> re.Match[str] | None:
-    if not any(phrase in text for _, phrase in _CMD_NOT_RECOGNIZED):
-        return None
-    return _CMD_NOT_RECOGNIZED_SEARCH.search(text)
-
-
 _SITE_PACKAGES = re.compile(r"(?:site|dist)-packages[\\/](?P<lib>[A-Za-z_]\w*)")
 _IMPORT = re.compile(rf"^{_BLANK}*(?:from|import){_BLANK}+(?P<lib>[A-Za-z_]\w*)", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z][\w.+-]*")
@@ -258,7 +232,7 @@ def may_hold_error(text: str) -> bool:
         _EXCEPTION.search(text)
         or (":" in text and _QUALIFIED_ANYWHERE.search(text))  # the `in` test scans in C, faster still
         or _CONSOLE_ERROR_ANYWHERE.search(text)
-        or _cmd_not_recognized(text) is not None
+        or cmd_not_recognized(text) is not None
         or _TRACEBACK_HEAD_ANYWHERE.search(text)
         or _FRAME_ANYWHERE.search(text)
     )
@@ -275,8 +249,7 @@ _WORTH_A_LOOK = re.compile(
             "Fault", "fault", "StopIteration", "ERR", "fatal", "FATAL", "E:", "Killed", "command not found",
             "not recognized", "has failed", "core dumped", "shared object", "No such file", "not found",
             "kernel appears", "Solving environment", "Could not find", "exit code", "exit status", "panic",
-            "CONFLICT", "BackOff", "ErrImagePull", "内部或外部命令", "內部或外部命令", "pas reconnu", "no se reconoce",
-            "reconhecido como", "falsch geschrieben", "не является", "内部コマンド", "외부 명령",
+            "CONFLICT", "BackOff", "ErrImagePull", *CMD_MARKS,
         ]
     ).pattern
     # `.py`, and a dotted name before a colon (`\w\.\w+:`) with its word character checked after the dot.
@@ -477,7 +450,7 @@ def _slot_error(line: str) -> tuple[str | None, str, str] | None:
     """The error in the line where a traceback prints its exception, when it is not named like one:
     (exception or None for a console-style head, message, text), or None for a line that is no error."""
     stripped = line.strip()
-    if _CONSOLE_ERROR.search(line) or _cmd_not_recognized(line):  # `Error: ...`: a tool's wording, no class
+    if _CONSOLE_ERROR.search(line) or cmd_not_recognized(line):  # `Error: ...`: a tool's wording, no class
         return None, stripped, stripped
     name = _SLOT_NAME.match(stripped)
     if name:
@@ -682,7 +655,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                 code_lines += 1
                 continue
             in_traceback = False
-        if console := _CONSOLE_ERROR.search(line) or _cmd_not_recognized(line):
+        if console := _CONSOLE_ERROR.search(line) or cmd_not_recognized(line):
             if console.start() > 0 and (cited := console_cited(line, console.start(), console.end())):
                 add_cited(i, cited)
                 continue
