@@ -1,5 +1,6 @@
 """The evaluation sets stay what their READMEs say: the silence check is silent, the description check holds labelled
-descriptions with no error line, the formats check holds real pastes in the formats it names, and all are well-formed
+descriptions with no error line, the formats check holds real pastes in the formats it names, the Discord check holds
+discord.py bots' problems labelled with a Discord entry and talk about them, and all are well-formed
 and held out from the corpus `knownfix tune` fits on (no shared case, no shared thread), so their figures are about
 messages no refit saw."""
 
@@ -17,7 +18,7 @@ from bot.matching.extract import extract
 
 EVALUATION = Path(__file__).resolve().parent.parent / "evaluation"
 SILENT_KINDS = {"chat", "out-of-kb"}
-HELD_OUT = ("silence-check.jsonl", "description-check.jsonl", "formats-check.jsonl")
+HELD_OUT = ("silence-check.jsonl", "description-check.jsonl", "formats-check.jsonl", "discord-check.jsonl")
 # What each format of the formats check must show in the paste, so a case is in the format it is filed under.
 FORMAT_MARKS = {
     "django-page": ("Exception Type:", "Exception Value:"),
@@ -81,6 +82,21 @@ def test_the_formats_check_pastes_are_read_as_the_errors_they_hold() -> None:
             assert any(line.message for line in report.error_lines), case["id"]
         else:
             assert report.frames, case["id"]
+
+
+def test_every_discord_check_case_is_a_discord_problem_or_talk_with_its_source(bundled_engine: Engine) -> None:
+    cases = read_jsonl(EVALUATION / "discord-check.jsonl")
+    assert cases
+    assert len({case["id"] for case in cases}) == len(cases)
+    discord_entries = {e.id for e in bundled_engine.kb.entries if e.id.startswith("python/discord-")}
+    for case in cases:
+        if case["expected"] is None:
+            assert case["kind"] in SILENT_KINDS, case["id"]
+        else:
+            assert case["expected"] in discord_entries, case["id"]
+            assert case["kind"] in ("symptom", "mixed"), case["id"]
+        assert case["source"].startswith(("https://", "http://")), case["id"]
+        assert case["text"].strip(), case["id"]
 
 
 @pytest.mark.parametrize("name", HELD_OUT)
