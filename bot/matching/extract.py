@@ -446,11 +446,17 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def _console_error(line: str) -> re.Match[str] | None:
+    """Where a tool's error wording is in the line (`Error: ...`, `CUDA error: ...`, cmd's message in another
+    language), or None."""
+    return _CONSOLE_ERROR.search(line) or cmd_not_recognized(line)
+
+
 def _slot_error(line: str) -> tuple[str | None, str, str] | None:
     """The error in the line where a traceback prints its exception, when it is not named like one:
     (exception or None for a console-style head, message, text), or None for a line that is no error."""
     stripped = line.strip()
-    if _CONSOLE_ERROR.search(line) or cmd_not_recognized(line):  # `Error: ...`: a tool's wording, no class
+    if _console_error(line):  # a tool's wording, not a class
         return None, stripped, stripped
     name = _SLOT_NAME.match(stripped)
     if name:
@@ -655,7 +661,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                 code_lines += 1
                 continue
             in_traceback = False
-        if console := _CONSOLE_ERROR.search(line) or cmd_not_recognized(line):
+        if console := _console_error(line):
             if console.start() > 0 and (cited := console_cited(line, console.start(), console.end())):
                 add_cited(i, cited)
                 continue
