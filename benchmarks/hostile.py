@@ -106,6 +106,10 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "debugger popups": lambda n: _repeat(
         "Exception has occurred: ValueError\nbad value\n" + _FRAME_LINE + "    f()\n", n
     ),
+    "task reprs": lambda n: _repeat(
+        "future: <Task finished coro=<f() done> exception=ValueError('" + "x" * 60 + "')>\n", n
+    ),
+    "task repr marks, one line": lambda n: "<Task " + _repeat("exception=A(", n - 6),
     "notebook notes": lambda n: _repeat(
         "NOTE: If your import is failing due to a missing package, you can\n\n" + "-" * 30 + "\n[notice] x\n", n
     ),

@@ -24,6 +24,7 @@ from bot.matching.notices import drop_notices
 from bot.matching.popups import restate_popups
 from bot.matching.prefixes import strip_line_prefixes
 from bot.matching.shadowing import shadowing_hint, without_cycle_guess
+from bot.matching.task_reprs import restate_task_reprs
 from bot.matching.text import CJK_LETTERS, phrase_pattern
 
 # A log attachment's error is almost always near its end, so a long text keeps a little of its head
@@ -508,8 +509,11 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         unfenced = _QUOTE_MARK.sub("", unfenced)
     restated, page_classes = restate_exceptions(unescape_tracebacks(unfenced))
     restated, popup_classes = restate_popups(drop_notices(restated))
-    if page_classes or popup_classes:  # a page or popup says these are exceptions' names: their lines are errors
-        known_classes = known_classes | page_classes | popup_classes
+    restated, task_classes = restate_task_reprs(restated)
+    if (
+        page_classes or popup_classes or task_classes
+    ):  # the tool says these are exceptions' names: their lines are errors
+        known_classes = known_classes | page_classes | popup_classes | task_classes
     unfenced = unbox(ungroup(strip_line_prefixes(restated)))
     lines = unfenced.split("\n")
 
