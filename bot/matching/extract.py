@@ -510,10 +510,9 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     restated, page_classes = restate_exceptions(unescape_tracebacks(unfenced))
     restated, popup_classes = restate_popups(drop_notices(restated))
     restated, task_classes = restate_task_reprs(restated)
-    if (
-        page_classes or popup_classes or task_classes
-    ):  # the tool says these are exceptions' names: their lines are errors
-        known_classes = known_classes | page_classes | popup_classes | task_classes
+    named_by_tools = page_classes | popup_classes | task_classes
+    if named_by_tools:  # a page, a popup or asyncio says these are exceptions' names: their lines are errors
+        known_classes = known_classes | named_by_tools
     unfenced = unbox(ungroup(strip_line_prefixes(restated)))
     lines = unfenced.split("\n")
 

@@ -1,8 +1,9 @@
 """Write a tool's own report of an exception back, report by report, as the lines Python prints.
 
-Django's debug page and VS Code's debugger popup each name the exception in their own labels (`debug_pages.py`,
-`popups.py`). Both are read the same way: line by line, a reader says whether a report opens at a line and, if so, what
-to write in its place; the classes the reports named come back too, since the tool says they are exceptions' names.
+Django's debug page, VS Code's debugger popup and asyncio's log of a failed task each name the exception in their own
+way (`debug_pages.py`, `popups.py`, `task_reprs.py`). All are read the same way: line by line, a reader says whether a
+report opens at a line and, if so, what to write in its place; the classes the reports named come back too, since the
+tool says they are exceptions' names.
 """
 
 from __future__ import annotations
