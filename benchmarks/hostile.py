@@ -110,6 +110,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
         "future: <Task finished coro=<f() done> exception=ValueError('" + "x" * 60 + "')>\n", n
     ),
     "task repr marks, one line": lambda n: "<Task " + _repeat("exception=A(", n - 6),
+    "quoted names, one error line": lambda n: "AttributeError: " + _repeat("module 'a' has no attribute 'b' ", n - 20),
     "notebook notes": lambda n: _repeat(
         "NOTE: If your import is failing due to a missing package, you can\n\n" + "-" * 30 + "\n[notice] x\n", n
     ),

@@ -46,7 +46,8 @@ class Evidence:
     exception_agrees: BoolArray  # the pasted exception type is the entry's
     exception_shared_by: IntArray  # how many entries of the tier share the entry's exception type
     # the paste names exceptions, the entry has one, none of its classes is pasted; or the paste names a status code
-    # of an enum the entry's signatures name (`CUBLAS_STATUS_...`) and none of the entry's
+    # of an enum the entry's signatures name (`CUBLAS_STATUS_...`) and none of the entry's; or a pasted error line
+    # quotes another name where the entry's signatures pin one (`pinned_names.py`: `module 'emoji'`, not `'numpy'`)
     exception_disagrees: BoolArray
     library_hint: BoolArray  # frames, imports or prose name one of the entry's libraries
     frame_hint: FloatArray  # a frame passes through a file the entry names, by how few entries name it (frames.py)

@@ -24,6 +24,7 @@ from bot.knowledge.patterns import literal_strength
 from bot.matching.flat import FeatureTable, PostingLists, read_only
 from bot.matching.frames import entry_paths
 from bot.matching.normalize import comparable
+from bot.matching.pinned_names import Pinned, pinned_names
 from bot.matching.prefilter import Prefilter
 from bot.matching.text import features
 
@@ -116,6 +117,7 @@ class MatchIndex:
     exception_entries: dict[str, tuple[int, ...]]  # lower-case exception name -> entries filed under it (`exception`)
     exception_names: tuple[frozenset[str], ...]  # per entry: every class it is raised as (see `exception_names`)
     status_codes: tuple[frozenset[tuple[str, str]], ...]  # per entry: the status codes its signatures name
+    pinned_names: tuple[Pinned, ...]  # per entry: the quoted names its signatures pin (`pinned_names.py`)
     patterns: tuple[tuple[tuple[str, int], ...], ...]  # per entry: (pattern source, literal strength)
     libraries: tuple[frozenset[str], ...]  # per entry: libraries that hint at it
     paths: tuple[tuple[tuple[str, float], ...], ...]  # per entry: (path key, specificity), see frames.entry_paths
@@ -283,6 +285,8 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         exception_entries={k: tuple(v) for k, v in exception_entries.items()},
         exception_names=tuple(names_of),
         status_codes=tuple(frozenset().union(*map(status_codes, e.all_signatures)) for e in entries),
+        # Template entries' names are examples the asker's own replace (`placeholders`): they pin nothing.
+        pinned_names=tuple(frozenset() if e.placeholders else pinned_names(e.all_signatures) for e in entries),
         patterns=tuple(tuple((p, literal_strength(p)) for p in e.patterns) for e in entries),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
         paths=entry_paths([e.context.paths for e in entries]),

@@ -34,6 +34,7 @@ from bot.matching.examples import ExampleModel, default_examples, for_descriptio
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.frames import frame_evidence, frame_keys
 from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex, codes_disagree, status_codes
+from bot.matching.pinned_names import Pinned, names_disagree, pasted_names
 from bot.matching.similarity import signature_similarity
 from bot.matching.talk import TalkCues, TalkWords, default_talk_words, talk_cues
 from bot.matching.text import features
@@ -121,6 +122,7 @@ class _MessageFacts:
     features: frozenset[str]  # the word features of the error lines and the start of the prose
     region: str  # what entry patterns and status codes are read in: the error lines, or the text's end without any
     status_codes: frozenset[tuple[str, str]]  # the (family, code) pairs pasted in `region` (`index.status_codes`)
+    names: Pinned  # the quoted names of the pasted error lines, by the words before each (`pinned_names.py`)
     exceptions: frozenset[str]  # the pasted exception classes, lower-cased
     examples: Mapping[str, float]  # similarity to each entry's labelled examples (descriptions only)
     frames: tuple[str, ...]  # the paste's frames as `frames.frame_evidence` reads them
@@ -348,10 +350,12 @@ class Matcher:
         # counting the signatures' classes there too cost corpus CV strict passive recall 0.379 -> 0.356 and
         # calibration error 0.013 -> 0.016; letting entries filed under none disagree cost answers they had.
         raised_as = [ix.exception_names[c] for c in ordered]
-        # A different status code of the same enum contradicts an entry the way a different exception class does.
+        # A different status code of the same enum contradicts an entry the way a different exception class does, and
+        # so does another name where the entry's signatures pin one (`module 'emoji'` against NumPy's `module 'numpy'`).
         disagrees = [
             (bool(n) and bool(facts.exceptions) and not own & facts.exceptions)
             or (bool(facts.status_codes) and codes_disagree(facts.status_codes, ix.status_codes[c]))
+            or names_disagree(facts.names, ix.pinned_names[c])
             for n, own, c in zip(names, raised_as, ordered, strict=True)
         ]
         evidence = Evidence(
@@ -396,6 +400,7 @@ class Matcher:
             features=feats,
             region=region,
             status_codes=status_codes(region),
+            names=pasted_names(error_text[-limits.pattern_region_chars :]),
             exceptions=frozenset(n.lower() for n in report.exceptions),
             examples=for_descriptions(self.examples, report.is_error_report, feats),
             frames=frame_keys(report.frames),
