@@ -18,6 +18,7 @@ to the very replies it is then scored on).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
@@ -321,12 +322,22 @@ def predict(intercept: float, coef: FloatArray, x: FloatArray) -> FloatArray:
 
 
 def folds(cases: Sequence[Case], k: int = FOLDS, seed: int = SEED) -> list[npt.NDArray[np.int64]]:
-    """k folds of case indices; every case of one source lands in the same fold."""
-    sources = sorted({c.source for c in cases})
-    rng = np.random.default_rng(seed)
-    rng.shuffle(sources)
-    fold_of = {s: i % k for i, s in enumerate(sources)}
-    return [np.array([n for n, c in enumerate(cases) if fold_of[c.source] == f], dtype=np.int64) for f in range(k)]
+    """k folds of case indices; every case of one source lands in the same fold, and which fold depends on the
+    source and the seed alone (`fold_of`), never on what else the corpus holds. Dealt from a shuffled list of all
+    sources, as they were before, every file of new threads re-dealt every old case: the same 11,027 cases read
+    0.881 and 0.876 top-1 out of fold before and after 165 were added, differences the size of what a change is
+    measured by. Now an addition leaves each old case in its fold, and figures before and after compare case for
+    case. A fold may come out empty when there are barely more sources than folds (a test's corpus): it is skipped
+    like any empty part."""
+    fold = np.array([fold_of(c.source, k, seed) for c in cases], dtype=np.int64)
+    return [np.flatnonzero(fold == f).astype(np.int64) for f in range(k)]
+
+
+def fold_of(source: str, k: int, seed: int) -> int:
+    """The fold of a source's cases: a hash of the seed and the source, so stable across corpus versions and Python
+    processes (`hash()` is salted per process)."""
+    digest = hashlib.sha256(f"{seed}:{source}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % k
 
 
 @dataclass(frozen=True)

@@ -630,6 +630,23 @@ def test_tune_groups_cases_of_one_source_in_one_fold() -> None:
         assert all(cases[i].source not in sources for other in folds if other is not fold for i in other)
 
 
+def test_tune_folds_keep_each_source_where_it_was_when_sources_are_added() -> None:
+    """A corpus that grows must not re-deal its old cases: their folds (and so the figures measured on them) stay,
+    whatever was added and in whatever order the files were read."""
+    old = [tune.Case("x", None, "chat", f"https://example.org/t/{n}") for n in range(400)]
+    new = [tune.Case("y", None, "chat", f"https://example.org/new/{n}") for n in range(150)]
+
+    def fold_by_source(cases: list[tune.Case]) -> dict[str, int]:
+        return {cases[i].source: f for f, fold in enumerate(tune.folds(cases, k=5)) for i in fold.tolist()}
+
+    before = fold_by_source(old)
+    after = fold_by_source(new[:75] + old[::-1] + new[75:])
+    assert all(after[source] == fold for source, fold in before.items())
+    sizes = [len(fold) for fold in tune.folds(old, k=5)]
+    assert sum(sizes) == 400 and min(sizes) >= 50  # a hash spreads them: 80 each on average
+    assert fold_by_source(old) != {c.source: tune.fold_of(c.source, 5, tune.SEED + 1) for c in old}  # the seed deals
+
+
 def test_tune_command_writes_nothing_on_a_dry_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = WEIGHTS_FILE.read_bytes()
     code = main(["--knowledge", str(FIXTURES / "kb"), "tune", "--corpus", str(_corpus(tmp_path)), "--folds", "3",
