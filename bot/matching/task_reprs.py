@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from bot.matching.escapes import unescape
 from bot.matching.restating import restate_reports
 
 _MARK = "exception="
@@ -27,17 +28,16 @@ _MARK = "exception="
 _OPENERS = ("<Task ", "<Future ")
 _CLASS = re.compile(r"(?P<cls>[A-Za-z_][\w.]{0,200})\((?P<args>[^\n]{0,2000})")
 # The first argument when it is a string literal: the exception's message, as repr writes it (either quote; its
-# backslash escapes left for `_unescape`). Each step consumes a character the next cannot, so it runs in linear time.
+# backslash escapes left for `_message`). Each step consumes a character the next cannot, so it runs in linear time.
 _FIRST_STRING = re.compile(r"""'(?P<single>(?:[^'\\\n]|\\.){0,2000})'|"(?P<double>(?:[^"\\\n]|\\.){0,2000})\"""")
-_ESCAPES = {"\\\\": "\\", "\\'": "'", '\\"': '"', "\\n": " ", "\\t": " "}
-_ESCAPE = re.compile(r"\\[\\'\"nt]")
 # Reprs read in one message: a log of failed tasks repeats them; the matcher reads a paste's last few errors.
 MAX_REPRS = 16
 
 
-def _unescape(literal: str) -> str:
-    """The message a repr's string literal spells (its line breaks as spaces: the message is written on one line)."""
-    return _ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], literal)
+def _message(literal: str) -> str:
+    """The message a repr's string literal spells (`escapes.unescape`, which reads Python's literals as JSON's), its
+    line breaks and tabs as spaces: the message is written on one line."""
+    return unescape(literal).replace("\n", " ").replace("\t", " ")
 
 
 def _task(lines: list[str], i: int) -> tuple[str, list[str], int] | None:
@@ -51,7 +51,7 @@ def _task(lines: list[str], i: int) -> tuple[str, list[str], int] | None:
         return None
     name = found.group("cls")
     literal = _FIRST_STRING.match(found.group("args"))
-    message = _unescape(literal.group("single") or literal.group("double") or "") if literal else ""
+    message = _message(literal.group("single") or literal.group("double") or "") if literal else ""
     # The repr gives way to the line it spells, so the text never grows (what extraction reads stays within its
     # bound): what followed the message in it (`,)>`, more arguments) is the repr's, not the message's.
     return name, [line[:mark].rstrip(), f"{name}: {message}" if message.strip() else name], i + 1
