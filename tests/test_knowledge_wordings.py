@@ -289,3 +289,43 @@ def test_transformers_import_wrapper_answers_only_causes_without_an_entry(
     bundled_engine: Engine, cause: str, expected: str
 ) -> None:
     assert best_entry_id(bundled_engine, TRANSFORMERS_WRAPPER + cause) == expected
+
+
+@pytest.mark.parametrize(
+    ("traceback", "expected"),
+    [
+        # What Python 3.9 prints for these lines (Python 3.0-3.3 print the same for any print statement): no
+        # "Missing parentheses" hint, only the code line above the caret shows the print statement.
+        (
+            '  File "/tmp/train_py2.py", line 2\n    print ", ".join(parts)\n          ^\nSyntaxError: invalid syntax',
+            "python/print-missing-parentheses",
+        ),
+        (
+            '  File "/tmp/utils.py", line 1\n    def f(): print x\n                   ^\nSyntaxError: invalid syntax',
+            "python/print-missing-parentheses",
+        ),
+        # The same caret under a shell command typed into Python stays pip's.
+        (
+            '  File "<stdin>", line 1\n    pip install numpy\n        ^\nSyntaxError: invalid syntax',
+            "pip/pip-install-in-python-shell",
+        ),
+        # Calling print, or a name that starts with it, is not a print statement.
+        (
+            '  File "/tmp/a.py", line 3\n    print(x) y\n             ^\nSyntaxError: invalid syntax',
+            None,
+        ),
+        (
+            '  File "/tmp/a.py", line 3\n    printer = make printer\n                   ^\nSyntaxError: invalid syntax',
+            None,
+        ),
+    ],
+    ids=["print with a call", "print after def", "pip in the shell", "print call", "printer"],
+)
+def test_a_python_2_statement_above_a_bare_invalid_syntax_is_the_print_entry(
+    bundled_engine: Engine, traceback: str, expected: str | None
+) -> None:
+    got = best_entry_id(bundled_engine, traceback)
+    if expected is None:
+        assert got != "python/print-missing-parentheses"
+    else:
+        assert got == expected

@@ -23,6 +23,7 @@ from bot.matching.groups import ungroup
 from bot.matching.notices import drop_notices
 from bot.matching.popups import restate_popups
 from bot.matching.prefixes import strip_line_prefixes
+from bot.matching.py2_statements import python2_statement_hint
 from bot.matching.shadowing import shadowing_hint, without_cycle_guess
 from bot.matching.task_reprs import restate_task_reprs
 from bot.matching.text import CJK_LETTERS, phrase_pattern
@@ -683,6 +684,9 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         error_lines[at] = replace(error_lines[at], detail=f"{without_cycle_guess(error_lines[at].detail)} {hint}")
     elif cycle := circular_hint(frames, messages, failing_code):
         at, hint = cycle
+        error_lines[at] = replace(error_lines[at], detail=f"{error_lines[at].detail} {hint}")
+    if statement := python2_statement_hint([e.exception_name for e in error_lines], messages, failing_code):
+        at, hint = statement
         error_lines[at] = replace(error_lines[at], detail=f"{error_lines[at].detail} {hint}")
     libraries = {m.group("lib").lower() for path in frames if (m := _SITE_PACKAGES.search(path))}
     libraries |= {lib.lower() for lib in set(_IMPORT.findall(unfenced))}  # a log repeats its imports
