@@ -129,17 +129,22 @@ class Measured:
     row_start: npt.NDArray[np.int64]  # case -> its first row
 
 
-def example_similarity(m: Measured, model: examples.ExampleModel, which: Sequence[int], into: FloatArray) -> None:
-    """Fill `into` (one value per row) for the cases in `which`: each row's similarity to its entry's examples
-    under `model`."""
+def example_similarity(
+    m: Measured, model: examples.ExampleModel, which: Sequence[int], into: FloatArray, probability: FloatArray
+) -> None:
+    """Fill `into` and `probability` (one value per row) for the cases in `which`: each row's similarity to its
+    entry's examples, and the discriminative model's probability for it, under `model`."""
     for c in which:
         a = m.assessments[c]
-        sims = examples.for_descriptions(model, a.report.is_error_report, a.features)
-        if not sims:
+        likeness = examples.for_descriptions(model, a.report.is_error_report, a.features)
+        if not likeness.similarity:
             continue
         start = int(m.row_start[c])
-        rows = examples.per_row(sims, (e.id for e in a.entries), a.evidence.pack.tolist())
+        ids = [e.id for e in a.entries]
+        pack = a.evidence.pack.tolist()
+        rows = examples.per_row(likeness.similarity, ids, pack)
         into[start : start + len(rows)] = rows
+        probability[start : start + len(rows)] = examples.per_row(likeness.probability, ids, pack)
 
 
 def fit_examples(
@@ -153,8 +158,11 @@ def fit_examples(
 
 
 def curated_examples(entries: Sequence[Entry]) -> list[tuple[frozenset[str], str]]:
-    """Each curated entry's title, signatures and symptom phrasings, as the matcher's features."""
-    return [(features("\n".join([e.title, *e.all_signatures, *e.symptoms])), e.id) for e in entries]
+    """Each curated entry's title, signatures and symptom phrasings, each as an example of its own (as the
+    matcher's features): a phrasing is a description of the problem as a message is, and one example per entry
+    of all its text together read like no message at all (corpus 5-fold CV on 11,192 cases, descriptions top-1
+    0.7752 -> 0.7778, top-3 0.907 -> 0.914)."""
+    return [(features(text), e.id) for e in entries for text in [e.title, *e.all_signatures, *e.symptoms]]
 
 
 def measure(engine: Engine, cases: Sequence[Case]) -> Measured:
@@ -269,9 +277,7 @@ def fit_ranking(m: Measured, w: Weights, subset: npt.NDArray[np.int64]) -> Weigh
     rows &= has_right[m.case_of]
     if not rows.any():
         return w
-    features = np.column_stack(
-        [capped, ranking_features(m.evidence, capped, w.ranking, m.case_of) * scores.trust[:, None]]
-    )[rows]
+    features = np.column_stack([capped, ranking_features(m.evidence, w.ranking) * scores.trust[:, None]])[rows]
     _, group = np.unique(m.case_of[rows], return_inverse=True)
     coefficients = conditional_logit(features, group.astype(np.int64), m.right[rows])
     if coefficients[0] <= 0:  # the score itself no longer orders: nothing to add weights to (never seen)
@@ -434,16 +440,18 @@ def stacked(
     was fitted on is surer than it will ever be on a new message, and a calibration fitted on such outputs
     trusts them too much. `domains`: per case, the domain of the entry it reports (see `general_words`)."""
     similarity = np.zeros(len(m.evidence))
+    probability = np.zeros(len(m.evidence))
     talk = np.zeros(len(m.cases))
     inner = folds([m.cases[i] for i in train.tolist()], k, seed + 1)
     parts = [(train[np.setdiff1d(np.arange(train.size), part)], train[part]) for part in inner]
     for fit_on, apply_to in [*parts, (train, test)]:
         if not apply_to.size:
             continue
-        example_similarity(m, fit_examples(m, fit_on, curated), apply_to.tolist(), similarity)
+        example_similarity(m, fit_examples(m, fit_on, curated), apply_to.tolist(), similarity, probability)
         talk_model = fit_talk_words(tokens, is_talk, fit_on, topics, domains)
         talk[apply_to] = talk_logits(talk_model, [tokens[i] for i in apply_to.tolist()])  # the cases it never saw
-    return replace(m, evidence=replace(m.evidence, example_similarity=similarity)), talk
+    ev = replace(m.evidence, example_similarity=similarity, example_probability=probability)
+    return replace(m, evidence=ev), talk
 
 
 def write(

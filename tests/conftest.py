@@ -34,7 +34,7 @@ NO_EVIDENCE: dict[str, object] = {
     "symptom_likeness": 0.0, "pattern_strength": -1, "pattern_counts_as_proof": True, "words_count_as_proof": True,
     "exact_signature": False, "exception_agrees": False, "exception_shared_by": 0, "exception_disagrees": False,
     "library_hint": False, "frame_hint": 0.0, "symptom_entry": False, "pack": False, "example_similarity": 0.0,
-    "description": False,
+    "example_probability": 0.0, "description": False,
 }  # fmt: skip
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +108,7 @@ def _neighbours() -> list[tuple[frozenset[str], str]]:
     return [(features(text), entry) for text, entry in _NEIGHBOURS]
 
 
-def _best(sims: dict[str, float]) -> str:
+def _best(sims: Mapping[str, float]) -> str:
     return max(sorted(sims), key=lambda e: sims[e])
 
 
@@ -221,32 +222,48 @@ def _columns(n: int, **given: list[object]) -> dict[str, list[object]]:
 
 
 def test_examples_reorder_entries_but_never_add_to_the_score() -> None:
-    columns = _columns(2, signature_coverage=[0.80, 0.82], example_similarity=[0.5, 0.0])
+    columns = _columns(2, signature_coverage=[0.80, 0.82], example_probability=[0.5, 0.0])
     scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking)
     assert scores.score[1] > scores.score[0]  # the curated evidence alone prefers the second
     assert scores.rank[0] > scores.rank[1]  # the first reads like its examples: it ranks first
-    plain = ev.combine(evidence_rows(dict(columns, example_similarity=[0.0, 0.0])), W.scoring, W.selection, W.ranking)
+    plain = ev.combine(evidence_rows(dict(columns, example_probability=[0.0, 0.0])), W.scoring, W.selection, W.ranking)
     assert np.allclose(plain.score, scores.score)
 
 
+def test_the_examples_count_on_the_log_odds_scale() -> None:
+    # Twice as likely counts the same low down and high up; the last hundredths near 1 count for little.
+    columns = _columns(4, example_probability=[0.02, 0.01, 0.98, 0.97])
+    scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking, case_of=np.array([0, 0, 1, 1]))
+    low, high = scores.reorder[0] - scores.reorder[1], scores.reorder[2] - scores.reorder[3]
+    assert low > 0 and high > 0
+    assert low > 20 * high
+
+
+def test_an_entry_the_examples_say_nothing_of_gets_nothing_from_them() -> None:
+    # A pack's entry has no examples: its 0 must not weigh as "unlikely" scaled down by the pack's lower trust, or
+    # it would rank above a curated entry the examples found unlikely.
+    columns = _columns(2, example_probability=[0.0, 0.0], pack=[False, True])
+    scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking)
+    assert scores.reorder.tolist() == [0.0, 0.0]
+
+
 def test_an_error_report_is_ordered_by_its_score_alone() -> None:
-    columns = _columns(2, signature_coverage=[0.80, 0.82], example_similarity=[0.5, 0.0], description=[False, False])
+    columns = _columns(2, signature_coverage=[0.80, 0.82], example_probability=[0.5, 0.0], description=[False, False])
     scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking)
     assert not scores.described.any() and not scores.reorder.any()
     assert np.array_equal(scores.rank, scores.score)
 
 
 def test_the_ranking_adds_each_weight_times_its_evidence_to_the_capped_score() -> None:
-    # One row alone is its message's best, so within reach: every feature counts once, times its weight.
     r = W.ranking
     values: dict[str, list[object]] = {
-        "example_similarity": [0.49], "symptom_coverage": [0.3], "explained_share": [0.6], "symptom_likeness": [0.2],
+        "example_probability": [0.49], "symptom_coverage": [0.3], "explained_share": [0.6], "symptom_likeness": [0.2],
         "symptom_entry": [True], "library_hint": [True],
     }  # fmt: skip
     columns = _columns(1, **values)
     scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking)
     added = (
-        (r.examples + r.examples_near) * 0.49 + r.examples_root * 0.7 + r.symptom_coverage * 0.3
+        r.examples * math.log(1 + 0.49 / r.examples_floor) + r.symptom_coverage * 0.3
         + r.explained_share * 0.6 + r.symptom_likeness * 0.2 + r.symptom_entry + r.library_hint
     )  # fmt: skip
     assert scores.reorder[0] == pytest.approx(added)
@@ -261,7 +278,7 @@ def test_examples_have_no_say_in_a_message_that_is_a_pack_signature_pasted() -> 
         signature_coverage=[0.80, 0.82, 0.80, 0.82],
         exact_signature=[False, True, False, False],
         pack=[False, True, False, False],
-        example_similarity=[0.5, 0.0, 0.5, 0.0],
+        example_probability=[0.5, 0.0, 0.5, 0.0],
     )
     evidence = evidence_rows(columns)
     scores = ev.combine(evidence, W.scoring, W.selection, W.ranking, case_of=np.array([0, 0, 1, 1]))
@@ -281,20 +298,6 @@ def test_a_description_that_holds_a_pack_signature_whole_is_ordered_by_its_score
     assert np.array_equal(scores.rank, scores.score)
 
 
-def test_examples_weigh_more_for_candidates_within_reach_of_the_best() -> None:
-    # Rows 0-2 are one message: row 0 leads on its curated words; row 1 is a near neighbour, row 2 is out of reach
-    # (examples_reach or more below). Rows 3-4 are another message whose best is row 4: reach is per message.
-    reach = W.ranking.examples_reach
-    coverage: list[object] = [0.95, 0.95 - reach / 2, 0.95 - reach - 0.05, 0.95 - reach - 0.05, 0.95 - reach]
-    columns = _columns(5, signature_coverage=coverage, example_similarity=[0.0, 0.9, 0.9, 0.9, 0.0])
-    scores = ev.combine(evidence_rows(columns), W.scoring, W.selection, W.ranking, case_of=np.array([0, 0, 0, 1, 1]))
-    assert scores.score[0] - scores.score[2] > reach  # the rows are as far apart as meant
-    assert scores.reorder[1] - scores.reorder[2] == pytest.approx(W.ranking.examples_near * 0.9)  # only near
-    assert scores.reorder[3] == pytest.approx(scores.reorder[1])  # within reach of its own message's best
-    alone = ev.combine(evidence_rows(columns, slice(0, 3)), W.scoring, W.selection, W.ranking)  # as the matcher sees it
-    assert alone.reorder.tolist() == pytest.approx(scores.reorder.tolist()[:3])
-
-
 def test_the_example_models_read_single_words_not_word_pairs() -> None:
     feats = features("the loss becomes nan")
     assert any(" " in f for f in feats)  # the matcher's own features hold pairs
@@ -312,6 +315,7 @@ def test_the_matcher_uses_examples_for_descriptions_only() -> None:
     pasted = matcher.assess("RuntimeError: mat1 and mat2 shapes cannot be multiplied (8x4096 and 512x3)")
     assert described.evidence.example_similarity.max() > 0
     assert pasted.evidence.example_similarity.max() == 0.0  # signatures and patterns name an error exactly
+    assert pasted.evidence.example_probability.max() == 0.0
 
 
 # -- in tune ---------------------------------------------------------------------------------------------
@@ -325,6 +329,11 @@ def test_tune_gives_each_training_case_examples_fitted_without_it(tmp_path: Path
          "source": f"s{n}"}
         for n, w in enumerate(words)
     ]  # fmt: skip
+    # A second entry, so the discriminative model has something to tell the first from.
+    rows += [
+        {"text": f"pip cannot build the wheel {w}", "expected": "demo/pip-wheel", "kind": "symptom", "source": f"p{n}"}
+        for n, w in enumerate(words)
+    ]
     path = tmp_path / "corpus"
     path.mkdir()
     (path / "own.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -340,6 +349,8 @@ def test_tune_gives_each_training_case_examples_fitted_without_it(tmp_path: Path
     first = int(m.row_start[0]) + [e.id for e in m.assessments[0].entries].index("demo/loss-nan")
     own = m.assessments[0].features
     assert stacked.evidence.example_similarity[first] == pytest.approx(without_it.similarity(own)["demo/loss-nan"])
+    probability = without_it.likeness(own).probability["demo/loss-nan"]
+    assert stacked.evidence.example_probability[first] == pytest.approx(probability)
     assert without_it.similarity(own)["demo/loss-nan"] != pytest.approx(with_it.similarity(own)["demo/loss-nan"])
 
 

@@ -76,7 +76,7 @@ def test_the_table_holds_one_ranking_weight_for_each_feature() -> None:
     ranking = default_weights().ranking
     assert len(ranking.coefficients) == len(RANKING_FEATURES)
     assert ranking.coefficients == tuple(getattr(ranking, name) for name in RANKING_FEATURES)
-    assert "examples_reach" not in RANKING_FEATURES  # set by hand, never fitted
+    assert "examples_floor" not in RANKING_FEATURES  # set by hand, never fitted
 
 
 def _descriptions() -> list[tune.Case]:
@@ -93,7 +93,7 @@ def _descriptions() -> list[tune.Case]:
     return [*cases, tune.Case(pasted, "demo/shape-mismatch", "error-line", "own:paste/0")]
 
 
-def test_tune_fits_the_ranking_on_descriptions_and_leaves_the_reach_as_set() -> None:
+def test_tune_fits_the_ranking_on_descriptions_and_leaves_the_floor_as_set() -> None:
     engine = Engine.load([FIXTURES / "kb"])
     cases = _descriptions()
     m = tune.measure(engine, cases)
@@ -101,7 +101,7 @@ def test_tune_fits_the_ranking_on_descriptions_and_leaves_the_reach_as_set() -> 
     base = replace(default_weights(), ranking=replace(default_weights().ranking, explained_share=0.0))
     fitted = tune.fit_ranking(m, base, np.arange(len(cases)))
     assert fitted.ranking != base.ranking  # refitted from the descriptions
-    assert fitted.ranking.examples_reach == base.ranking.examples_reach  # hand-set, never fitted
+    assert fitted.ranking.examples_floor == base.ranking.examples_floor  # hand-set, never fitted
     assert fitted.scoring == base.scoring and fitted.calibration == base.calibration
     # With no description among the cases there is nothing to fit: the table's weights stay.
     only_paste = tune.fit_ranking(m, base, np.array([len(cases) - 1]))

@@ -53,7 +53,8 @@ class Evidence:
     frame_hint: FloatArray  # a frame passes through a file the entry names, by how few entries name it (frames.py)
     symptom_entry: BoolArray  # the entry is a symptom (nothing to paste), not an error
     pack: BoolArray  # the entry comes from an imported pack (a knowledge directory after the first)
-    example_similarity: FloatArray  # cosine with the entry's labelled examples (bot/matching/examples.py), 0..1
+    example_similarity: FloatArray  # how alike the entry's labelled examples (bot/matching/examples.py), 0..1
+    example_probability: FloatArray  # the examples' discriminative model's probability for the entry, 0..1
     # the message pasted no error (a description): ordered by the [ranking] weights, not by its score alone
     description: BoolArray
     # signature_coverage with a template's example names counted as the asker's (`matcher._cover_templates`); None:
@@ -169,16 +170,13 @@ class Scores:
         return untrusted
 
 
-def ranking_features(ev: Evidence, capped: FloatArray, r: Ranking, case_of: IntArray | None) -> FloatArray:
-    """Per row, the evidence the [ranking] weights multiply, in RANKING_FEATURES order. `capped`: the rows' scores
-    capped at 1.0; the examples count again for a row within examples_reach of its message's best."""
-    near = capped >= _per_case(capped, case_of, np.maximum, -np.inf) - r.examples_reach
-    similarity = ev.example_similarity
+def ranking_features(ev: Evidence, r: Ranking) -> FloatArray:
+    """Per row, the evidence the [ranking] weights multiply, in RANKING_FEATURES order."""
     return np.column_stack(
         [
-            similarity,
-            np.where(near, similarity, 0.0),
-            np.sqrt(np.maximum(similarity, 0.0)),
+            # The log-odds scale, 0 where the model says nothing (a pack's rows, which it never saw, stay at 0 and are
+            # not lifted above a curated entry it finds unlikely): within a message, log(p + floor) less a constant.
+            np.log1p(ev.example_probability / r.examples_floor),
             ev.symptom_coverage,
             ev.explained_share,
             ev.symptom_likeness,
@@ -238,13 +236,12 @@ def combine(ev: Evidence, w: Scoring, s: Selection, r: Ranking, case_of: IntArra
     # found no error line in it (no exception name: `UNAVAILABLE: DNS resolution failed for ...`): its score alone
     # orders it, as an error report's does. (A description is compared with a pack's signatures only to see whether
     # it holds one whole, so its signature similarity is 0 or at least partial_ceiling.)
-    capped = np.minimum(score, 1.0)  # two entries at the cap are tied, however far past it their sums went
     holds_signature = ev.description & (ev.signature_similarity >= s.partial_ceiling)
     described = ev.description & ~pasted & ~_per_case(holds_signature, case_of, np.logical_or, False)
     reorder = np.zeros_like(score)
     if described.any():  # an error report (most messages) is ordered by its score: no ranking evidence to build
         weights = np.array(r.coefficients)
-        reorder = np.where(described, (ranking_features(ev, capped, r, case_of) @ weights) * trusted, 0.0)
+        reorder = np.where(described, (ranking_features(ev, r) @ weights) * trusted, 0.0)
     return Scores(score=score, via=via, reorder=reorder, described=described, trust=trusted)
 
 

@@ -5,19 +5,20 @@ actually put it ("my GPU memory goes up by 200 MB every epoch"). For each entry 
 corpus, `knownfix tune` keeps one centroid: the mean of its messages' word vectors (the matcher's stems and
 concept tokens, not its word pairs: `example_words`; weighted by inverse document frequency), cut to the words that
 weigh most.
-A message's cosine similarity to an entry's centroid is one more piece of evidence for ordering a description's
+How a message reads against an entry's examples is one more piece of evidence for ordering a description's
 candidates (the table's [ranking], fitted by `knownfix tune`): it settles near neighbours that the curated text
 alone leaves tied ("memory grows each iteration" against "out of memory"). Only word statistics are kept, never a
-message.
-Entries without examples get nothing from it; packs are not in the corpus.
+message. Each curated entry's own phrasings count as examples too (`tune.curated_examples`); packs are not in the
+corpus and get nothing from it.
 
 A centroid follows what an entry's messages have in common, not what sets the entry apart from its neighbour,
 and the entry with many messages has the fuller centroid: "在 docker 里 torch.cuda.is_available() 返回 False"
 reads like cuda/not-available's many examples more than like the Docker entry's few. Beside the centroids the
 file holds a discriminative model (`bot/examples_fit.py`): a softmax logistic regression over the same word
 vectors, whose weights are learnt against every other entry at once, so `docker` counts for the Docker entry
-and against the generic one. The evidence is the mean of the two: the cosine and the regression's probability,
-both 0..1.
+and against the generic one. A description's candidates are ordered by the logarithm of the regression's
+probability (`Likeness.probability`): the odds between two neighbours, which a probability's last few hundredths
+hide. The calibration reads the mean of the cosine and the probability (`Likeness.similarity`), both 0..1.
 """
 
 from __future__ import annotations
@@ -118,6 +119,20 @@ class Discriminative:
 
 
 @dataclass(frozen=True)
+class Likeness:
+    """How a message reads against each entry's examples. `similarity`: the mean of the centroid's cosine and the
+    regression's probability, 0..1 (the calibration reads it); `probability`: the regression's alone, whose
+    logarithm orders a description's candidates (the table's [ranking] examples). An entry the message's words do
+    not touch is absent from both."""
+
+    similarity: Mapping[str, float]
+    probability: Mapping[str, float]
+
+
+NO_LIKENESS = Likeness({}, {})
+
+
+@dataclass(frozen=True)
 class ExampleModel:
     """Per word, the entries whose centroid holds it and with what weight; each word's IDF; and the
     discriminative model, when the file has one."""
@@ -126,15 +141,20 @@ class ExampleModel:
     postings: Postings
     discriminative: Discriminative | None = None
 
-    def similarity(self, features: Iterable[str]) -> dict[str, float]:
+    def similarity(self, features: Iterable[str]) -> Mapping[str, float]:
         """Per entry, the cosine of the message's vector with its centroid; with a discriminative model, the
         mean of that cosine and the model's probability (both 0..1)."""
+        return self.likeness(features).similarity
+
+    def likeness(self, features: Iterable[str]) -> Likeness:
+        """Both readings of the message at once: `similarity` and the discriminative model's probability."""
         feats = sorted(example_words(features))
         cosine = _weighted_sums(self.idf, self.postings, feats)
         if self.discriminative is None:
-            return cosine
+            return Likeness(cosine, {})
         probability = self.discriminative.probability(feats)
-        return {e: (cosine.get(e, 0.0) + probability.get(e, 0.0)) / 2 for e in sorted({*cosine, *probability})}
+        mean = {e: (cosine.get(e, 0.0) + probability.get(e, 0.0)) / 2 for e in sorted({*cosine, *probability})}
+        return Likeness(mean, probability)
 
     @property
     def entries(self) -> frozenset[str]:
@@ -155,16 +175,17 @@ def smoothed_idf(examples: Sequence[tuple[frozenset[str], str]], min_examples: i
     return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items() if d >= min_examples}
 
 
-def for_descriptions(model: ExampleModel, is_error_report: bool, features: Iterable[str]) -> dict[str, float]:
-    """The message's similarity to each entry's examples, for a description only: an error line's signatures and
+def for_descriptions(model: ExampleModel, is_error_report: bool, features: Iterable[str]) -> Likeness:
+    """How the message reads against each entry's examples, for a description only: an error line's signatures and
     patterns name the error exactly, and an entry with many examples ("No module named X") must not outrank the
     precise one without any. The matcher and `knownfix tune` both read examples through this."""
-    return {} if is_error_report else model.similarity(features)
+    return NO_LIKENESS if is_error_report else model.likeness(features)
 
 
 def per_row(similar: Mapping[str, float], entry_ids: Iterable[str], pack: Iterable[bool]) -> list[float]:
-    """Per candidate row: its entry's similarity from `similar` (`for_descriptions`); none for a pack's entries,
-    which the corpus has no examples of. The matcher and `knownfix tune` both fill the evidence through this."""
+    """Per candidate row: its entry's value from `similar` (one of `for_descriptions`' readings); none for a pack's
+    entries, which the corpus has no examples of. The matcher and `knownfix tune` both fill the evidence through
+    this."""
     return [0.0 if is_pack else similar.get(entry_id, 0.0) for entry_id, is_pack in zip(entry_ids, pack, strict=True)]
 
 

@@ -35,6 +35,9 @@ HEAD_CHARS = 20_000
 MAX_LINE_CHARS = 2_000
 MAX_ERROR_LINES = 40
 CONTINUATION_LINES = 3
+# Lines a traceback prints between its last frame and the exception: the source line, a caret line under it, and
+# a SyntaxError's own caret line.
+SHOWN_CODE_LINES = 3
 # An error line with its continuation: what the matcher compares and searches per error. The longest in
 # our evaluation sets is under 1,000 characters; the cap keeps 40 error lines of 2,000-character lines
 # from handing the matcher 320 KB.
@@ -186,6 +189,9 @@ class ErrorLine:
     # Only the class, named at the end of a sentence ("aiohttp throws RuntimeError"): the message describes the
     # problem in words; the name is evidence, but nothing was pasted.
     named: bool = False
+    # The source Python printed between the last frame and this line (`_shown_code`): entry patterns read it with
+    # the line, as in `result = unpickler.load()` above a missing module. Never compared as text or shown.
+    shown_code: str = ""
 
     @property
     def exception_name(self) -> str | None:
@@ -414,7 +420,22 @@ class _KeptErrors:
         # all; a quoted error ends at its closing quote, and the next lines are the sentence's, not the message's, as
         # they are after a class only named at a sentence's end.
         detail = text if alone or named else _continuation(self._lines, i)
-        return ErrorLine(text, exc, msg, detail[:room], inside, named)
+        return ErrorLine(text, exc, msg, detail[:room], inside, named, _shown_code(self._lines, i))
+
+
+def _shown_code(lines: list[str], i: int) -> str:
+    """The lines between line `i` and the frame right above it: the source line the traceback showed for the last
+    frame, with any caret lines (`^^^^`, a SyntaxError's `^`); a REPL's `>>> ` line right above counts as shown
+    source too. "" when no frame is that close: an error line in a log or in prose has no code of its own."""
+    for j in range(i - 1, max(i - 1 - SHOWN_CODE_LINES, -1), -1):
+        line = lines[j]
+        if not line.strip():
+            return ""
+        if line.startswith(">>> "):
+            return "\n".join(lines[j:i])[:MAX_DETAIL_CHARS]
+        if _FRAME.match(line):
+            return "\n".join(lines[j + 1 : i])[:MAX_DETAIL_CHARS]
+    return ""
 
 
 def _exception_line(line: str) -> tuple[str, str, str] | None:

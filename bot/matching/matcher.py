@@ -30,7 +30,7 @@ from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, required_l
 from bot.knowledge.placeholders import captured
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, probability, sigmoid, top_evidence
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
-from bot.matching.examples import ExampleModel, default_examples, for_descriptions, per_row
+from bot.matching.examples import ExampleModel, Likeness, default_examples, for_descriptions, per_row
 from bot.matching.extract import ErrorReport, extract
 from bot.matching.frames import frame_evidence, frame_keys
 from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex, codes_disagree, status_codes
@@ -120,11 +120,12 @@ class _MessageFacts:
 
     report: ErrorReport
     features: frozenset[str]  # the word features of the error lines and the start of the prose
-    region: str  # what entry patterns and status codes are read in: the error lines, or the text's end without any
+    region: str  # what status codes and template names are read in: the error lines, or the text's end without any
+    pattern_region: str  # what entry patterns are read in: `region` with the source shown above each error line
     status_codes: frozenset[tuple[str, str]]  # the (family, code) pairs pasted in `region` (`index.status_codes`)
     names: Pinned  # the quoted names of the pasted error lines, by the words before each (`pinned_names.py`)
     exceptions: frozenset[str]  # the pasted exception classes, lower-cased
-    examples: Mapping[str, float]  # similarity to each entry's labelled examples (descriptions only)
+    examples: Likeness  # how the message reads against each entry's labelled examples (descriptions only)
     frames: tuple[str, ...]  # the paste's frames as `frames.frame_evidence` reads them
 
 
@@ -328,7 +329,7 @@ class Matcher:
         closest = sorted(ordered, key=lambda c: -lex_sig[c])[: w.selection.fuzzy_candidates]
         texts = self._compared_lines(ix, report)
         fuzzy = signature_similarity(ix, texts, sorted(closest), w) if texts else {}
-        hits = self._pattern_hits(ix, region, ordered)
+        hits = self._pattern_hits(ix, facts.pattern_region, ordered)
         pack = ix.trust < 1.0
         # Word for word: the whole string (quoted names too) and every word of the signature, counted without
         # the discount for short phrasings (`OOMKilled` pasted alone is all of that signature).
@@ -367,7 +368,12 @@ class Matcher:
             symptom_likeness=coverage.symptom_likeness[rows],  # descriptions only, as the examples are
             pattern_strength=np.array([hits.get(c, -1) for c in ordered], dtype=np.int64),
             example_similarity=np.array(
-                per_row(facts.examples, (ix.entries[c].id for c in ordered), [pack] * len(ordered)), dtype=np.float64
+                per_row(facts.examples.similarity, (ix.entries[c].id for c in ordered), [pack] * len(ordered)),
+                dtype=np.float64,
+            ),
+            example_probability=np.array(
+                per_row(facts.examples.probability, (ix.entries[c].id for c in ordered), [pack] * len(ordered)),
+                dtype=np.float64,
             ),
             # A pack's pattern found in prose (no error line was pasted) is a hint: imported patterns are
             # written loosely (`CUDA.*out of memory`) and match people talking about an error.
@@ -395,10 +401,16 @@ class Matcher:
         error_text = "\n".join(line.detail for line in report.error_lines)
         feats = features(error_text + "\n" + report.prose[: limits.prose_chars])
         region = (error_text or report.text)[-limits.pattern_region_chars :]
+        # Entry patterns read the source a traceback showed above each error line too (`ErrorLine.shown_code`).
+        shown = "\n".join(
+            f"{line.shown_code}\n{line.detail}" if line.shown_code else line.detail for line in report.error_lines
+        )
+        pattern_region = (shown or report.text)[-limits.pattern_region_chars :]
         facts = _MessageFacts(
             report=report,
             features=feats,
             region=region,
+            pattern_region=pattern_region,
             status_codes=status_codes(region),
             names=pasted_names(error_text[-limits.pattern_region_chars :]),
             exceptions=frozenset(n.lower() for n in report.exceptions),

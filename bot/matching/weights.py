@@ -109,11 +109,9 @@ class Scoring:
 
 
 # What orders a description's candidates besides its score (evidence.ranking_features builds them, in this order):
-# `knownfix tune` fits one weight each; [ranking] holds them, beside the hand-set reach of the examples.
+# `knownfix tune` fits one weight each; [ranking] holds them, beside the hand-set floor of the examples' probability.
 RANKING_FEATURES = (
     "examples",
-    "examples_near",
-    "examples_root",
     "symptom_coverage",
     "explained_share",
     "symptom_likeness",
@@ -125,14 +123,12 @@ RANKING_FEATURES = (
 @dataclass(frozen=True, slots=True)
 class Ranking:
     examples: float
-    examples_near: float
-    examples_root: float
     symptom_coverage: float
     explained_share: float
     symptom_likeness: float
     symptom_entry: float
     library_hint: float
-    examples_reach: float
+    examples_floor: float
 
     @property
     def coefficients(self) -> tuple[float, ...]:

@@ -1,0 +1,67 @@
+"""The source a traceback shows above its exception is read by entry patterns with the error line."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+from bot.matching.extract import extract
+
+from .conftest import best_entry_id
+
+UNPICKLING = """Traceback (most recent call last):
+  File "detect.py", line 12, in <module>
+    model = torch.load('best.pt', map_location=device)['model']
+  File "/env/lib/python3.11/site-packages/torch/serialization.py", line 1040, in load
+    return _load(opened_zipfile, map_location, pickle_module, **pickle_load_args)
+           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/env/lib/python3.11/site-packages/torch/serialization.py", line 1258, in _load
+    result = unpickler.load()
+             ^^^^^^^^^^^^^^^^
+  File "/env/lib/python3.11/site-packages/torch/serialization.py", line 1251, in find_class
+    return super().find_class(mod_name, name)
+           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+ModuleNotFoundError: No module named 'models'"""
+
+IMPORTING = """Traceback (most recent call last):
+  File "detect.py", line 3, in <module>
+    from models.experimental import attempt_load
+ModuleNotFoundError: No module named 'models'"""
+
+
+def test_the_source_line_and_its_carets_under_the_last_frame_are_kept() -> None:
+    (line,) = extract(UNPICKLING).error_lines
+    assert line.shown_code == "    return super().find_class(mod_name, name)\n" + " " * 11 + "^" * 34
+    assert line.detail == "ModuleNotFoundError: No module named 'models'"  # compared and shown as before
+
+
+def test_a_syntax_errors_caret_and_a_repl_prompt_count_as_shown_code() -> None:
+    syntax_error = '  File "<stdin>", line 1\n    pip install numpy\n        ^\nSyntaxError: invalid syntax'
+    (line,) = extract(syntax_error).error_lines
+    assert line.shown_code == "    pip install numpy\n        ^"
+    (line,) = extract(">>> pip install numpy\nSyntaxError: invalid syntax").error_lines
+    assert line.shown_code == ">>> pip install numpy"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ModuleNotFoundError: No module named 'models'",  # pasted alone
+        "I ran result = unpickler.load()\nModuleNotFoundError: No module named 'models'",  # prose, no frame above
+        'File "a.py", line 1, in <module>\n  x()\n\nValueError: bad',  # a blank line ends the traceback's code
+        'File "a.py", line 9\n  a\n  b\n  c\n  d\nValueError: bad',  # further than a frame's source and carets
+    ],
+)
+def test_no_frame_right_above_means_no_shown_code(text: str) -> None:
+    assert [line.shown_code for line in extract(text).error_lines] == [""]
+
+
+def test_a_module_missing_while_unpickling_is_the_full_model_entry(bundled_engine: Engine) -> None:
+    assert best_entry_id(bundled_engine, UNPICKLING) == "pytorch/load-full-model-missing-class"
+    # The same error from an import line stays the generic entry.
+    assert best_entry_id(bundled_engine, IMPORTING) == "python/module-not-found"
+
+
+def test_a_pip_command_run_as_python_is_the_shell_entry(bundled_engine: Engine) -> None:
+    text = '  File "/home/me/train.py", line 1\n    pip install pandas\n        ^^^^^^^\nSyntaxError: invalid syntax'
+    assert best_entry_id(bundled_engine, text) == "pip/pip-install-in-python-shell"
