@@ -140,11 +140,9 @@ def example_similarity(
         if not likeness.similarity:
             continue
         start = int(m.row_start[c])
-        ids = [e.id for e in a.entries]
-        pack = a.evidence.pack.tolist()
-        rows = examples.per_row(likeness.similarity, ids, pack)
-        into[start : start + len(rows)] = rows
-        probability[start : start + len(rows)] = examples.per_row(likeness.probability, ids, pack)
+        similar, likely = examples.per_row(likeness, (e.id for e in a.entries), a.evidence.pack.tolist())
+        into[start : start + len(similar)] = similar
+        probability[start : start + len(likely)] = likely
 
 
 def fit_examples(

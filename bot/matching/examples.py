@@ -182,11 +182,16 @@ def for_descriptions(model: ExampleModel, is_error_report: bool, features: Itera
     return NO_LIKENESS if is_error_report else model.likeness(features)
 
 
-def per_row(similar: Mapping[str, float], entry_ids: Iterable[str], pack: Iterable[bool]) -> list[float]:
-    """Per candidate row: its entry's value from `similar` (one of `for_descriptions`' readings); none for a pack's
-    entries, which the corpus has no examples of. The matcher and `knownfix tune` both fill the evidence through
-    this."""
-    return [0.0 if is_pack else similar.get(entry_id, 0.0) for entry_id, is_pack in zip(entry_ids, pack, strict=True)]
+def per_row(likeness: Likeness, entry_ids: Iterable[str], pack: Iterable[bool]) -> tuple[list[float], list[float]]:
+    """Per candidate row: its entry's similarity and probability from `likeness` (`for_descriptions`); none for a
+    pack's entries, which the corpus has no examples of. The matcher and `knownfix tune` both fill the evidence
+    through this."""
+    similarity: list[float] = []
+    probability: list[float] = []
+    for entry_id, is_pack in zip(entry_ids, pack, strict=True):
+        similarity.append(0.0 if is_pack else likeness.similarity.get(entry_id, 0.0))
+        probability.append(0.0 if is_pack else likeness.probability.get(entry_id, 0.0))
+    return similarity, probability
 
 
 def fit(examples: Sequence[tuple[frozenset[str], str]]) -> ExampleModel:

@@ -359,6 +359,7 @@ class Matcher:
             or names_disagree(facts.names, ix.pinned_names[c])
             for n, own, c in zip(names, raised_as, ordered, strict=True)
         ]
+        similarity, probability = per_row(facts.examples, (ix.entries[c].id for c in ordered), [pack] * len(ordered))
         evidence = Evidence(
             signature_similarity=np.array([fuzzy.get(c, 0.0) for c in ordered], dtype=np.float64),
             signature_coverage=lex_sig[rows],
@@ -367,14 +368,8 @@ class Matcher:
             explained_share=explained[rows],
             symptom_likeness=coverage.symptom_likeness[rows],  # descriptions only, as the examples are
             pattern_strength=np.array([hits.get(c, -1) for c in ordered], dtype=np.int64),
-            example_similarity=np.array(
-                per_row(facts.examples.similarity, (ix.entries[c].id for c in ordered), [pack] * len(ordered)),
-                dtype=np.float64,
-            ),
-            example_probability=np.array(
-                per_row(facts.examples.probability, (ix.entries[c].id for c in ordered), [pack] * len(ordered)),
-                dtype=np.float64,
-            ),
+            example_similarity=np.array(similarity, dtype=np.float64),
+            example_probability=np.array(probability, dtype=np.float64),
             # A pack's pattern found in prose (no error line was pasted) is a hint: imported patterns are
             # written loosely (`CUDA.*out of memory`) and match people talking about an error.
             pattern_counts_as_proof=np.full(len(ordered), not (pack and not report.error_lines), dtype=np.bool_),
