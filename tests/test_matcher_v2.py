@@ -486,6 +486,26 @@ def test_the_calibration_reads_how_far_the_best_leads_its_rivals_examples() -> N
     assert lead(1, [0, 2]) == pytest.approx(-0.4)
 
 
+def test_the_calibration_reads_how_much_of_the_message_the_best_match_explains() -> None:
+    # The best row's share of the message's known words, not a rival's; read again for a message with no error
+    # line (description_by_explained) and not for a paste. A coefficient on it moves the probability: the same
+    # pasted error with words its entry never uses is less likely to be that entry's problem.
+    evidence = ev.Evidence.concatenate([_evidence(explained_share=x) for x in (0.3, 0.9)])
+    scores = ev.combine(evidence, W.scoring, W.selection, W.ranking)
+    cues = talk_cues("")
+    paste = top_evidence(extract("ValueError: boom"), cues, evidence, scores, 0, np.array([1]), 0.95)
+    described = top_evidence(extract("my loss is stuck"), cues, evidence, scores, 1, np.array([0]), 0.95)
+    assert paste.explained == pytest.approx(0.3) and described.explained == pytest.approx(0.9)
+    on_paste = dict(zip(CALIBRATION_FEATURES, feature_vector(paste), strict=True))
+    on_description = dict(zip(CALIBRATION_FEATURES, feature_vector(described), strict=True))
+    assert on_paste["explained"] == pytest.approx(0.3) and on_paste["description_by_explained"] == 0.0
+    assert on_description["description_by_explained"] == pytest.approx(0.9)
+    coefficients = tuple(2.0 if f == "explained" else 0.0 for f in CALIBRATION_FEATURES)
+    calibration = Calibration(intercept=-1.0, coefficients=coefficients)
+    assert probability(_top(explained=0.5), calibration) == pytest.approx(0.5)
+    assert probability(_top(explained=0.2), calibration) < probability(_top(explained=0.9), calibration)
+
+
 def test_an_exact_paste_is_a_crisp_one_and_a_quoted_description_is_not() -> None:
     threshold = W.selection.exact_similarity
     assert crisp(True, 1.0, 1.0, threshold)

@@ -118,7 +118,12 @@ def test_a_pasted_line_that_is_a_pack_signature_counts_without_an_exception_name
     result = Engine.load([FIXTURES / "kb", imported]).match("No space left on device")
     assert result.best is not None and result.best.entry.id == "pack/disk-full"
     assert result.best.via == "signature"
-    assert result.answer  # /fix shows the entry, not "no confident match"
+    # /fix names it: the full page when the calibration is sure enough, else first among the entries to open. The
+    # corpus holds no pack matches, and a pasted error is not always the entry's problem (its near misses), so a
+    # pack's bare paste sits near the asked threshold: 0.74 against 0.71 before the near misses, 0.60 against 0.72
+    # after. Which side it falls on is the calibration's call, not this test's.
+    assert result.answer or (result.offer and result.matches[0].entry.id == "pack/disk-full")
+    assert result.answer == (result.best.probability >= W.decisions.asked)
 
 
 def test_pack_signature_words_in_prose_are_a_hint(imported: Path) -> None:

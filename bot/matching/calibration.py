@@ -45,6 +45,7 @@ class TopEvidence:
     cues: TalkCues
     examples: float = 0.0  # the best match's similarity to its entry's labelled examples, 0..1
     examples_lead: float = 0.0  # that similarity less the closest rival's (its tier's other candidates), -1..1
+    explained: float = 0.0  # the share of the message's known words the best match's entry uses anywhere, 0..1
 
 
 def crisp(error_report: bool, similarity: float, coverage: float, threshold: float) -> bool:
@@ -85,6 +86,7 @@ def top_evidence(
         cues=cues,
         examples=examples,
         examples_lead=examples - closest_rival,
+        explained=float(ev.explained_share[best]),
     )
 
 
@@ -117,6 +119,7 @@ def feature_vector(top: TopEvidence) -> tuple[float, ...]:
         "talk_words": top.cues.words,
         "examples": top.examples,
         "examples_lead": top.examples_lead,
+        "explained": top.explained,
         "pack": float(top.pack),
     }
     # Talk that quotes an error matches it as well as a report of it does: the stronger the match, the more a

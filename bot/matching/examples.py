@@ -8,7 +8,7 @@ weigh most.
 How a message reads against an entry's examples is one more piece of evidence for ordering a description's
 candidates (the table's [ranking], fitted by `knownfix tune`): it settles near neighbours that the curated text
 alone leaves tied ("memory grows each iteration" against "out of memory"). Only word statistics are kept, never a
-message. Each curated entry's own phrasings count as examples too (`tune.curated_examples`); packs are not in the
+message. Each curated entry's own text counts as examples too (`tune.curated_examples`); packs are not in the
 corpus and get nothing from it.
 
 A centroid follows what an entry's messages have in common, not what sets the entry apart from its neighbour,

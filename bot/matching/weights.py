@@ -22,7 +22,7 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.toml")
 TALK_CUES = ("advice", "explanation", "concept", "thanks", "resolved", "talk_words")
 # Evidence that says more or less about a description than about a pasted error, each also read times "no error line
 # in the message" (the calibration's `description_by_*` features, see calibration.feature_vector).
-DESCRIPTION_TERMS = ("score", "gap", "talk_words", "problem_cues")
+DESCRIPTION_TERMS = ("score", "gap", "talk_words", "problem_cues", "explained")
 # The calibration's features, in the order the coefficients are applied. `calibration.feature_vector` builds
 # them; the table holds one coefficient for each and an intercept.
 CALIBRATION_FEATURES = (
@@ -49,6 +49,7 @@ CALIBRATION_FEATURES = (
     "talk_words",
     "examples",
     "examples_lead",
+    "explained",
     "pack",
     *(f"{cue}_by_score" for cue in TALK_CUES),
     *(f"description_by_{name}" for name in DESCRIPTION_TERMS),
