@@ -129,10 +129,10 @@ class Measured:
     row_start: npt.NDArray[np.int64]  # case -> its first row
 
 
-def example_similarity(
-    m: Measured, model: examples.ExampleModel, which: Sequence[int], into: FloatArray, probability: FloatArray
+def example_likeness(
+    m: Measured, model: examples.ExampleModel, which: Sequence[int], similarity: FloatArray, probability: FloatArray
 ) -> None:
-    """Fill `into` and `probability` (one value per row) for the cases in `which`: each row's similarity to its
+    """Fill `similarity` and `probability` (one value per row) for the cases in `which`: each row's similarity to its
     entry's examples, and the discriminative model's probability for it, under `model`."""
     for c in which:
         a = m.assessments[c]
@@ -141,7 +141,7 @@ def example_similarity(
             continue
         start = int(m.row_start[c])
         similar, likely = examples.per_row(likeness, (e.id for e in a.entries), a.evidence.pack.tolist())
-        into[start : start + len(similar)] = similar
+        similarity[start : start + len(similar)] = similar
         probability[start : start + len(likely)] = likely
 
 
@@ -461,7 +461,7 @@ def stacked(
     for fit_on, apply_to in [*parts, (train, test)]:
         if not apply_to.size:
             continue
-        example_similarity(m, fit_examples(m, fit_on, curated), apply_to.tolist(), similarity, probability)
+        example_likeness(m, fit_examples(m, fit_on, curated), apply_to.tolist(), similarity, probability)
         talk_model = fit_talk_words(tokens, is_talk, fit_on, topics, domains)
         talk[apply_to] = talk_logits(talk_model, [tokens[i] for i in apply_to.tolist()])  # the cases it never saw
     ev = replace(m.evidence, example_similarity=similarity, example_probability=probability)

@@ -39,10 +39,10 @@ def _fitted() -> examples.ExampleModel:
 
 
 def test_a_message_is_closest_to_the_entry_whose_examples_it_reads_like() -> None:
-    sims = _fitted().similarity(features("after two epochs the loss is nan"))
+    sims = _fitted().likeness(features("after two epochs the loss is nan")).similarity
     assert sims["demo/loss-nan"] > sims.get("demo/shape-mismatch", 0.0)
     assert 0.0 < sims["demo/loss-nan"] <= 1.0 + 1e-9
-    assert _fitted().similarity(features("good morning")) == {}  # no shared word: no evidence either way
+    assert _fitted().likeness(features("good morning")).similarity == {}  # no shared word: no evidence either way
 
 
 def test_each_entry_keeps_only_its_heaviest_words() -> None:
@@ -57,7 +57,7 @@ def test_the_model_round_trips_through_its_file(tmp_path: Path) -> None:
     examples.dump(_fitted(), path)
     again = examples.load(path)
     query = features("loss is nan")
-    assert again.similarity(query) == pytest.approx(_fitted().similarity(query), abs=1e-4)
+    assert again.likeness(query).similarity == pytest.approx(_fitted().likeness(query).similarity, abs=1e-4)
     body = json.loads(path.read_text(encoding="utf-8"))
     assert "my loss turns nan" not in path.read_text(encoding="utf-8")  # word statistics, never a message
     assert set(body) == {"about", "idf", "entries"}
@@ -115,13 +115,13 @@ def _best(sims: Mapping[str, float]) -> str:
 def test_the_word_that_tells_neighbours_apart_outweighs_the_generic_entrys_numbers() -> None:
     query = features("in docker torch.cuda.is_available() returns False")
     # The centroids alone follow the generic entry: its many examples hold the message's other words.
-    assert _best(examples.fit(_neighbours()).similarity(query)) == "demo/cuda-not-available"
+    assert _best(examples.fit(_neighbours()).likeness(query).similarity) == "demo/cuda-not-available"
     model = examples_fit.fit_examples(_neighbours())
     assert model.discriminative is not None
     assert _best(model.discriminative.probability(query)) == "demo/docker-no-gpu"
-    assert _best(model.similarity(query)) == "demo/docker-no-gpu"
+    assert _best(model.likeness(query).similarity) == "demo/docker-no-gpu"
     plain = features("torch.cuda.is_available() returns False on my laptop")
-    assert _best(model.similarity(plain)) == "demo/cuda-not-available"
+    assert _best(model.likeness(plain).similarity) == "demo/cuda-not-available"
 
 
 def test_the_discriminative_probability_is_a_share_of_one() -> None:
@@ -131,7 +131,7 @@ def test_the_discriminative_probability_is_a_share_of_one() -> None:
     assert all(0.0 < p < 1.0 for p in probability.values())
     assert sum(probability.values()) < 1.0 + 1e-9  # the entries no word touches hold the rest
     assert model.discriminative.probability(features("good morning")) == {}
-    assert all(0.0 <= s <= 1.0 for s in model.similarity(features("docker loss nan returns False")).values())
+    assert all(0.0 <= s <= 1.0 for s in model.likeness(features("docker loss nan returns False")).similarity.values())
 
 
 def test_each_entry_keeps_only_its_largest_weights() -> None:
@@ -173,7 +173,7 @@ def test_the_discriminative_model_round_trips_through_its_file(tmp_path: Path) -
     examples.dump(model, path)
     again = examples.load(path)
     query = features("in docker torch.cuda.is_available() returns False")
-    assert again.similarity(query) == pytest.approx(model.similarity(query), abs=1e-4)
+    assert again.likeness(query).similarity == pytest.approx(model.likeness(query).similarity, abs=1e-4)
     assert set(json.loads(path.read_text(encoding="utf-8"))["discriminative"]) == {"classes", "idf", "entries"}
 
 
@@ -348,10 +348,14 @@ def test_tune_gives_each_training_case_examples_fitted_without_it(tmp_path: Path
     with_it = tune.fit_examples(m, train)
     first = int(m.row_start[0]) + [e.id for e in m.assessments[0].entries].index("demo/loss-nan")
     own = m.assessments[0].features
-    assert stacked.evidence.example_similarity[first] == pytest.approx(without_it.similarity(own)["demo/loss-nan"])
+    assert stacked.evidence.example_similarity[first] == pytest.approx(
+        without_it.likeness(own).similarity["demo/loss-nan"]
+    )
     probability = without_it.likeness(own).probability["demo/loss-nan"]
     assert stacked.evidence.example_probability[first] == pytest.approx(probability)
-    assert without_it.similarity(own)["demo/loss-nan"] != pytest.approx(with_it.similarity(own)["demo/loss-nan"])
+    assert without_it.likeness(own).similarity["demo/loss-nan"] != pytest.approx(
+        with_it.likeness(own).similarity["demo/loss-nan"]
+    )
 
 
 def test_stacked_reads_talk_odds_only_for_the_cases_each_model_is_applied_to(

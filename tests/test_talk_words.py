@@ -300,7 +300,7 @@ def test_the_word_models_sum_exactly_whatever_order_a_set_iterates_in() -> None:
     assert model.logit(frozenset(weights)) == 5.0
     centroids = examples.ExampleModel({t: 1.0 for t in weights}, {t: (("e/x", w / 1e16),) for t, w in weights.items()})
     exact = math.fsum(w / 1e16 for w in weights.values()) / math.sqrt(len(weights))
-    assert centroids.similarity(frozenset(weights))["e/x"] == exact
+    assert centroids.likeness(frozenset(weights)).similarity["e/x"] == exact
 
 
 def test_feature_ids_come_out_ascending_whatever_order_they_are_asked_in() -> None:

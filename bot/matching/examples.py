@@ -141,13 +141,9 @@ class ExampleModel:
     postings: Postings
     discriminative: Discriminative | None = None
 
-    def similarity(self, features: Iterable[str]) -> Mapping[str, float]:
-        """Per entry, the cosine of the message's vector with its centroid; with a discriminative model, the
-        mean of that cosine and the model's probability (both 0..1)."""
-        return self.likeness(features).similarity
-
     def likeness(self, features: Iterable[str]) -> Likeness:
-        """Both readings of the message at once: `similarity` and the discriminative model's probability."""
+        """Per entry, the cosine of the message's vector with its centroid, or with a discriminative model the mean
+        of that cosine and the model's probability (`similarity`, both 0..1); and the model's probability alone."""
         feats = sorted(example_words(features))
         cosine = _weighted_sums(self.idf, self.postings, feats)
         if self.discriminative is None:
