@@ -226,10 +226,10 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
     exact = np.zeros(n, dtype=np.bool_)
     rule = np.zeros(n, dtype=np.bool_)
     feats = np.zeros((n, len(CALIBRATION_FEATURES)), dtype=np.float64)
-    minimum = w.decisions.minimum_score
+    listed = scores.listed(w.decisions.minimum_score, w.decisions.minimum_symptom_score)
     for c in range(n):
         block = rows[starts[c] : ends[c]]
-        block = block[scores.score[block] >= minimum]
+        block = block[listed[block]]
         if not block.size:
             continue
         has[c] = True
@@ -285,7 +285,11 @@ def fit_ranking(m: Measured, w: Weights, subset: npt.NDArray[np.int64]) -> Weigh
     capped = np.minimum(scores.score, 1.0)
     chosen = np.zeros(len(m.cases), dtype=np.bool_)
     chosen[subset] = True
-    rows = chosen[m.case_of] & scores.described & (scores.score >= w.decisions.minimum_score)
+    rows = (
+        chosen[m.case_of]
+        & scores.described
+        & scores.listed(w.decisions.minimum_score, w.decisions.minimum_symptom_score)
+    )
     has_right = np.zeros(len(m.cases), dtype=np.bool_)
     has_right[m.case_of[rows & m.right]] = True
     rows &= has_right[m.case_of]

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -316,6 +317,35 @@ def test_the_matcher_uses_examples_for_descriptions_only() -> None:
     assert described.evidence.example_similarity.max() > 0
     assert pasted.evidence.example_similarity.max() == 0.0  # signatures and patterns name an error exactly
     assert pasted.evidence.example_probability.max() == 0.0
+
+
+def test_a_description_lists_candidates_from_a_lower_score_than_an_error_report() -> None:
+    d = W.decisions
+    between = (d.minimum_symptom_score + d.minimum_score) / 2
+    assert d.minimum_symptom_score < d.minimum_score
+    scores = ev.Scores(
+        score=np.array([between, between, d.minimum_symptom_score / 2]),
+        via=np.zeros(3, dtype=np.int64),
+        reorder=np.zeros(3),
+        described=np.array([True, False, True]),
+        trust=np.ones(3),
+    )
+    assert scores.listed(d.minimum_score, d.minimum_symptom_score).tolist() == [True, False, False]
+
+
+def _floors(minimum: float, described: float) -> Matcher:
+    base = Engine.load([FIXTURES / "kb"])
+    decisions = replace(W.decisions, minimum_score=minimum, minimum_symptom_score=described)
+    return Matcher(base.indexes, None, replace(W, decisions=decisions), base.matcher.talk, base.matcher.examples)
+
+
+def test_the_matcher_lists_a_descriptions_candidates_and_an_error_reports_from_their_own_floors() -> None:
+    description = "gradients are odd"  # demo/loss-nan scores 0.59 against the fixture entries
+    report = "RuntimeError: the loss explodes"  # an error report: demo/loss-nan scores 0.56
+    assert "demo/loss-nan" in {m.entry.id for m in _floors(0.5, 0.55).rank(description).matches}
+    assert not _floors(0.5, 0.65).rank(description).matches
+    assert "demo/loss-nan" in {m.entry.id for m in _floors(0.5, 0.65).rank(report).matches}
+    assert "demo/loss-nan" not in {m.entry.id for m in _floors(0.6, 0.5).rank(report).matches}
 
 
 # -- in tune ---------------------------------------------------------------------------------------------

@@ -152,6 +152,12 @@ class Scores:
     described: BoolArray
     trust: FloatArray  # per row, how far its score is believed (`trust`); `score` already holds it
 
+    def listed(self, minimum: float, minimum_described: float) -> BoolArray:
+        """Which rows are listed at all: a description's candidates from a lower score, since its examples reorder
+        them."""
+        listed: BoolArray = self.score >= np.where(self.described, minimum_described, minimum)
+        return listed
+
     @property
     def rank(self) -> FloatArray:
         """What entries are ordered by: an error report's by its score, a description's by its score capped at 1.0

@@ -149,6 +149,7 @@ class Decisions:
     reply_symptom: float
     reply_symptom_lead: float
     minimum_score: float
+    minimum_symptom_score: float
     passive: float
     passive_exact: float
     passive_normal: float
