@@ -226,7 +226,7 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
     exact = np.zeros(n, dtype=np.bool_)
     rule = np.zeros(n, dtype=np.bool_)
     feats = np.zeros((n, len(CALIBRATION_FEATURES)), dtype=np.float64)
-    listed = scores.listed(w.decisions.minimum_score, w.decisions.minimum_symptom_score)
+    listed = scores.listed(w.decisions)
     for c in range(n):
         block = rows[starts[c] : ends[c]]
         block = block[listed[block]]
@@ -285,11 +285,7 @@ def fit_ranking(m: Measured, w: Weights, subset: npt.NDArray[np.int64]) -> Weigh
     capped = np.minimum(scores.score, 1.0)
     chosen = np.zeros(len(m.cases), dtype=np.bool_)
     chosen[subset] = True
-    rows = (
-        chosen[m.case_of]
-        & scores.described
-        & scores.listed(w.decisions.minimum_score, w.decisions.minimum_symptom_score)
-    )
+    rows = chosen[m.case_of] & scores.described & scores.listed(w.decisions)
     has_right = np.zeros(len(m.cases), dtype=np.bool_)
     has_right[m.case_of[rows & m.right]] = True
     rows &= has_right[m.case_of]

@@ -330,7 +330,7 @@ def test_a_description_lists_candidates_from_a_lower_score_than_an_error_report(
         described=np.array([True, False, True]),
         trust=np.ones(3),
     )
-    assert scores.listed(d.minimum_score, d.minimum_symptom_score).tolist() == [True, False, False]
+    assert scores.listed(d).tolist() == [True, False, False]
 
 
 def _floors(minimum: float, described: float) -> Matcher:

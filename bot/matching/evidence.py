@@ -16,7 +16,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from bot.matching.weights import Ranking, Scoring, Selection
+from bot.matching.weights import Decisions, Ranking, Scoring, Selection
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -152,10 +152,10 @@ class Scores:
     described: BoolArray
     trust: FloatArray  # per row, how far its score is believed (`trust`); `score` already holds it
 
-    def listed(self, minimum: float, minimum_described: float) -> BoolArray:
-        """Which rows are listed at all: a description's candidates from a lower score, since its examples reorder
-        them."""
-        listed: BoolArray = self.score >= np.where(self.described, minimum_described, minimum)
+    def listed(self, d: Decisions) -> BoolArray:
+        """Which rows are listed at all: a description's candidates from a lower score (`minimum_symptom_score`),
+        since its [ranking] evidence reorders them; an error report's from `minimum_score`."""
+        listed: BoolArray = self.score >= np.where(self.described, d.minimum_symptom_score, d.minimum_score)
         return listed
 
     @property

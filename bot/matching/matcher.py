@@ -450,7 +450,7 @@ class Matcher:
         scores = _fit_versions(combine(a.evidence, w.scoring, w.selection, w.ranking), a.entries, environment, w)
         # Sorted before capping, so bonuses still order entries whose evidence alone reached 1.0.
         order = np.lexsort((a.position, a.tier, -scores.rank))
-        order = order[scores.listed(w.decisions.minimum_score, w.decisions.minimum_symptom_score)[order]]
+        order = order[scores.listed(w.decisions)[order]]
         if not order.size:
             return MatchResult(a.report, (), reply=False, answer=False, environment=environment)
         best = int(order[0])
