@@ -52,7 +52,7 @@ class Ranked:
     top_right: npt.NDArray[np.bool_]
     features: FloatArray  # one row of calibration features per case
     has_match: npt.NDArray[np.bool_]
-    gate: npt.NDArray[np.bool_]  # passive mode may speak at all (see Matcher._should_reply)
+    gate: npt.NDArray[np.bool_]  # passive mode may speak at all (see `matcher.passive_gate`)
     exact: npt.NDArray[np.bool_]  # a crisp paste: its own passive threshold
     rule: npt.NDArray[np.bool_]  # the score rules' passive reply (the default decisions), gate included
 

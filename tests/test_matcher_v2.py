@@ -21,9 +21,10 @@ from bot.knowledge.model import Entry, Verification
 from bot.knowledge.patterns import search_shape_problem
 from bot.matching import evidence as ev
 from bot.matching.calibration import TopEvidence, crisp, feature_vector, is_exact, probability, top_evidence
+from bot.matching.coverage import PhrasingRuns
 from bot.matching.extract import extract
 from bot.matching.index import ERRNO, HTTP_STATUS, SIGNATURE, SYMPTOM, build_index, codes_disagree, status_codes
-from bot.matching.matcher import Matcher, Thresholds, _PhrasingRuns, level_replies, rule_replies
+from bot.matching.matcher import Matcher, Thresholds, level_replies, rule_replies
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
     CALIBRATION_FEATURES,
@@ -745,7 +746,7 @@ def test_the_best_phrasing_per_entry_is_the_maximum_over_that_entrys_phrasings_o
         for entry, value, k in zip(ix.phrasing_entry.tolist(), values.tolist(), ix.phrasing_kind.tolist(), strict=True):
             if k == kind:
                 expected[entry] = max(expected[entry], value)
-        assert np.array_equal(_PhrasingRuns.of(ix, kind).best(values), expected)
+        assert np.array_equal(PhrasingRuns.of(ix, kind).best(values), expected)
 
 
 def test_a_message_with_no_candidates_has_every_kind_of_evidence_empty_and_typed(tmp_path: Path) -> None:

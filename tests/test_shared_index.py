@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-import bot.matching.matcher as matcher_module
+import bot.matching.tier as tier_module
 from benchmarks.inputs import query_texts
 from bot.cache import HEADER, HEADER_BYTES, load_indexed
 from bot.engine import Engine
@@ -76,7 +76,7 @@ def messages() -> list[str]:
 def untimed(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Matcher:
     """The engine's matcher without the time bounds on pattern searches: on a loaded machine a search can run
     out of time in one ranking and not in the other, which would tell nothing about the index."""
-    monkeypatch.setattr(matcher_module, "SEARCH_TIMEOUT_S", 60.0)
+    monkeypatch.setattr(tier_module, "SEARCH_TIMEOUT_S", 60.0)
     weights = engine.matcher.weights
     weights = dataclasses.replace(weights, limits=dataclasses.replace(weights.limits, pattern_budget_s=600.0))
     return Matcher(engine.indexes, engine.matcher.thresholds, weights)

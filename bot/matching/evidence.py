@@ -57,9 +57,10 @@ class Evidence:
     example_probability: FloatArray  # the examples' discriminative model's probability for the entry, 0..1
     # the message pasted no error (a description): ordered by the [ranking] weights, not by its score alone
     description: BoolArray
-    # signature_coverage with a template's example names counted as the asker's (`matcher._cover_templates`); None:
-    # the same as signature_coverage. The calibration reads it, the ranking does not: ranked by it, the generic
-    # `No module named '{module}'` tied entries about one named module (`'tensorflow.contrib'`) and won.
+    # signature_coverage with a template's example names counted as the asker's
+    # (`coverage.TierPhrasings.cover_templates`); None: the same as signature_coverage. The calibration reads it,
+    # the ranking does not: ranked by it, the generic `No module named '{module}'` tied entries about one named
+    # module (`'tensorflow.contrib'`) and won.
     filled_coverage: FloatArray | None = None
 
     def __len__(self) -> int:

@@ -1,11 +1,10 @@
 """Rank knowledge entries for a message, say how likely the best one is right, and decide what to do.
 
 Three steps, each in its own place:
-1. `assess` measures raw evidence for a few candidate entries per knowledge tier. A lexical stage scores
-   every entry at once from the index's postings (how much of each signature or symptom phrasing the
-   message covers, weighted by how rare each word is) and picks the candidates; for those, rapidfuzz
-   compares the message's normalised error lines with their signatures and their patterns are searched
-   with a time bound. The evidence kinds are defined in `evidence.py`.
+1. `assess` extracts the error report (`extract.py`), works out once what every tier reads of the message
+   (`tier.MessageFacts`), and has each knowledge tier measure raw evidence for a few candidate entries
+   (`tier.Tier`: a lexical stage over every entry, `coverage.py`, picks the candidates; rapidfuzz and the
+   entry patterns compare them with the error lines). The evidence kinds are defined in `evidence.py`.
 2. `evidence.combine` turns the evidence into one score per candidate with the weights of the table
    (`weights.toml`), and the candidates are ranked.
 3. `calibration.probability` turns the best match's evidence and the message's report-or-talk cues into
@@ -15,29 +14,25 @@ Three steps, each in its own place:
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
-import regex
 
 from bot.environment import Environment, fits
-from bot.knowledge.model import Entry, EntryKind
-from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, required_literal, search_bounded
-from bot.knowledge.placeholders import captured
+from bot.knowledge.model import Entry
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, probability, sigmoid, top_evidence
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
-from bot.matching.examples import ExampleModel, Likeness, default_examples, for_descriptions, per_row
+from bot.matching.examples import ExampleModel, default_examples, for_descriptions
 from bot.matching.extract import ErrorReport, extract
-from bot.matching.frames import frame_evidence, frame_keys
-from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex, codes_disagree, status_codes
-from bot.matching.pinned_names import Pinned, names_disagree, pasted_names
-from bot.matching.similarity import signature_similarity
+from bot.matching.frames import frame_keys
+from bot.matching.index import MatchIndex, status_codes
+from bot.matching.pinned_names import pasted_names
 from bot.matching.talk import TalkCues, TalkWords, default_talk_words, talk_cues
 from bot.matching.text import features
+from bot.matching.tier import MessageFacts, Tier
 from bot.matching.weights import Decisions, Weights, default_weights
 
 
@@ -114,56 +109,6 @@ class Assessment:
     features: frozenset[str] = frozenset()  # the message's word features (what the examples are compared on)
 
 
-@dataclass(frozen=True)
-class _MessageFacts:
-    """What every tier's evidence reads of one message, worked out once per message (`Matcher.assess`)."""
-
-    report: ErrorReport
-    features: frozenset[str]  # the word features of the error lines and the start of the prose
-    region: str  # what status codes and template names are read in: the error lines, or the text's end without any
-    pattern_region: str  # what entry patterns are read in: `region` with the source shown above each error line
-    status_codes: frozenset[tuple[str, str]]  # the (family, code) pairs pasted in `region` (`index.status_codes`)
-    names: Pinned  # the quoted names of the pasted error lines, by the words before each (`pinned_names.py`)
-    exceptions: frozenset[str]  # the pasted exception classes, lower-cased
-    examples: Likeness  # how the message reads against each entry's labelled examples (descriptions only)
-    frames: tuple[str, ...]  # the paste's frames as `frames.frame_evidence` reads them
-
-
-@dataclass(frozen=True)
-class _Template:
-    """A signature whose placeholders take the asker's names, with its example names cut out (`_templates`)."""
-
-    entry: int  # in its tier
-    placeholders: Mapping[str, str]  # the entry's: name -> pattern with a group of that name
-    ids: npt.NDArray[np.int64]  # the tier's ids of the features left once the example names are cut out
-    weights: npt.NDArray[np.float64]  # their weights, in the same order
-    filled_weight: float  # the whole signature's summed feature weight: filled in, it has as many words as this
-
-
-def _templates(ix: MatchIndex) -> tuple[_Template, ...]:
-    """The tier's template signatures, cut once: they depend on the entries and the tier's word weights alone."""
-    found: list[_Template] = []
-    for c, entry in enumerate(ix.entries):
-        if not entry.placeholders:
-            continue
-        placeholders = dict(entry.placeholders)
-        for signature in entry.all_signatures:
-            template = signature
-            for name, pattern in placeholders.items():
-                example = regex.search(pattern, template, timeout=SEARCH_TIMEOUT_S)
-                if example is not None and example.group(name):
-                    template = template[: example.start(name)] + " " + template[example.end(name) :]
-            if template == signature:
-                continue  # no example name in this one: its coverage is counted as it is
-            ids = ix.feature_ids(features(template))
-            weights = ix.feature_weights[ids]
-            if float(weights.sum()) <= 0:
-                continue
-            filled_weight = float(ix.feature_weights[ix.feature_ids(features(signature))].sum())
-            found.append(_Template(c, placeholders, ids, weights, filled_weight))
-    return tuple(found)
-
-
 def _confidence(p: float, w: Weights) -> Confidence:
     """The band shown to people follows the calibrated probability in every mode: "high" is right at least 95%
     of the time in cross-validation, "medium" is where asked mode shows the full answer."""
@@ -188,8 +133,8 @@ class Matcher:
         self.weights = weights or default_weights()
         self.talk = talk or default_talk_words()
         self.examples = examples if examples is not None else default_examples()
-        # Per tier, the signatures that are templates: placeholders take the asker's names from the paste.
-        self._templates = {id(ix): _templates(ix) for ix in self.indexes}
+        # Per tier, what measuring a message against it reads that no message changes (phrasings, templates).
+        self._tiers = tuple(Tier(ix, self.weights) for ix in self.indexes)
         # Classes entries are filed under that extraction would not read as exceptions (no Error/Exception/Warning
         # ending): a line opening with one is an error line (`ImproperlyConfigured: Requested setting ...`).
         self._known_classes = frozenset(
@@ -199,196 +144,6 @@ class Matcher:
             for name in names
             if not name.endswith(("error", "exception", "warning"))
         )
-        # Per tier, each kind of phrasing grouped by entry: the best phrasing per entry is then one reduction.
-        self._runs = {id(ix): (_PhrasingRuns.of(ix, SIGNATURE), _PhrasingRuns.of(ix, SYMPTOM)) for ix in self.indexes}
-
-    # -- lexical stage -------------------------------------------------------------------------------
-
-    def _coverage(self, ix: MatchIndex, ids: npt.NDArray[np.int64], description: bool) -> Coverage:
-        """Per entry: the best coverage of one of its signatures and of one of its symptoms, how much of the
-        message the entry explains, and for a `description` (no error line) how alike the message and the entry's
-        closest symptom phrasing are (0 for an error report: it is about its error line, and an error entry's
-        phrasing alike a whole traceback's prose outranked the signature that names the error)."""
-        used, known = ix.entry_weights(ids)
-        acc = ix.phrasing_weights(ids)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            whole = np.where(ix.phrasing_total > 0, acc / ix.phrasing_total, 0.0)
-        # A phrasing of two common words is covered by almost anything; its coverage counts for less.
-        cov = whole * np.minimum(1.0, ix.phrasing_total / self.weights.selection.short_phrasing_words) ** 0.5
-        signatures, symptoms = self._runs[id(ix)]
-        if description:
-            # Alike both ways: the shared words over the larger of the two texts (weighted), so a phrasing is not
-            # alike a message that says much more, nor the message alike a phrasing that says much more. A share
-            # of the message alone read a message of few words the tier knows as all said by any phrasing holding
-            # one.
-            likeness = symptoms.best(acc / np.maximum(np.maximum(ix.phrasing_total, known), _NO_WEIGHT))
-        else:
-            likeness = np.zeros(ix.size, dtype=np.float64)
-        return Coverage(
-            signature=signatures.best(cov),
-            symptom=symptoms.best(cov),
-            signature_words=signatures.best(whole),
-            symptom_likeness=likeness,
-            explained=used / known if known > 0 else used,
-        )
-
-    def _cover_templates(
-        self,
-        templates: Sequence[_Template],
-        region: str,
-        ids: npt.NDArray[np.int64],
-        signature_coverage: npt.NDArray[np.float64],
-    ) -> npt.NDArray[np.float64] | None:
-        """`signature_coverage` with the entries whose placeholders take a name from the paste (`region`) covered
-        without the example names their signatures hold in those places (None when no placeholder takes one): `No
-        module named 'torchvision'` holds every word of the template `No module named '{module}'`, though not the
-        example `torch`, so it never read as a word-for-word paste and asked mode was unsure of the most common
-        error."""
-        filled: npt.NDArray[np.float64] | None = None
-        taken: dict[int, bool] = {}  # per entry: does one of its placeholders take a name from the paste
-        for t in templates:
-            if t.entry not in taken:
-                taken[t.entry] = bool(captured(t.placeholders, region))
-            if not taken[t.entry]:
-                continue
-            whole = float(t.weights[np.isin(t.ids, ids)].sum()) / float(t.weights.sum())
-            discount = min(1.0, t.filled_weight / self.weights.selection.short_phrasing_words) ** 0.5
-            if filled is None:
-                filled = signature_coverage.copy()
-            filled[t.entry] = max(filled[t.entry], whole * discount)
-        return filled
-
-    # -- fuzzy stage ---------------------------------------------------------------------------------
-
-    def _compared_lines(self, ix: MatchIndex, report: ErrorReport) -> list[str]:
-        """The pasted lines compared with signatures: the last error lines. A message that holds no error line
-        (no exception name: `no space left on device`, `WARNING: DATA RACE` and the lines after it) is compared
-        with a pack's signatures too, by its start as error lines are, but only to see whether it holds one of
-        them whole (see `_tier_evidence`)."""
-        lines = report.error_lines[-self.weights.limits.max_query_error_lines :]
-        texts = list(dict.fromkeys(t for line in lines for t in (line.text, line.detail)))
-        bare = report.text.strip()
-        if not texts and ix.trust < 1.0 and bare:
-            return [bare]
-        return texts
-
-    def _pattern_hits(self, ix: MatchIndex, region: str, candidates: list[int]) -> dict[int, int]:
-        """Candidates whose patterns match the error region, with the literal strength of the best hit."""
-        limits = self.weights.limits
-        hits: dict[int, int] = {}
-        # Each search has its own time bound; the query as a whole has one too, so many slow patterns
-        # cannot add up to a stall. The budget counts search time only: compiling a pattern the first time
-        # this process uses it is start-up work, and counting it made rankings depend on what ran before.
-        searched = 0.0
-        for c in candidates:
-            for pattern, strength in ix.patterns[c]:
-                if strength <= hits.get(c, -1) or required_literal(pattern) not in region:
-                    continue
-                compiled = compile_pattern(pattern)
-                remaining = limits.pattern_budget_s - searched
-                if remaining <= 0:
-                    return hits
-                started = time.perf_counter()
-                found = search_bounded(compiled, region, min(SEARCH_TIMEOUT_S, remaining))
-                searched += time.perf_counter() - started
-                if found:
-                    hits[c] = strength
-        return hits
-
-    # -- evidence ------------------------------------------------------------------------------------
-
-    def _candidates(self, ix: MatchIndex, report: ErrorReport, lexical: npt.NDArray[np.float64]) -> list[int]:
-        sel = self.weights.selection
-        per_tier = sel.candidates if ix.trust >= 1.0 else int(sel.candidates * sel.pack_candidate_share)
-        k = min(per_tier, ix.size)
-        candidates = set(np.argpartition(-lexical, k - 1)[:k].tolist())
-        for name in report.exceptions:
-            # Entries of the same exception type are candidates even when few of their words appear
-            # (a bare "PermissionError" header); the lexically closest of them, so RuntimeError does not
-            # bring in dozens.
-            sharing = np.asarray(ix.exception_entries.get(name.lower(), ()), dtype=np.int64)
-            if sharing.size:
-                closest = sharing[np.argsort(-lexical[sharing], kind="stable")[: sel.exception_candidates]]
-                candidates.update(closest.tolist())
-        return sorted(candidates)
-
-    def _tier_evidence(self, ix: MatchIndex, facts: _MessageFacts) -> tuple[list[int], Evidence]:
-        """Raw evidence for one tier's candidates. The examples count for curated entries only: packs are not in
-        the corpus."""
-        w = self.weights
-        report, region = facts.report, facts.region
-        ids = ix.feature_ids(facts.features)
-        coverage = self._coverage(ix, ids, description=not report.is_error_report)
-        filled = self._cover_templates(self._templates[id(ix)], region, ids, coverage.signature)
-        lex_sig, lex_sym = coverage.signature, coverage.symptom
-        explained = coverage.explained
-        blended = w.scoring.phrasing_share * lex_sym + (1 - w.scoring.phrasing_share) * explained
-        ordered = self._candidates(ix, report, np.maximum(lex_sig, blended))
-        # String comparison costs the most: only the candidates whose signatures share most words with
-        # the message get it.
-        closest = sorted(ordered, key=lambda c: -lex_sig[c])[: w.selection.fuzzy_candidates]
-        texts = self._compared_lines(ix, report)
-        fuzzy = signature_similarity(ix, texts, sorted(closest), w) if texts else {}
-        hits = self._pattern_hits(ix, facts.pattern_region, ordered)
-        pack = ix.trust < 1.0
-        # Word for word: the whole string (quoted names too) and every word of the signature, counted without
-        # the discount for short phrasings (`OOMKilled` pasted alone is all of that signature).
-        word_for_word = w.selection.exact_signature
-        exact = {
-            c for c, value in fuzzy.items()
-            if pack and value >= word_for_word and coverage.signature_words[c] >= word_for_word
-        }  # fmt: skip
-        if not report.error_lines:
-            # A message without an error line is prose, unless it holds one of a pack's signatures whole (a
-            # perfect partial match: the signature is at least half of what is compared), as a pasted
-            # `UNAVAILABLE: DNS resolution failed for api.internal:443` does.
-            fuzzy = {c: value for c, value in fuzzy.items() if value >= w.selection.partial_ceiling}
-        rows = np.asarray(ordered, dtype=np.int64)
-        names = [(ix.entries[c].exception_name or "").lower() for c in ordered]
-        agrees = [bool(n) and n in facts.exceptions for n in names]
-        # An entry filed under a class is contradicted by a paste of other classes, but not by one its own
-        # signatures open with (see `index.exception_names`). The agreement bonus stays with the filed class:
-        # counting the signatures' classes there too cost corpus CV strict passive recall 0.379 -> 0.356 and
-        # calibration error 0.013 -> 0.016; letting entries filed under none disagree cost answers they had.
-        raised_as = [ix.exception_names[c] for c in ordered]
-        # A different status code of the same enum contradicts an entry the way a different exception class does, and
-        # so does another name where the entry's signatures pin one (`module 'emoji'` against NumPy's `module 'numpy'`).
-        disagrees = [
-            (bool(n) and bool(facts.exceptions) and not own & facts.exceptions)
-            or (bool(facts.status_codes) and codes_disagree(facts.status_codes, ix.status_codes[c]))
-            or names_disagree(facts.names, ix.pinned_names[c])
-            for n, own, c in zip(names, raised_as, ordered, strict=True)
-        ]
-        similarity, probability = per_row(facts.examples, (ix.entries[c].id for c in ordered), [pack] * len(ordered))
-        evidence = Evidence(
-            signature_similarity=np.array([fuzzy.get(c, 0.0) for c in ordered], dtype=np.float64),
-            signature_coverage=lex_sig[rows],
-            filled_coverage=None if filled is None else filled[rows],
-            symptom_coverage=lex_sym[rows],
-            explained_share=explained[rows],
-            symptom_likeness=coverage.symptom_likeness[rows],  # descriptions only, as the examples are
-            pattern_strength=np.array([hits.get(c, -1) for c in ordered], dtype=np.int64),
-            example_similarity=np.array(similarity, dtype=np.float64),
-            example_probability=np.array(probability, dtype=np.float64),
-            # A pack's pattern found in prose (no error line was pasted) is a hint: imported patterns are
-            # written loosely (`CUDA.*out of memory`) and match people talking about an error.
-            pattern_counts_as_proof=np.full(len(ordered), not (pack and not report.error_lines), dtype=np.bool_),
-            # The same for a pack's signature words: short imported signatures of common words ("Already on
-            # 'main'") are covered by sentences about something else. A pasted signature still counts.
-            words_count_as_proof=np.array(
-                [not (pack and not report.error_lines) or c in fuzzy for c in ordered], dtype=np.bool_
-            ),
-            exact_signature=np.array([c in exact for c in ordered], dtype=np.bool_),
-            exception_agrees=np.array(agrees, dtype=np.bool_),
-            exception_shared_by=np.array([len(ix.exception_entries.get(n, ())) for n in names], dtype=np.int64),
-            exception_disagrees=np.array(disagrees, dtype=np.bool_),
-            library_hint=np.array([bool(ix.libraries[c] & report.libraries) for c in ordered], dtype=np.bool_),
-            description=np.full(len(ordered), not report.is_error_report, dtype=np.bool_),
-            frame_hint=np.array([frame_evidence(facts.frames, ix.paths[c]) for c in ordered], dtype=np.float64),
-            symptom_entry=np.array([ix.entries[c].kind is EntryKind.SYMPTOM for c in ordered], dtype=np.bool_),
-            pack=np.full(len(ordered), pack, dtype=np.bool_),
-        )
-        return ordered, evidence
 
     def assess(self, text: str) -> Assessment:
         limits = self.weights.limits
@@ -401,7 +156,7 @@ class Matcher:
             f"{line.shown_code}\n{line.detail}" if line.shown_code else line.detail for line in report.error_lines
         )
         pattern_region = (shown or report.text)[-limits.pattern_region_chars :]
-        facts = _MessageFacts(
+        facts = MessageFacts(
             report=report,
             features=feats,
             region=region,
@@ -416,12 +171,12 @@ class Matcher:
         entries: list[Entry] = []
         tiers: list[int] = []
         positions: list[int] = []
-        for n, ix in enumerate(self.indexes):
-            if not ix.size:
+        for n, tier in enumerate(self._tiers):
+            if not tier.ix.size:
                 continue
-            ordered, evidence = self._tier_evidence(ix, facts)
+            ordered, evidence = tier.evidence(facts)
             parts.append(evidence)
-            entries.extend(ix.entries[c] for c in ordered)
+            entries.extend(tier.ix.entries[c] for c in ordered)
             tiers.extend([n] * len(ordered))
             positions.extend(ordered)
         if not parts:
@@ -572,44 +327,3 @@ def _fit_versions(scores: Scores, entries: Sequence[Entry], environment: Environ
         return scores
     lowered = np.maximum(scores.score - w.environment.outside_range * outside, 0.0)
     return replace(scores, score=lowered)
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Per entry of a tier: how much of its best phrasings the message's words cover."""
-
-    signature: npt.NDArray[np.float64]  # best signature, short phrasings discounted
-    symptom: npt.NDArray[np.float64]  # best symptom phrasing, short phrasings discounted
-    signature_words: npt.NDArray[np.float64]  # best signature, undiscounted: are all of its words there?
-    symptom_likeness: npt.NDArray[np.float64]  # closest symptom phrasing, alike both ways; 0 for an error report
-    explained: npt.NDArray[np.float64]  # share of the message's known words the entry uses anywhere
-
-
-_NO_WEIGHT = 1e-12  # a message and a phrasing without known words share none: 0, not a division by zero
-
-
-@dataclass(frozen=True)
-class _PhrasingRuns:
-    """One tier's phrasings of one kind, grouped by entry, so that the best value per entry is one reduction
-    (`np.maximum.at` over a mask took 45 to 110 us a call for our 309 entries and the 1,839 imported canons, this
-    29 to 83 us; four calls a tier and match)."""
-
-    size: int  # entries in the tier
-    rows: npt.NDArray[np.int64]  # the phrasings of the kind, entry by entry
-    starts: npt.NDArray[np.int64]  # where each entry's run begins in `rows`
-    owners: npt.NDArray[np.int64]  # the entry of each run
-
-    @classmethod
-    def of(cls, ix: MatchIndex, kind: int) -> _PhrasingRuns:
-        rows = np.flatnonzero(ix.phrasing_kind == kind)
-        rows = rows[np.argsort(ix.phrasing_entry[rows], kind="stable")]
-        owner_of_row = ix.phrasing_entry[rows].astype(np.int64)
-        starts = np.flatnonzero(np.diff(owner_of_row, prepend=-1))
-        return cls(ix.size, rows, starts, owner_of_row[starts])
-
-    def best(self, per_phrasing: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Per entry: its best phrasing's value, 0 for an entry without phrasings of the kind (values are >= 0)."""
-        best = np.zeros(self.size, dtype=np.float64)
-        if self.rows.size:
-            best[self.owners] = np.maximum(np.maximum.reduceat(per_phrasing[self.rows], self.starts), 0.0)
-        return best
