@@ -43,7 +43,8 @@ ImportError: cannot import name 'joblib'
 
 def _hint(text: str) -> tuple[int, str] | None:
     report = extract(text)
-    return circular_hint(report.frames, [e.message for e in report.error_lines])
+    lines = report.error_lines
+    return circular_hint(report.frames, [e.message for e in lines], [e.code_line for e in lines])
 
 
 @pytest.mark.parametrize("text", [CYCLE_36, CYCLE_37, CYCLE_2, CYCLE_REDACTED])

@@ -20,7 +20,7 @@ HINT = "Missing parentheses in call to 'print'. Did you mean print(...)?"
     ],
 )
 def test_a_statement_is_worded_as_its_call(code: str, word: str) -> None:
-    hint = python2_statement_hint(["SyntaxError"], ["invalid syntax"], code)
+    hint = python2_statement_hint(["SyntaxError"], ["invalid syntax"], [code])
     assert hint == (0, f"Missing parentheses in call to '{word}'. Did you mean {word}(...)?")
 
 
@@ -29,7 +29,7 @@ def test_a_statement_is_worded_as_its_call(code: str, word: str) -> None:
     ["print(x) y", "print = log", "print.x y", "printer = make printer", "fingerprint x", "x = print", ""],
 )
 def test_calls_assignments_and_other_names_are_no_statement(code: str) -> None:
-    assert python2_statement_hint(["SyntaxError"], ["invalid syntax"], code) is None
+    assert python2_statement_hint(["SyntaxError"], ["invalid syntax"], [code]) is None
 
 
 @pytest.mark.parametrize(
@@ -42,11 +42,11 @@ def test_calls_assignments_and_other_names_are_no_statement(code: str) -> None:
     ],
 )
 def test_only_a_bare_invalid_syntax_gets_the_wording(exception: str | None, message: str) -> None:
-    assert python2_statement_hint([exception], [message], "print x") is None
+    assert python2_statement_hint([exception], [message], ["print x"]) is None
 
 
 def test_the_hint_goes_to_the_syntax_error_among_several_lines() -> None:
-    hint = python2_statement_hint(["ValueError", "SyntaxError"], ["bad value", "invalid syntax"], "print x")
+    hint = python2_statement_hint(["ValueError", "SyntaxError"], ["bad value", "invalid syntax"], ["", "print x"])
     assert hint == (1, HINT)
 
 
@@ -62,3 +62,16 @@ def test_a_statement_in_prose_is_not_the_failing_code() -> None:
     text = 'I wrote print "hi" and got\nSyntaxError: invalid syntax\n'
     (line,) = extract(text).error_lines
     assert line.detail == "SyntaxError: invalid syntax"
+
+
+def test_only_the_code_shown_above_the_syntax_error_counts() -> None:
+    # The statement was shown above another error line: the bare SyntaxError's own line showed none.
+    hint = python2_statement_hint(["SyntaxError", "ValueError"], ["invalid syntax", "bad value"], ["", "print x"])
+    assert hint is None
+
+
+def test_the_code_line_is_the_source_shown_above_the_caret() -> None:
+    text = '  File "/tmp/train_py2.py", line 2\n    print ", ".join(parts)\n          ^\nSyntaxError: invalid syntax\n'
+    (line,) = extract(text).error_lines
+    assert line.code_line == 'print ", ".join(parts)'
+    assert extract("SyntaxError: invalid syntax").error_lines[0].code_line == ""

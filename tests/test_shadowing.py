@@ -45,6 +45,7 @@ def test_a_script_importing_its_own_name_gets_the_renaming_hint() -> None:
     found = shadowing_hint(
         ["/home/ana/projects/weatherkit.py", "/home/ana/projects/weatherkit.py"],
         [extract(SHADOWED).error_lines[0].message],
+        [""],
     )
     assert found == (
         0,
@@ -75,7 +76,7 @@ def test_a_script_importing_its_own_name_gets_the_renaming_hint() -> None:
     ],
 )
 def test_no_hint_when_the_failing_file_is_not_the_module_named(frames: list[str], message: str) -> None:
-    assert shadowing_hint(frames, [message]) is None
+    assert shadowing_hint(frames, [message], [""]) is None
 
 
 def test_the_hint_joins_the_error_line_it_belongs_to_and_only_what_is_matched() -> None:

@@ -44,15 +44,16 @@ def _runs_further_up(module: str, frames: Sequence[str]) -> str | None:
     return None
 
 
-def circular_hint(frames: Sequence[str], messages: Sequence[str], failing_code: str = "") -> tuple[int, str] | None:
+def circular_hint(frames: Sequence[str], messages: Sequence[str], code_lines: Sequence[str]) -> tuple[int, str] | None:
     """Python 3.8's wording, and which of the error messages it belongs to, when an old-style `cannot import
     name` reads from a module that is still running further up the stack (named by the message or by the failing
-    frame's source line), or fails in a user's file that an earlier frame already runs; else None."""
-    for at, message in enumerate(messages):
+    frame's source line: `code_lines`, one per message), or fails in a user's file that an earlier frame already
+    runs; else None."""
+    for at, (message, code_line) in enumerate(zip(messages, code_lines, strict=True)):
         old = _OLD_FORM.match(message)
         if old is None or _ALREADY_SAID.search(message):
             continue
-        module = imported_module(message, failing_code)
+        module = imported_module(message, code_line)
         if module is None or not _runs_further_up(module, frames):
             module = _rerun_script_module(frames, old.group("module"))
         if module is not None:

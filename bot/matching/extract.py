@@ -197,6 +197,13 @@ class ErrorLine:
     def exception_name(self) -> str | None:
         return self.exception.rsplit(".", 1)[-1] if self.exception else None
 
+    @property
+    def code_line(self) -> str:
+        """The source line Python printed under the failing frame (the first of `shown_code`, a caret line being
+        its second), "" when none was shown: it says what a failed import read from, or which statement a bare
+        `invalid syntax` is about."""
+        return self.shown_code.split("\n", 1)[0].strip()
+
 
 @dataclass(frozen=True, slots=True)
 class ErrorReport:
@@ -544,9 +551,6 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     has_traceback = False
     in_traceback = False
     code_lines = 0
-    # The source line printed under the last frame: it says what the failing import read from.
-    failing_code = ""
-    awaiting_code = False  # the last line read was a Python frame: the next line with text is its source
     # Python prints a traceback's exception left of its frames, so the first line after the frames that
     # starts further left is the exception, whatever its class is called. None outside frames.
     frame_indent: int | None = None
@@ -591,8 +595,6 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         return parsed[line]
 
     for i, line in enumerate(lines):
-        if awaiting_code and line.strip():
-            failing_code, awaiting_code = line.strip(), False
         if not line:
             # What the sequence below does with an empty line, without its searches: the runs of blank lines
             # are folded, but removing the fences of 10,000 code blocks leaves as many blank lines behind.
@@ -640,7 +642,6 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         ipython_frame = frame_words and _IPYTHON_FRAME.match(line)
         if ipython_frame:
             frames.append(ipython_frame.group("path"))
-            failing_code = ""
             in_traceback = True
             continue
         if has_traceback and _IPYTHON_CODE.match(line):
@@ -650,7 +651,6 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
         frame = python_frame or (frame_words and _WARNING_FRAME.match(line))
         if frame:
             frames.append(frame.group("path"))
-            failing_code, awaiting_code = "", bool(python_frame)
         if python_frame:
             has_traceback = True
             frame_indent = _indent(line)
@@ -698,15 +698,16 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     error_lines = errors.finish()
     error_lines = _restating(prose, error_lines) + error_lines
     messages = [e.message for e in error_lines]
+    codes = [e.code_line for e in error_lines]
     # What the traceback's structure says and its text does not, as a later interpreter words it: matched against
     # (entry patterns, signatures) with the line, never shown. A script shadowing a module is not a cycle.
-    if shadowed := shadowing_hint(frames, messages, failing_code):
+    if shadowed := shadowing_hint(frames, messages, codes):
         at, hint = shadowed  # Python 3.13 prints the renaming hint instead of its circular-import guess
         error_lines[at] = replace(error_lines[at], detail=f"{without_cycle_guess(error_lines[at].detail)} {hint}")
-    elif cycle := circular_hint(frames, messages, failing_code):
+    elif cycle := circular_hint(frames, messages, codes):
         at, hint = cycle
         error_lines[at] = replace(error_lines[at], detail=f"{error_lines[at].detail} {hint}")
-    if statement := python2_statement_hint([e.exception_name for e in error_lines], messages, failing_code):
+    if statement := python2_statement_hint([e.exception_name for e in error_lines], messages, codes):
         at, hint = statement
         error_lines[at] = replace(error_lines[at], detail=f"{error_lines[at].detail} {hint}")
     libraries = {m.group("lib").lower() for path in frames if (m := _SITE_PACKAGES.search(path))}

@@ -21,15 +21,12 @@ _BARE = "invalid syntax"
 
 
 def python2_statement_hint(
-    exceptions: Sequence[str | None], messages: Sequence[str], code: str
+    exceptions: Sequence[str | None], messages: Sequence[str], code_lines: Sequence[str]
 ) -> tuple[int, str] | None:
     """Python 3.10's wording for a print or exec statement, and which error line it belongs to: a SyntaxError whose
     message is only `invalid syntax`, when the code line shown above it holds such a statement; else None."""
-    statement = _STATEMENT.search(code) if code else None
-    if statement is None:
-        return None
-    word = statement.group("word")
-    for at, (exception, message) in enumerate(zip(exceptions, messages, strict=True)):
-        if exception == "SyntaxError" and message.strip() == _BARE:
+    for at, (exception, message, code) in enumerate(zip(exceptions, messages, code_lines, strict=True)):
+        if exception == "SyntaxError" and message.strip() == _BARE and (statement := _STATEMENT.search(code)):
+            word = statement.group("word")
             return at, f"Missing parentheses in call to '{word}'. Did you mean {word}(...)?"
     return None

@@ -55,14 +55,14 @@ def user_script(path: str) -> str | None:
     return stem if stem not in (None, "__init__", "__main__") else None
 
 
-def imported_module(message: str, failing_code: str) -> str | None:
+def imported_module(message: str, code_line: str) -> str | None:
     """The module a failed `from M import name` read from: named by the message (Python 3.7 and later), else by
-    the source line under the failing frame (Python 2 and 3.6 name none)."""
+    `code_line`, the source line shown under the failing frame (Python 2 and 3.6 name none)."""
     if not _CANNOT_IMPORT.match(message):
         return None
     if named := _IMPORTED_FROM.match(message):
         return named.group("module")
-    code = _FROM_IMPORT.match(failing_code)
+    code = _FROM_IMPORT.match(code_line)
     return code.group("module").strip(".") or None if code else None
 
 
@@ -71,16 +71,16 @@ def without_cycle_guess(detail: str) -> str:
     return _CYCLE_GUESS.sub("", detail)
 
 
-def shadowing_hint(frames: Sequence[str], messages: Sequence[str], failing_code: str = "") -> tuple[int, str] | None:
+def shadowing_hint(frames: Sequence[str], messages: Sequence[str], code_lines: Sequence[str]) -> tuple[int, str] | None:
     """Python 3.13's renaming hint, and which of the error messages it belongs to, when the last frame is the
     user's `X.py` failing on module `X`, or a library's file failing to import from top-level module `X` while
     the user's `X.py` runs further up (`random.py` importing numpy, whose `tempfile` then wants the standard
-    library's `random`); else None."""
+    library's `random`); else None. `code_lines`: per message, the source line shown above it ("" for none)."""
     if not frames:
         return None
     stem = user_script(frames[-1])
     if stem is None:
-        return _library_shadowed(frames, messages, failing_code)
+        return _library_shadowed(frames, messages, code_lines)
     # Python 3.13's words for a module that is not the standard library's (it cannot tell which library was meant).
     hint = _renaming_hint(frames[-1])
     for at, message in enumerate(messages):
@@ -92,12 +92,14 @@ def shadowing_hint(frames: Sequence[str], messages: Sequence[str], failing_code:
     return None
 
 
-def _library_shadowed(frames: Sequence[str], messages: Sequence[str], failing_code: str) -> tuple[int, str] | None:
+def _library_shadowed(
+    frames: Sequence[str], messages: Sequence[str], code_lines: Sequence[str]
+) -> tuple[int, str] | None:
     """A library's frame failed importing from top-level module `X`, and a user's `X.py` is on the stack: the
     user's file was found instead of the module the library meant."""
     scripts = {stem: path for path in frames[:-1] if (stem := user_script(path)) is not None}
-    for at, message in enumerate(messages):
-        module = imported_module(message, failing_code)
+    for at, (message, code_line) in enumerate(zip(messages, code_lines, strict=True)):
+        module = imported_module(message, code_line)
         if module is not None and "." not in module and module in scripts:
             return at, _renaming_hint(scripts[module])
     return None
