@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any, NoReturn, TextIO
 
 from bot import __version__
-from bot.engine import Engine, default_knowledge_dirs
+from bot.engine import Engine
 from bot.gaps import DEFAULT_SHOWN as DEFAULT_GAPS_SHOWN
 from bot.knowledge.loader import KnowledgeBase, dump_entry, load_knowledge
 from bot.knowledge.markdown import MarkdownError, parse_markdown, render_markdown
@@ -26,7 +26,7 @@ from bot.matching.matcher import DECISION_MODES, PASSIVE_LEVELS, Match, MatchRes
 from bot.render.terminal import NO_MATCH, render_reply, render_short, style_for
 from bot.reply import Reply
 from bot.service import Service, UnknownEntryError, find_entry
-from bot.settings import Settings, env_setting
+from bot.settings import Settings, default_knowledge_dirs, env_setting
 
 # Huge input is cut as the engine cuts it (extract.bound_text keeps the first HEAD_CHARS characters and
 # the last MAX_CHARS - HEAD_CHARS). A UTF-8 character is at most 4 bytes, so that many characters' worth

@@ -11,20 +11,7 @@ from bot.environment import parse_environment
 from bot.knowledge.loader import KnowledgeBase
 from bot.matching.index import MatchIndex, build_indexes
 from bot.matching.matcher import Matcher, MatchResult, Thresholds
-
-BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
-
-
-def default_knowledge_dirs() -> list[Path]:
-    """`KNOWNFIX_KNOWLEDGE` (paths separated by the OS path separator), else the bundled knowledge/."""
-    from bot.settings import env_setting  # bot.settings imports this module; it reads every setting
-
-    configured: tuple[Path, ...] | None = env_setting("knowledge")
-    if configured:
-        return list(configured)
-    if BUNDLED_KNOWLEDGE.is_dir():
-        return [BUNDLED_KNOWLEDGE]
-    return [Path.cwd() / "knowledge"]
+from bot.settings import default_knowledge_dirs
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from bot.engine import default_knowledge_dirs
 from bot.matching.matcher import DECISION_MODES, PASSIVE_LEVELS, Thresholds
 from bot.matching.weights import default_weights
 from bot.paste import check_base_url
@@ -31,6 +30,9 @@ ROLE_SETTINGS = ("curator_roles", "helper_roles")
 NO_ROLES = "none"  # the text that sets a role list to empty (an empty option is not something Discord sends)
 # Role mention markup (`<@&123>`), which Discord's client writes when someone picks a role in a text option.
 _ROLE_MENTION = re.compile(r"<@&([0-9]+)>")
+
+
+BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
 
 class SettingsError(ValueError):
@@ -313,6 +315,16 @@ def env_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
         if setting == name and environ.get(env_name, "") != "":
             value = _convert(name, environ[env_name])
     return value
+
+
+def default_knowledge_dirs() -> list[Path]:
+    """`KNOWNFIX_KNOWLEDGE` (paths separated by the OS path separator), else the bundled knowledge/."""
+    configured: tuple[Path, ...] | None = env_setting("knowledge")
+    if configured:
+        return list(configured)
+    if BUNDLED_KNOWLEDGE.is_dir():
+        return [BUNDLED_KNOWLEDGE]
+    return [Path.cwd() / "knowledge"]
 
 
 def load_settings(config_file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

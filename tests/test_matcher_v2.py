@@ -16,7 +16,7 @@ import pytest
 
 from bot import decisions_fit, tune
 from bot.cli import main
-from bot.engine import BUNDLED_KNOWLEDGE, Engine
+from bot.engine import Engine
 from bot.knowledge.model import Entry, Verification
 from bot.knowledge.patterns import search_shape_problem
 from bot.matching import evidence as ev
@@ -37,6 +37,7 @@ from bot.matching.weights import (
     load,
     write_values,
 )
+from bot.settings import BUNDLED_KNOWLEDGE
 from tests.conftest import NO_EVIDENCE
 
 FIXTURES = Path(__file__).parent / "fixtures"

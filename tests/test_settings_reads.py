@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser
-from bot.engine import BUNDLED_KNOWLEDGE, default_knowledge_dirs
-from bot.settings import SettingsError, env_setting
+from bot.settings import BUNDLED_KNOWLEDGE, SettingsError, default_knowledge_dirs, env_setting
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 # Reading one of knownfix's own variables, the way a module that does not go through bot.settings would.
