@@ -12,8 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.hostile import hostile_lines
+from benchmarks.memory import memory_lines
 from benchmarks.report import render
-from benchmarks.run import CANONS, OURS, QUICK, Settings, measure_hostile, run_benchmarks
+from benchmarks.run import CANONS, OURS, QUICK, Settings, measure_hostile, measure_memory_only, run_benchmarks
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--canons", type=Path, default=CANONS, help="the deadends.dev canons directory")
     parser.add_argument("--synthetic", type=int, help="entries in the synthetic knowledge base (default 20,000)")
     parser.add_argument("--hostile", action="store_true", help="only the hostile-input section (about 20 s)")
+    parser.add_argument("--memory", action="store_true", help="only the memory-per-process section (a few minutes)")
     parser.add_argument(
         "--multiprocess",
         action="store_true",
@@ -40,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         table = "\n".join(multiprocess_lines(figures)) + "\n"
         sys.stdout.write(json.dumps(figures, indent=2) + "\n" if args.json else table)
         return 0
+    if args.memory:
+        memory = measure_memory_only(settings, args.knowledge, args.canons)
+        table = "\n".join(memory_lines(memory)) + "\n"
+        sys.stdout.write(json.dumps(memory, indent=2) + "\n" if args.json else table)
+        return 0 if all("error" not in size for size in memory.get("sizes", [])) else 1
     if args.hostile:
         hostile = measure_hostile(settings, args.knowledge)
         table = "\n".join(hostile_lines(hostile)) + "\n"

@@ -7,13 +7,13 @@ queries once (a running bot has matched something) and waits. While they wait, t
 pages) is what the process alone holds; PSS splits each shared page between the processes that map it,
 so the PSS of all processes together is what the machine pays. Linux only.
 
-`python -m benchmarks.memory [--json] [--synthetic N]` runs this section alone (a few minutes); the full
-`python -m benchmarks` run includes it.
+`python -m benchmarks --memory [--json] [--synthetic N]` runs this section alone (a few minutes); the full
+`python -m benchmarks` run includes it. Run as a module (`python -m benchmarks.memory --child DIR...`), this file
+is one of the measured processes.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import select
@@ -164,19 +164,7 @@ def child(directories: list[str]) -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
-    import argparse
-
-    from benchmarks.run import Settings, measure_memory_only  # run imports this module: imported late
-
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.memory", description=__doc__)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
-    parser.add_argument("--synthetic", type=int, default=Settings.synthetic, help="entries in the synthetic set")
-    args = parser.parse_args(argv)
-    figures = measure_memory_only(Settings(synthetic=args.synthetic))
-    sys.stdout.write(json.dumps(figures, indent=2) + "\n" if args.json else "\n".join(memory_lines(figures)) + "\n")
-    return 0 if all("error" not in size for size in figures.get("sizes", [])) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(child(sys.argv[2:]) if sys.argv[1:2] == ["--child"] else main(sys.argv[1:]))
+    if sys.argv[1:2] != ["--child"]:
+        sys.exit("usage: python -m benchmarks.memory --child DIR... (alone: python -m benchmarks --memory)")
+    sys.exit(child(sys.argv[2:]))

@@ -104,7 +104,7 @@ def measure_memory(settings: Settings, sizes: list[KnowledgeSize], progress: Tex
 
 
 def measure_memory_only(settings: Settings, ours: Path = OURS, canons: Path | None = CANONS) -> dict[str, Any]:
-    """`python -m benchmarks.memory`: the sizes built, then only their memory per process."""
+    """`python -m benchmarks --memory`: the sizes built, then only their memory per process."""
     with tempfile.TemporaryDirectory(prefix="knownfix-bench-") as tmp:
         sys.stderr.write("building knowledge sizes (importing canons, generating the synthetic set) ...\n")
         sizes, notes = build_sizes(ours, canons, Path(tmp), settings.synthetic)
