@@ -27,10 +27,12 @@ from bot.matching.extract import (
 
 # `bot.matching` re-exports the function `extract`, which hides the module of the same name.
 extract_module = importlib.import_module("bot.matching.extract")
-# The line-by-line work is extract's and its helper modules': errors cited in a sentence, cmd's lines in other
-# languages.
+lines_module = importlib.import_module("bot.matching.lines")
+# The line-by-line work is extract's and its helper modules': what a line is, errors cited in a sentence, cmd's
+# lines in other languages.
 LINE_MODULES = (
     extract_module,
+    lines_module,
     importlib.import_module("bot.matching.citations"),
     importlib.import_module("bot.matching.cmd_lines"),
 )
@@ -192,8 +194,8 @@ def test_the_costly_searches_run_only_on_lines_holding_the_words_they_need(monke
     calls = _calls_by_pattern(monkeypatch, text)
     lines = text.split("\n")
     naming_an_exception = [line for line in lines if re.search("rror|Exception|Warning|Exit|Interrupt|Fault", line)]
-    assert calls[extract_module._EXCEPTION.pattern] <= len(naming_an_exception)
-    assert calls[extract_module._TRACEBACK_HEAD.pattern] <= sum("Traceback" in line for line in lines)
+    assert calls[lines_module._EXCEPTION.pattern] <= len(naming_an_exception)
+    assert calls[lines_module.TRACEBACK_HEAD.pattern] <= sum("Traceback" in line for line in lines)
 
 
 _sre_parse: Any = importlib.import_module("re._parser")
@@ -220,7 +222,7 @@ def test_the_per_line_gate_scans_for_first_characters_in_c() -> None:
     # Every line of a paste meets the gate. `re` skips positions whose character starts no alternative, in
     # C, only when every alternative starts with a literal; one `\w` or `^` alternative made it try all 36
     # alternatives at every position of every line: 60% of the time of a 5,000-line log's extraction.
-    assert set(_first_ops(extract_module._WORTH_A_LOOK)) <= {"LITERAL", "IN"}
+    assert set(_first_ops(lines_module._WORTH_A_LOOK)) <= {"LITERAL", "IN"}
 
 
 def test_blank_lines_left_by_removed_fences_cost_no_search(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,4 +234,4 @@ def test_only_a_line_starting_with_a_space_or_an_arrow_is_tried_as_numbered_code
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = _calls_by_pattern(monkeypatch, "x = 1\n" * 1_000 + "  12 y = 2\n-> 13 z()\n")
-    assert calls.get(extract_module._NUMBERED_START.pattern, 0) == 2
+    assert calls.get(lines_module._NUMBERED_START.pattern, 0) == 2

@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.engine import Engine
-from bot.matching.extract import extract, may_hold_error
+from bot.matching.extract import extract
+from bot.matching.lines import may_hold_error
 from bot.matching.text import fold_accents, word_keys, words
 
 from .conftest import FIXTURES

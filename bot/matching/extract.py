@@ -3,7 +3,9 @@
 A help-channel message is prose, fenced code, pasted tracebacks (often several, often chained), console
 output from pip/conda/CUDA tools, or all of these. Extraction pulls out what the matcher compares: the
 error lines (exception type and message), the frames and the libraries they reveal, and the prose
-around them. It is pure and bounded: huge input is cut before any regex runs over it.
+around them. It is pure and bounded: huge input is cut before any regex runs over it. What each line is (an
+exception, a frame, a traceback's header, a tool's error output) is `lines.py`'s to say; this module reads the
+lines in order and keeps what they make together.
 """
 
 from __future__ import annotations
@@ -14,12 +16,29 @@ from dataclasses import dataclass, field, replace
 from bot.matching.boxes import unbox
 from bot.matching.circular import circular_hint
 from bot.matching.citations import Found, cjk_sentence_after, console_cited, sentence_before, unquoted
-from bot.matching.cmd_lines import MARKS as CMD_MARKS
-from bot.matching.cmd_lines import cmd_not_recognized
 from bot.matching.debug_pages import restate_exceptions
 from bot.matching.entities import unescape_html_tracebacks
 from bot.matching.escapes import unescape_tracebacks
 from bot.matching.groups import ungroup
+from bot.matching.lines import (
+    BLANK,
+    CHAIN,
+    FRAME,
+    IPYTHON_CODE,
+    IPYTHON_FRAME,
+    IPYTHON_HEAD,
+    TRACEBACK_HEAD,
+    WARNING_FRAME,
+    announced_error,
+    console_error,
+    exception_line,
+    indent,
+    known_class_line,
+    may_be_frame,
+    may_be_header,
+    slot_error,
+    worth_a_look,
+)
 from bot.matching.notices import drop_notices
 from bot.matching.popups import restate_popups
 from bot.matching.prefixes import strip_line_prefixes
@@ -53,9 +72,6 @@ FINAL_ERROR_LINES = 3
 # paste is log chatter, and a search over 100 KB of it held the matching thread for 100 ms.
 PROSE_CUE_CHARS = 6_000
 
-# Whitespace within one line. `\s*` after `^` under MULTILINE would run on across the blank lines that
-# follow from every line start, which is quadratic in a paste of blank lines; this stops at the line's end.
-_BLANK = r"[^\S\n]"
 # A fence and its language tag, a tag only when the line ends after it: a block written on one line, its fences
 # glued to an error (three backticks, then `RuntimeError: ...`), holds an error, not a tag. Linear: the tag's
 # lookahead fails at the first character after it.
@@ -64,75 +80,8 @@ _FENCE = re.compile(r"```(?:[\w+-]+(?=[^\S\n]*(?:\n|\Z)))?")
 # frames are frames. Not Python's `>>> ` prompt, whose line is code either way. Blanks and markers only, one at a
 # time: linear.
 _QUOTE_MARK = re.compile(r"^[ \t]{0,3}(?!>>>)(?:>[ \t]?)+", re.MULTILINE)
-_TRACEBACK_HEAD = re.compile(
-    rf"Traceback \(most recent call last\)|^{_BLANK}*Stack trace:|^{_BLANK}*Traceback:{_BLANK}*$"
-)
-# IPython and Jupyter print `NameError    Traceback (most recent call last)` and frames such as
-# `~/project/train.py in main(cfg)` or `File ~/project/train.py:12, in main(cfg)`.
-# Any class can head it (`Unsupported`, `ConnectTimeout`); one not named like an error needs IPython's
-# padding of two or more spaces, which a sentence ("This Traceback (most recent ...") does not have.
-_IPYTHON_TRACEBACK = r"Traceback \(most recent call last\)"
-_IPYTHON_HEAD = re.compile(
-    rf"^{_BLANK}*(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))\s+{_IPYTHON_TRACEBACK}"
-    rf"|^{_BLANK}*(?P<any>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*){_BLANK}{{2,}}{_IPYTHON_TRACEBACK}"
-)
-_IPYTHON_FRAME = re.compile(rf"^{_BLANK}*(?:File\s+)?(?P<path>[~/\\A-Za-z][^\s]*\.py)(?::\d+)?,?\s+in\s+[\w<]")
-_IPYTHON_CODE = re.compile(rf"^{_BLANK}*-*>\s*\d+\s|^{_BLANK}+\d+\s")
-_FRAME = re.compile(rf'^{_BLANK}*File "(?P<path>[^"\n]{{1,500}})", line \d+')
-_WARNING_FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]{0,300}\.py):\d+: (?=\w*Warning)")
-_CHAIN = re.compile(
-    rf"During handling of the above exception|The above exception was the direct cause|^{_BLANK}*\^+{_BLANK}*$"
-)
-# `SomethingError: message`, `pkg.mod.SomethingError: message`, `cv2.error: ...`, anywhere in a line
-# (people write "I get RuntimeError: ..."), optionally after pytest's `E   ` or a warning's location.
-_EXCEPTION = re.compile(
-    r"(?<![\w.])(?P<exc>(?:[A-Za-z_]\w*\.)*(?:_?[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Fault)|StopIteration)"
-    # `error` alone is an exception's name only with its module (`cv2.error`): "I get this error: ..." is a sentence.
-    r"|(?:[A-Za-z_]\w*\.)+error)"
-    # A blank may stand before the colon (`ValueError : Unable to create tensor`, typed as French and others space it).
-    r"(?:[ \t]?:(?P<msg>[^\n]*)|[ \t]*$)",
-    # ASCII word characters: a sentence in Chinese or Japanese runs straight into the class it names, no space between
-    # ("会经常出现RuntimeError: CUDA error: ..."), and class names are ASCII.
-    flags=re.ASCII,
-)
-# `httpx.ConnectTimeout: ...`, `psycopg2.errors.UndefinedTable: ...` opening a line (after pytest's `E` too):
-# a module path before a class name says exception even when the class is not called an error. Only at a
-# line's start, because prose and code quote types (`-> torch.Tensor: ...`); module parts of two characters
-# or more keep "i.e.This: ..." out, and a message must follow.
-_QUALIFIED_EXCEPTION = re.compile(
-    rf"^{_BLANK}*(?:E{_BLANK}+)?(?P<exc>(?:[a-z_]\w+\.)+_?[A-Z]\w*):[ \t]*(?P<msg>\S[^\n]*)", re.MULTILINE
-)
-# A class the knowledge base files an error under, opening a line with a message (`ImproperlyConfigured: ...`,
-# `EnvironmentNameNotFound: ...`): an exception outside a traceback too, though not named like one. Only a name the
-# knowledge base knows and written as a compound (two capitals or more), so "PyTorch: 2.1" in an environment dump
-# and "Forbidden: ..." in prose stay prose. Anchored, one bounded name: linear.
-_KNOWN_CLASS_LINE = re.compile(
-    rf"^{_BLANK}*(?:E{_BLANK}+)?(?P<exc>_?[A-Z][a-z0-9_]{{0,100}}[A-Z][A-Za-z0-9_]{{0,100}}):[ \t]*(?P<msg>\S[^\n]*)"
-)
-# The line where a traceback prints its exception, read as such whatever the class is called: a class
-# (`Unsupported`, `httpx.ReadTimeout`, with or without a message) or a short capitalised head such as
-# `Compilation Error: ...`. Capitals, as class names have, keep a code line that lost its indent
-# (`if x: return`, `self.size: int = 3`) from reading as an error.
-_SLOT_NAME = re.compile(r"^(?P<exc>(?:[A-Za-z_]\w*\.)*_?[A-Z]\w*)(?::(?P<msg>[^\n]*)|[ \t]*$)")
-_SLOT_HEAD = re.compile(r"^[A-Z][\w.-]*(?: [\w.-]+){1,2}:[ \t]*(?P<msg>\S[^\n]*)")
-# A line opening with a name, any case: IPython's last line for the class its header named (`error: ...`).
-_NAME_LINE = re.compile(r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::(?P<msg>[^\n]*)|[ \t]*$)")
-# Console errors of other tools too, when they open a line: rustc `error[E0502]:`, tsc `error TS2339:`,
-# Go `panic:`, Rust `thread 'main' panicked at`, PHP `PHP Fatal error:`, C compilers `fatal error:`, MySQL
-# `ERROR 1045 (28000):`, git `CONFLICT (content):`; Kubernetes pod states anywhere in a `kubectl get` row.
-_CONSOLE_ERROR = re.compile(
-    rf"^{_BLANK}*(?:ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!|Segmentation fault|Killed\b"
-    r"|error\[\w+\]:|error [A-Z]+\d+:|ERROR \d+ \(\w+\):|panic: |thread '[^'\n]{0,200}' panicked at"
-    r"|(?:PHP )?(?:Fatal|Parse) error: |fatal error: |CONFLICT \()"
-    r"|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|OOMKilled"  # plain literals: `\b` slowed the scan 2x
-    r"|command not found|is not recognized as an internal or external command|has failed because"
-    r"|is not recognized as the name of a cmdlet"  # PowerShell's CommandNotFoundException
-    r"|core dumped|cannot open shared object file|No such file or directory|not found \(required by"
-    r"|The kernel appears to have died|Solving environment: failed|Could not find a version"
-    r"|Error response from daemon|exit code:? \d+|returned non-zero exit status",
-)
 _SITE_PACKAGES = re.compile(r"(?:site|dist)-packages[\\/](?P<lib>[A-Za-z_]\w*)")
-_IMPORT = re.compile(rf"^{_BLANK}*(?:from|import){_BLANK}+(?P<lib>[A-Za-z_]\w*)", re.MULTILINE)
+_IMPORT = re.compile(rf"^{BLANK}*(?:from|import){BLANK}+(?P<lib>[A-Za-z_]\w*)", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z][\w.+-]*")
 # Words that say something is wrong. A description with none of them ("loss went from 2.3 to 0.4,
 # looks fine") is chat about a topic, and a how-to question ("how do I freeze layers?") asks for a
@@ -233,84 +182,9 @@ class ErrorReport:
 # A line after an error line that the writer wrote, not the program: a question, the first person, or CJK text
 # ("How to solve this?", "请问怎么解决？" typed right under the pasted error, with no blank line between).
 _WRITERS_LINE = re.compile(rf"[?\uff1f{CJK_LETTERS}]|\b(?:i|i'm|i've|i'd|my|me|we|our)\b", re.IGNORECASE)
-_CONSOLE_ERROR_ANYWHERE = re.compile(_CONSOLE_ERROR.pattern, re.MULTILINE)
-# A superset of _QUALIFIED_EXCEPTION for the quick check: unanchored, it skips a paste of blank lines
-# without trying a match at every line start.
-_QUALIFIED_ANYWHERE = re.compile(r"(?<![\w.])(?:[a-z_]\w+\.)+_?[A-Z]\w*:[ \t]*\S")
-_TRACEBACK_HEAD_ANYWHERE = re.compile(_TRACEBACK_HEAD.pattern, re.MULTILINE)
-_FRAME_ANYWHERE = re.compile(_FRAME.pattern, re.MULTILINE)
-
-
-def may_hold_error(text: str) -> bool:
-    """A quick superset of "extraction would find an error line or a traceback here"."""
-    return bool(
-        _EXCEPTION.search(text)
-        or (":" in text and _QUALIFIED_ANYWHERE.search(text))  # the `in` test scans in C, faster still
-        or _CONSOLE_ERROR_ANYWHERE.search(text)
-        or cmd_not_recognized(text) is not None
-        or _TRACEBACK_HEAD_ANYWHERE.search(text)
-        or _FRAME_ANYWHERE.search(text)
-    )
-
-
-# Every line any of the patterns above can act on contains one of these, or starts as an IPython code line
-# (_NUMBERED_START); other lines skip them all. Every alternative starts with a literal,
-# so `re` skips in C the positions whose character starts none (see phrase_pattern): one `\w` or `^`
-# alternative made it try all of them at every position of every line, 60% of a long log's extraction.
-_WORTH_A_LOOK = re.compile(
-    phrase_pattern(
-        [
-            "Traceback", "Stack trace", "File ", "Error", "error", "Exception", "Warning", "Exit", "Interrupt",
-            "Fault", "fault", "StopIteration", "ERR", "fatal", "FATAL", "E:", "Killed", "command not found",
-            "not recognized", "has failed", "core dumped", "shared object", "No such file", "not found",
-            "kernel appears", "Solving environment", "Could not find", "exit code", "exit status", "panic",
-            "CONFLICT", "BackOff", "ErrImagePull", *CMD_MARKS,
-        ]
-    ).pattern
-    # `.py`, and a dotted name before a colon (`\w\.\w+:`) with its word character checked after the dot.
-    + r"|\.(?:py|(?<=\w\.)\w+:)|×"
-)  # fmt: skip
-
-
-# The start of a numbered code line of IPython's (a superset of _IPYTHON_CODE), for the gate below.
-_NUMBERED_START = re.compile(rf"^{_BLANK}*-*>\s*\d|^{_BLANK}+\d+\s")
-
-
-def _worth_a_look(line: str) -> bool:
-    if _WORTH_A_LOOK.search(line):
-        return True
-    first = line[:1]  # _NUMBERED_START needs a space, `-` or `>` first: most lines are settled without it
-    return (first.isspace() or first in ("-", ">")) and _NUMBERED_START.match(line) is not None
-
-
-# Words without which a pattern cannot match: a substring test runs in C in a fraction of the time of the
-# search it spares (the exception search tries every word start of a 100-character frame path: 10 us).
-def _may_be_header(line: str) -> bool:
-    """_IPYTHON_HEAD and _TRACEBACK_HEAD need one of these."""
-    return "Traceback" in line or "Stack trace:" in line
-
-
-def _may_be_frame(line: str) -> bool:
-    """_IPYTHON_FRAME, _FRAME and _WARNING_FRAME need one of these."""
-    return ".py" in line or 'File "' in line
-
-
-def _may_name_exception(line: str) -> bool:
-    """_EXCEPTION needs one of its class-name endings (`rror` covers `Error`, `KeyError` and `error`)."""
-    return (
-        "rror" in line
-        or "Exception" in line
-        or "Warning" in line
-        or "Exit" in line
-        or "Interrupt" in line
-        or "Fault" in line
-        or "StopIteration" in line
-    )
-
-
 # A run of blank lines (spaces allowed) says no more than one blank line does; folding it keeps a paste
 # of 100,000 newlines from costing 100,000 trips through the per-line loop.
-_BLANK_RUN = re.compile(rf"\n(?:{_BLANK}*\n)+")
+_BLANK_RUN = re.compile(rf"\n(?:{BLANK}*\n)+")
 # A full-width colon after an exception's name with its message after it (`RuntimeError：CUDA out of memory`): a Chinese
 # or Japanese input method typed the colon of an error someone retyped; read as the colon it stands for. Fixed-width
 # look-behinds, one per ending: linear.
@@ -358,7 +232,7 @@ def _continuation_end(lines: list[str], start: int) -> int:
         stripped = line.strip()
         if not stripped and paragraphs:
             continue
-        if not stripped or _FRAME.match(line) or _TRACEBACK_HEAD.search(line) or _CHAIN.search(line):
+        if not stripped or FRAME.match(line) or TRACEBACK_HEAD.search(line) or CHAIN.search(line):
             break
         end, taken = i + 1, taken + 1
         if taken >= CONTINUATION_LINES:
@@ -440,68 +314,9 @@ def _shown_code(lines: list[str], i: int) -> str:
             return ""
         if line.startswith(">>> "):
             return "\n".join(lines[j:i])[:MAX_DETAIL_CHARS]
-        if _FRAME.match(line):
+        if FRAME.match(line):
             return "\n".join(lines[j + 1 : i])[:MAX_DETAIL_CHARS]
     return ""
-
-
-def _exception_line(line: str) -> tuple[str, str, str] | None:
-    qualified = _QUALIFIED_EXCEPTION.match(line)
-    if qualified:
-        return qualified.group("exc"), qualified.group("msg").strip(), line[qualified.start("exc") :].strip()
-    if not _may_name_exception(line):
-        return None
-    at = 0
-    # A name with nothing after it counts when it ends the line (`ImportError:` with the message on the next lines,
-    # `file.py:3: SomeWarning:`), not when it is a word in a sentence: then the search goes on past it ("I fixed the
-    # KeyError, now ValueError: ..."). Each search starts where the last name ended: linear.
-    while m := _EXCEPTION.search(line, at):
-        exc = m.group("exc")
-        msg = (m.group("msg") or "").strip()
-        if msg or line.rstrip().rstrip(":").endswith(exc):
-            return exc, msg, line[m.start() :].strip()
-        at = m.end("exc")
-    return None
-
-
-def _known_class_line(line: str, known_classes: frozenset[str]) -> tuple[str, str, str] | None:
-    """A line opening with a class the knowledge base knows (see _KNOWN_CLASS_LINE), as (class, message, text)."""
-    m = _KNOWN_CLASS_LINE.match(line)
-    if m is None or m.group("exc").lower() not in known_classes:
-        return None
-    return m.group("exc"), m.group("msg").strip(), line[m.start("exc") :].strip()
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
-
-
-def _console_error(line: str) -> re.Match[str] | None:
-    """Where a tool's error wording is in the line (`Error: ...`, `CUDA error: ...`, cmd's message in another
-    language), or None."""
-    return _CONSOLE_ERROR.search(line) or cmd_not_recognized(line)
-
-
-def _slot_error(line: str) -> tuple[str | None, str, str] | None:
-    """The error in the line where a traceback prints its exception, when it is not named like one:
-    (exception or None for a console-style head, message, text), or None for a line that is no error."""
-    stripped = line.strip()
-    if _console_error(line):  # a tool's wording, not a class
-        return None, stripped, stripped
-    name = _SLOT_NAME.match(stripped)
-    if name:
-        return name.group("exc"), (name.group("msg") or "").strip(), stripped
-    if _SLOT_HEAD.match(stripped):
-        return None, stripped, stripped
-    return None
-
-
-def _announced_error(line: str, announced: set[str]) -> tuple[str, str, str] | None:
-    """IPython's last line for a class its header named (`Unsupported: ...`), when not named like an error."""
-    name = _NAME_LINE.match(line)
-    if name and name.group("exc").rsplit(".", 1)[-1] in announced:
-        return name.group("exc"), (name.group("msg") or "").strip(), line.strip()
-    return None
 
 
 RESTATED_MESSAGE_CHARS = 8  # a message shorter than this ("error") is found inside lines that restate nothing
@@ -573,7 +388,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     def to_prose(i: int, line: str) -> None:
         """Where a line that is no frame and no other error goes: prose, unless it opens with a known class or
         carries on an error's message (a line that reads as the writer's stays prose)."""
-        if known_classes and (known := _known_class_line(line, known_classes)):
+        if known_classes and (known := known_class_line(line, known_classes)):
             errors.add(known, i, False)
         elif not carries_message(i) or _WRITERS_LINE.search(line):
             prose.append(line)
@@ -588,10 +403,10 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
 
     parsed: dict[str, tuple[str, str, str] | None] = {}
 
-    def exception_line(line: str) -> tuple[str, str, str] | None:
-        """`_exception_line`, once per distinct line of this text: logs repeat their error lines."""
+    def exception_of(line: str) -> tuple[str, str, str] | None:
+        """`exception_line`, once per distinct line of this text: logs repeat their error lines."""
         if line not in parsed:
-            parsed[line] = _exception_line(line)
+            parsed[line] = exception_line(line)
         return parsed[line]
 
     for i, line in enumerate(lines):
@@ -601,19 +416,19 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
             frame_indent = None
             in_traceback = False
             continue  # prose keeps no blank line
-        left_of_frames = frame_indent is not None and (not line.strip() or _indent(line) < frame_indent)
-        if left_of_frames and not _FRAME.match(line):  # a frame printed further left is still a frame
+        left_of_frames = frame_indent is not None and (not line.strip() or indent(line) < frame_indent)
+        if left_of_frames and not FRAME.match(line):  # a frame printed further left is still a frame
             frame_indent = None
-            if line.strip() and not exception_line(line):  # an exception named as usual is read below
+            if line.strip() and not exception_of(line):  # an exception named as usual is read below
                 in_traceback = False  # whatever the line is, the traceback ends here
-                if slot := _slot_error(line):
+                if slot := slot_error(line):
                     errors.add(slot, i, True)
                     continue
-        if announced and (named := _announced_error(line, announced)) and not exception_line(line):
+        if announced and (named := announced_error(line, announced)) and not exception_of(line):
             errors.add(named, i, in_traceback)
             in_traceback = False
             continue
-        if not _worth_a_look(line):
+        if not worth_a_look(line):
             # Most lines of a long log are neither errors nor frames: one search settles them, with the
             # same outcome the full sequence below gives a line none of its patterns match.
             if in_traceback:
@@ -623,8 +438,8 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                 in_traceback = False
             to_prose(i, line)
             continue
-        header = _may_be_header(line)
-        ipython = header and _IPYTHON_HEAD.match(line)
+        header = may_be_header(line)
+        ipython = header and IPYTHON_HEAD.match(line)
         if ipython:
             # The exception is named up front; its message comes at the end, if the paste got that far.
             exc = ipython.group("exc") or ipython.group("any")
@@ -632,29 +447,29 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
             errors.add((exc, "", exc), i, True, alone=True)
             has_traceback = in_traceback = True
             continue
-        if header and _TRACEBACK_HEAD.search(line):
+        if header and TRACEBACK_HEAD.search(line):
             has_traceback = True
             if line.lstrip().startswith(("Traceback", "Stack trace")):
                 in_traceback = True
                 continue
-            line = _TRACEBACK_HEAD.sub(" ", line)  # the header inline in prose: read the rest of the line
-        frame_words = _may_be_frame(line)
-        ipython_frame = frame_words and _IPYTHON_FRAME.match(line)
+            line = TRACEBACK_HEAD.sub(" ", line)  # the header inline in prose: read the rest of the line
+        frame_words = may_be_frame(line)
+        ipython_frame = frame_words and IPYTHON_FRAME.match(line)
         if ipython_frame:
             frames.append(ipython_frame.group("path"))
             in_traceback = True
             continue
-        if has_traceback and _IPYTHON_CODE.match(line):
+        if has_traceback and IPYTHON_CODE.match(line):
             code_lines += 1
             continue
-        python_frame = frame_words and _FRAME.match(line)
-        frame = python_frame or (frame_words and _WARNING_FRAME.match(line))
+        python_frame = frame_words and FRAME.match(line)
+        frame = python_frame or (frame_words and WARNING_FRAME.match(line))
         if frame:
             frames.append(frame.group("path"))
         if python_frame:
             has_traceback = True
-            frame_indent = _indent(line)
-        found = exception_line(line)
+            frame_indent = indent(line)
+        found = exception_of(line)
         if found:
             # Outside a traceback, an error after other words on its line may sit in a sentence.
             start = 0 if in_traceback else line.find(found[2])
@@ -686,7 +501,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
                 code_lines += 1
                 continue
             in_traceback = False
-        if console := _console_error(line):
+        if console := console_error(line):
             if console.start() > 0 and (cited := console_cited(line, console.start(), console.end())):
                 add_cited(i, cited)
                 continue

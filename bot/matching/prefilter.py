@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.matching.extract import PROBLEM_CUES, may_hold_error
+from bot.matching.extract import PROBLEM_CUES
+from bot.matching.lines import may_hold_error
 from bot.matching.text import CONCEPT_PATTERNS, fold_accents, word_keys
 
 
