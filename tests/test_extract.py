@@ -261,13 +261,13 @@ def test_plain_chat_is_not_an_error_report() -> None:
 
 def test_message_continuation_lines_are_kept() -> None:
     text = (
-        "RuntimeError: CUDA error: device-side assert triggered\n"
-        "CUDA kernel errors might be asynchronously reported at some other API call.\n"
-        "For debugging consider passing CUDA_LAUNCH_BLOCKING=1.\n"
+        "RuntimeError: Error(s) in loading state_dict for Net:\n"
+        '\tMissing key(s) in state_dict: "fc.weight", "fc.bias".\n'
+        '\tUnexpected key(s) in state_dict: "head.weight".\n'
     )
     line = extract(text).error_lines[0]
-    assert line.text == "RuntimeError: CUDA error: device-side assert triggered"
-    assert "CUDA_LAUNCH_BLOCKING" in line.detail
+    assert line.text == "RuntimeError: Error(s) in loading state_dict for Net:"
+    assert "Missing key(s)" in line.detail and "Unexpected key(s)" in line.detail
 
 
 def test_libraries_come_from_frames_imports_and_words() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.matching.extract import extract
-from bot.matching.notices import drop_notices
+from bot.matching.notices import drop_notices, without_advice
 
 # What Colab prints under every failed import, between two rules of dashes.
 RULE = "-" * 75
@@ -70,3 +70,53 @@ def test_a_colab_paste_is_answered_as_the_traceback_without_its_note(
     assert plain.best is not None and noted.best is not None
     assert noted.best.entry.id == plain.best.entry.id == "python/module-not-found"
     assert noted.best.probability == pytest.approx(plain.best.probability, abs=0.02)
+
+
+# What PyTorch 2.x prints after a CUDA error's message, and PyTorch 1.x's wording of the first two sentences.
+CUDA_ADVICE = (
+    "CUDA kernel errors might be asynchronously reported at some other API call, so the stacktrace below might be"
+    " incorrect.\nFor debugging consider passing CUDA_LAUNCH_BLOCKING=1\n"
+    "Compile with `TORCH_USE_CUDA_DSA` to enable device-side assertions.\n"
+)
+CUDA_ADVICE_1X = (
+    "CUDA kernel errors might be asynchronously reported at some other API call,so the stacktrace below might be"
+    " incorrect.\nFor debugging consider passing CUDA_LAUNCH_BLOCKING=1.\n"
+)
+ILLEGAL_INSTRUCTION = "RuntimeError: CUDA error: an illegal instruction was encountered\n"
+
+
+@pytest.mark.parametrize("advice", [CUDA_ADVICE, CUDA_ADVICE_1X])
+def test_pytorchs_advice_after_a_cuda_error_is_dropped(advice: str) -> None:
+    assert drop_notices(ILLEGAL_INSTRUCTION + advice + "why does this happen?") == (
+        ILLEGAL_INSTRUCTION + "why does this happen?"
+    )
+
+
+def test_the_advice_goes_from_a_line_it_shares_and_with_the_prefix_it_leaves_alone() -> None:
+    joined = ILLEGAL_INSTRUCTION.strip() + " " + CUDA_ADVICE.replace("\n", " ")
+    assert drop_notices(joined) == ILLEGAL_INSTRUCTION.strip()
+    prefixed = "".join(f"[rank0]: {line}\n" for line in (ILLEGAL_INSTRUCTION + CUDA_ADVICE).splitlines())
+    assert drop_notices(prefixed) == "[rank0]: " + ILLEGAL_INSTRUCTION
+
+
+def test_a_signature_is_compared_without_the_advice() -> None:
+    signature = "RuntimeError: CUDA error: device-side assert triggered " + CUDA_ADVICE.replace("\n", " ")
+    assert without_advice(signature) == "RuntimeError: CUDA error: device-side assert triggered"
+    assert without_advice("RuntimeError: CUDA error: out of memory") == "RuntimeError: CUDA error: out of memory"
+
+
+def test_a_cuda_error_with_the_advice_reads_as_without_it(bundled_engine: Engine) -> None:
+    (line,) = extract(ILLEGAL_INSTRUCTION + CUDA_ADVICE).error_lines
+    assert line.detail == ILLEGAL_INSTRUCTION.strip()
+    plain = bundled_engine.match(ILLEGAL_INSTRUCTION)
+    advised = bundled_engine.match(ILLEGAL_INSTRUCTION + CUDA_ADVICE)
+    assert plain.best is not None and advised.best is not None
+    assert advised.best.entry.id == plain.best.entry.id == "cuda/illegal-instruction"
+    assert advised.best.probability == pytest.approx(plain.best.probability, abs=0.02)
+    # The advice's "device-side assertions" no longer brings the device-side assert entry near.
+    assert "cuda/device-side-assert" not in [m.entry.id for m in advised.matches[:2]]
+
+
+def test_no_signature_in_the_index_holds_the_advice(bundled_engine: Engine) -> None:
+    for ix in bundled_engine.indexes:
+        assert not any("asynchronously" in text or "_dsa" in text for text in ix.signature_texts)

@@ -24,6 +24,7 @@ from bot.knowledge.patterns import literal_strength
 from bot.matching.flat import FeatureTable, PostingLists, read_only
 from bot.matching.frames import entry_paths
 from bot.matching.normalize import comparable
+from bot.matching.notices import without_advice
 from bot.matching.pinned_names import Pinned, pinned_names
 from bot.matching.prefilter import Prefilter
 from bot.matching.text import features
@@ -227,7 +228,8 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
     for i, entry in enumerate(entries):
         entry_feats: set[str] = set()
         sig_ids: list[int] = []
-        for text in entry.all_signatures:
+        for signature in entry.all_signatures:
+            text = without_advice(signature)  # as a paste is read: PyTorch's advice after a CUDA error dropped
             entry_feats |= add_phrasing(i, text, SIGNATURE)
             sig_ids.append(len(signature_texts))
             signature_texts.append(comparable(text)[:FUZZY_CHARS])

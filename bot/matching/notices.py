@@ -1,5 +1,12 @@
 """Take out the notices tools print beside an error, which are neither the error nor the asker's words.
 
+PyTorch ends the message of every CUDA error with the same advice ("CUDA kernel errors might be asynchronously
+reported at some other API call, so the stacktrace below might be incorrect. For debugging consider passing
+CUDA_LAUNCH_BLOCKING=1. Compile with `TORCH_USE_CUDA_DSA` to enable device-side assertions."): three sentences,
+longer than most of the errors they follow. Compared with it, two different CUDA errors read alike, and the words
+"device-side assertions" pulled an illegal instruction towards the device-side assert entry. The advice goes from the
+paste (`drop_notices`) and from the signatures it is compared with (`without_advice`, `index.build_index`).
+
 Google Colab follows every failed import with a fixed note ("NOTE: If your import is failing due to a missing package,
 you can manually install dependencies using either !pip or !apt. ..."), and pip ends its output with an upgrade notice
 ("[notice] To update, run: pip install --upgrade pip"). Pasted with the error, they read as the asker's prose, and
@@ -10,6 +17,8 @@ and the rules of dashes Colab sets its note between.
 
 from __future__ import annotations
 
+import re
+
 # Colab's note, line by line as Colab breaks it (a paste may stop anywhere in it); the first line says it is there.
 _COLAB_NOTE = (
     "NOTE: If your import is failing due to a missing package, you can",
@@ -19,6 +28,26 @@ _COLAB_NOTE = (
 )
 # pip's notices: the upgrade notice, two lines, each opening with this.
 _PIP_NOTICE = "[notice] "
+# PyTorch's advice after a CUDA error's message, sentence by sentence as releases word it (1.x put no space after the
+# comma, 1.x ended the second without a full stop; people drop the backticks). Literals with optional characters
+# between them: linear. A sentence a line wrap cut in two stays.
+# ROCm builds print the same advice for HIP.
+_CUDA_ADVICE = re.compile(
+    r"(?:CUDA|HIP) kernel errors might be asynchronously reported at some other API call, ?so the stacktrace below"
+    r" might be incorrect\.?"
+    r"|For debugging,? consider passing (?:CUDA_LAUNCH_BLOCKING=1|AMD_SERIALIZE_KERNEL=3)\.?"
+    r"|Compile with `?TORCH_USE_(?:CUDA|HIP)_DSA`? to enable device-side assertions\.?"
+)
+_CUDA_ADVICE_WORDS = ("asynchronously reported", "CUDA_LAUNCH_BLOCKING=1", "AMD_SERIALIZE_KERNEL=3", "_DSA")
+_PREFIX_CHARS = 40  # what a launcher or log puts before a line (`[rank0]:`, `web_1  |`) is shorter than this
+
+
+def without_advice(text: str) -> str:
+    """The text without PyTorch's advice after a CUDA error (see the module), spaces around it folded; the text as
+    it is when it holds none."""
+    if not any(word in text for word in _CUDA_ADVICE_WORDS):
+        return text
+    return " ".join(_CUDA_ADVICE.sub(" ", text).split())
 
 
 def _is_rule(line: str) -> bool:
@@ -29,6 +58,8 @@ def _is_rule(line: str) -> bool:
 
 def drop_notices(text: str) -> str:
     """The text without the tools' notices (see the module); the text as it is when it holds none."""
+    if any(word in text for word in _CUDA_ADVICE_WORDS):
+        text = _drop_advice(text)
     colab = _COLAB_NOTE[0] in text
     pip = _PIP_NOTICE in text
     if not colab and not pip:
@@ -55,3 +86,19 @@ def drop_notices(text: str) -> str:
                     dropped[j] = True
             i = done = end + 1
     return "\n".join(line for line, drop in zip(lines, dropped, strict=True) if not drop)
+
+
+def _drop_advice(text: str) -> str:
+    """PyTorch's CUDA advice out of each line that holds it; a line it was all of goes with it (a line prefix such
+    as `[rank0]: ` left alone counts as nothing), so the error's message ends where the advice began."""
+    kept: list[str] = []
+    for line in text.split("\n"):
+        if any(word in line for word in _CUDA_ADVICE_WORDS):
+            rest = _CUDA_ADVICE.sub("", line)
+            if rest != line:
+                left = rest.strip()
+                if not left or (len(left) <= _PREFIX_CHARS and left.endswith((":", "|", "]"))):
+                    continue
+                line = rest.rstrip()
+        kept.append(line)
+    return "\n".join(kept)
