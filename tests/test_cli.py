@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import read_bounded
+from bot.cli.reading import read_bounded
 from bot.matching.extract import MAX_CHARS, bound_text
 
 from .conftest import FIXTURES, REPO
