@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.engine import Engine
-from bot.matching.extract import MAX_CHARS, extract
+from bot.matching.extract import MAX_CHARS, bound_text, extract
 
 
 def test_a_real_traceback_gives_type_message_frames_and_library(real_traceback: Callable[[str], str]) -> None:
@@ -711,3 +711,38 @@ def test_a_sentence_saying_cmd_did_not_recognise_a_command_is_no_error_line() ->
     report = extract("cmd 里输入 pip 提示不是内部或外部命令")
     assert report.error_lines == ()
     assert "不是内部或外部命令" in report.prose
+
+
+# What tqdm prints, with the carriage return before the program's next output lost in the copy.
+LOADING_BAR = "Loading checkpoint shards:  40%|████      | 2/5 [00:31<00:47, 15.80s/it]"
+
+
+def test_output_glued_to_a_progress_bars_end_starts_its_own_line() -> None:
+    killed = extract("my script dies while loading:\n" + LOADING_BAR + "Killed")
+    assert [e.detail for e in killed.error_lines] == ["Killed"]
+    assert LOADING_BAR in killed.prose
+    glued = extract(
+        "epoch 3:  12%|█▏        | 120/1000 [00:40<04:53,  3.00it/s]Traceback (most recent call last):\n"
+        '  File "train.py", line 40, in <module>\n'
+        "    loss = criterion(out, y)\n"
+        "RuntimeError: CUDA out of memory. Tried to allocate 20.00 MiB\n"
+    )
+    assert glued.has_traceback and glued.frames == ("train.py",)
+    assert glued.error_lines[0].exception == "RuntimeError"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "100%|██████████| 10/10 [00:01<00:00,  9.50it/s]\n",  # the bar's own line end
+        "the download ran at [12.0MB/s], then stopped",  # punctuation after the bracket
+        "speed 3.2s/it] for the whole run",  # a space after it
+    ],
+)
+def test_a_progress_bar_without_output_glued_to_it_is_left_alone(text: str) -> None:
+    assert bound_text(text)[0] == text
+
+
+def test_a_process_killed_under_a_progress_bar_is_answered(bundled_engine: Engine) -> None:
+    result = bundled_engine.match("my script dies while loading:\n" + LOADING_BAR + "Killed")
+    assert result.best is not None and result.best.entry.id == "python/process-killed-oom"

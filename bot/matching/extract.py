@@ -189,6 +189,10 @@ _BLANK_RUN = re.compile(rf"\n(?:{BLANK}*\n)+")
 # or Japanese input method typed the colon of an error someone retyped; read as the colon it stands for. Fixed-width
 # look-behinds, one per ending: linear.
 _FULL_WIDTH_COLON = re.compile(r"(?:(?<=Error)|(?<=Exception)|(?<=Warning))\uff1a[ \t]?(?=\S)")
+# The end of a progress bar (tqdm's `[00:08<00:14,  2.91s/it]`) with the program's next output glued to it: a bar
+# redraws its line after a carriage return, and a paste that lost it runs the next line on (`...2.91s/it]Killed`, a
+# traceback's header). The next output starts a line of its own again. Literals first, one character after: linear.
+_PROGRESS_END = re.compile(r"(?:it/s|s/it|B/s)\](?=[A-Za-z])")
 # Characters that print as nothing: a zero-width space or word joiner a chat client or a web page put between words
 # (a paste with one after every space read no frame and matched at 0.69 instead of 0.95), a byte-order mark a file
 # or editor left before `Traceback` (which then read as prose), a soft hyphen. Taken out before anything reads the text.
@@ -197,7 +201,7 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 def bound_text(text: str) -> tuple[str, bool]:
     """Cut huge input to MAX_CHARS (head and tail) and drop NULs and invisible characters; over-long lines are
-    shortened and runs of blank lines folded into one."""
+    shortened, runs of blank lines folded into one, and output glued to a progress bar's end put on its own line."""
     truncated = False
     if len(text) > MAX_CHARS:
         text = text[:HEAD_CHARS] + "\n" + text[-(MAX_CHARS - HEAD_CHARS) :]
@@ -209,6 +213,8 @@ def bound_text(text: str) -> tuple[str, bool]:
     text = _BLANK_RUN.sub("\n\n", text)
     if "\uff1a" in text:
         text = _FULL_WIDTH_COLON.sub(": ", text)
+    if "/s]" in text or "/it]" in text:
+        text = _PROGRESS_END.sub("\\g<0>\n", text)
     lines = text.split("\n")
     if max(map(len, lines)) > MAX_LINE_CHARS:
         text = "\n".join(line[:MAX_LINE_CHARS] for line in lines)
