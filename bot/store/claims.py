@@ -19,12 +19,14 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from bot.store.backend import Transaction
-    from bot.store.store import Store
+
+T = TypeVar("T")
 
 # A claim is kept a week: Discord re-delivers an event after a resume within minutes, and an edit of an old
 # message carries a new revision, so older claims decide nothing.
@@ -75,10 +77,22 @@ LEASE_SQL = (
 )
 
 
+class Database(Protocol):
+    """What the claims need of the store (`bot.store.store.Store`, which holds them): the process it speaks for, a
+    write transaction, a read."""
+
+    @property
+    def process(self) -> str: ...
+
+    async def atomic(self, work: Callable[[Transaction], Awaitable[T]]) -> T: ...
+
+    async def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Sequence[Any]]: ...
+
+
 class Claims:
     """The store's coordination statements, for one process (its id is the store's)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
         self._claims_since_prune = 0
 
