@@ -29,9 +29,8 @@ _COLAB_NOTE = (
 # pip's notices: the upgrade notice, two lines, each opening with this.
 _PIP_NOTICE = "[notice] "
 # PyTorch's advice after a CUDA error's message, sentence by sentence as releases word it (1.x put no space after the
-# comma, 1.x ended the second without a full stop; people drop the backticks). Literals with optional characters
-# between them: linear. A sentence a line wrap cut in two stays.
-# ROCm builds print the same advice for HIP.
+# comma, 1.x ended the second without a full stop; people drop the backticks), and as ROCm builds word it for HIP.
+# Literals with optional characters between them: linear. A sentence a line wrap cut in two stays.
 _CUDA_ADVICE = re.compile(
     r"(?:CUDA|HIP) kernel errors might be asynchronously reported at some other API call, ?so the stacktrace below"
     r" might be incorrect\.?"
