@@ -41,7 +41,9 @@ class Engine:
         matcher = self.matcher
         if thresholds is not None and thresholds != matcher.thresholds:
             # Shares the index and the models: costs nothing.
-            matcher = Matcher(self.indexes, thresholds, matcher.weights, matcher.talk, matcher.examples)
+            matcher = Matcher(
+                self.indexes, thresholds, matcher.weights, matcher.talk, matcher.examples, matcher.records
+            )
         return matcher.rank(text, top=top, environment=parse_environment(text))
 
     @functools.cached_property

@@ -8,7 +8,9 @@
 3. The decision thresholds are read off the out-of-fold probabilities: the lowest passive threshold that
    keeps false and wrong unprompted replies at or under 1%, the lowest asked threshold that keeps the
    full answers 97% right, the band where answers are right 95% of the time.
-4. Finally the same fit runs on the whole corpus and its values are written into the table.
+4. Finally the same fit runs on the whole corpus and its values are written into the table, with the entries' track
+   records (`bot/matching/records.py`) counted on it, which the calibration reads; within a fold they are counted
+   on its training part, and a training case reads its entry's record without its own outcome.
 
 The figures printed are the cross-validated ones, with the same names as ../shared/eval/score.py. The decisions
 in them are held out too: each fold's cases meet thresholds read off the other folds' probabilities, as a new
@@ -44,6 +46,9 @@ from bot.matching import examples
 from bot.matching.calibration import feature_vector, is_exact, top_evidence
 from bot.matching.evidence import Evidence, combine, ranking_features
 from bot.matching.matcher import Assessment, passive_gate, score_rule
+from bot.matching.records import RECORDS_FILE, TrackRecords
+from bot.matching.records import count as count_records
+from bot.matching.records import dump as dump_records
 from bot.matching.talk import TALK_WORDS_FILE, TalkWords, dump_talk_words, talk_tokens
 from bot.matching.text import features
 from bot.matching.weights import (
@@ -210,9 +215,31 @@ def measure(engine: Engine, cases: Sequence[Case]) -> Measured:
 # -- ranking -----------------------------------------------------------------------------------------
 
 
-def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
+def rank_all(
+    m: Measured,
+    w: Weights,
+    talk: FloatArray | None = None,
+    records: TrackRecords | None = None,
+    own: npt.NDArray[np.bool_] | None = None,
+) -> Ranked:
     """`talk`: per case, the word model's log-odds to use instead of the bundled model's (cross-validation
-    fits the word model on each fold's training cases)."""
+    fits the word model on each fold's training cases). `records`: the entries' track records the calibration
+    reads (none: every record reads 0), counted on the cases `own` marks, whose own outcome is taken out of the
+    record they read."""
+    return _rank(m, w, talk, records, own)[0]
+
+
+# What a case's ranking put first: (the entry, the case is a description, it is the right entry); None for no match.
+Outcome = tuple[str, bool, bool] | None
+
+
+def _rank(
+    m: Measured,
+    w: Weights,
+    talk: FloatArray | None,
+    records: TrackRecords | None,
+    own: npt.NDArray[np.bool_] | None,
+) -> tuple[Ranked, list[Outcome]]:
     scores = combine(m.evidence, w.scoring, w.selection, w.ranking, m.case_of)
     rank_key = scores.rank
     rows = np.lexsort((m.order, m.tier, -rank_key, m.case_of))  # by case, then best first
@@ -226,6 +253,7 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
     exact = np.zeros(n, dtype=np.bool_)
     rule = np.zeros(n, dtype=np.bool_)
     feats = np.zeros((n, len(CALIBRATION_FEATURES)), dtype=np.float64)
+    outcomes: list[Outcome] = [None] * n
     listed = scores.listed(w.decisions)
     for c in range(n):
         block = rows[starts[c] : ends[c]]
@@ -239,13 +267,26 @@ def rank_all(m: Measured, w: Weights, talk: FloatArray | None = None) -> Ranked:
         best = block[0]
         same_tier = block[m.tier[block] == m.tier[best]]
         a = m.assessments[c]
+        entry, described = a.entries[int(best - m.row_start[c])].id, not a.report.is_error_report
+        outcomes[c] = (entry, described, bool(top_right[c]))
+        record = 0.0
+        if records is not None:
+            mine = bool(top_right[c]) if own is not None and own[c] else None
+            record = records.lift(entry, described, w.records.prior_cases, mine)
         cues = a.cues if talk is None else replace(a.cues, words=float(talk[c]))
-        top = top_evidence(a.report, cues, m.evidence, scores, int(best), same_tier[1:], w.selection.exact_similarity)
+        exact_similarity = w.selection.exact_similarity
+        top = top_evidence(a.report, cues, m.evidence, scores, int(best), same_tier[1:], exact_similarity, record)
         feats[c] = feature_vector(top)
         gate[c] = passive_gate(a.report, top, w)
         exact[c] = is_exact(top)
         rule[c] = gate[c] and score_rule(top, w)
-    return Ranked(rank=rank, top_right=top_right, features=feats, has_match=has, gate=gate, exact=exact, rule=rule)
+    ranked = Ranked(rank=rank, top_right=top_right, features=feats, has_match=has, gate=gate, exact=exact, rule=rule)
+    return ranked, outcomes
+
+
+def track_records(outcomes: Sequence[Outcome], subset: npt.NDArray[np.int64]) -> TrackRecords:
+    """The entries' track records on the cases in `subset`, as a ranking put them (`_rank`'s outcomes)."""
+    return count_records(o for o in (outcomes[i] for i in subset.tolist()) if o is not None)
 
 
 def ranking_objective(r: Ranked, labelled: npt.NDArray[np.bool_], subset: npt.NDArray[np.int64]) -> float:
@@ -368,20 +409,25 @@ class TuneResult:
     problems: list[str]
     talk: TalkWords
     example_model: examples.ExampleModel
+    records: TrackRecords
 
 
 def _fit(
     m: Measured, w: Weights, subset: npt.NDArray[np.int64], scoring: bool, talk: FloatArray | None = None
-) -> Weights:
+) -> tuple[Weights, TrackRecords]:
+    """The weights fitted on `subset`, and the entries' track records counted on it under them."""
     if scoring:
         w = fit_scoring(m, w, subset)
     w = fit_ranking(m, w, subset)
-    r = rank_all(m, w, talk)
+    records = track_records(_rank(m, w, talk, None, None)[1], subset)
+    own = np.zeros(len(m.cases), dtype=np.bool_)
+    own[subset] = True
+    r = rank_all(m, w, talk, records, own)
     labelled = np.array([c.expected is not None for c in m.cases], dtype=np.bool_)
     y = (r.top_right & labelled).astype(np.float64, copy=False)
     keep = subset[r.has_match[subset]]
     intercept, coef = fit_logistic(r.features[keep], y[keep])
-    return replace(w, calibration=Calibration(intercept, tuple(float(c) for c in coef)))
+    return replace(w, calibration=Calibration(intercept, tuple(float(c) for c in coef))), records
 
 
 def tune(
@@ -411,8 +457,8 @@ def tune(
     for test in fold_list:
         train = np.setdiff1d(np.arange(n), test)
         m, talk = stacked(measured, tokens, is_talk, topics, domains, curated, train, test, k, seed)
-        fitted = _fit(m, base, train, scoring, talk)
-        r = rank_all(m, fitted, talk)
+        fitted, records = _fit(m, base, train, scoring, talk)
+        r = rank_all(m, fitted, talk, records)
         c = fitted.calibration
         oof[test] = predict(c.intercept, np.array(c.coefficients), r.features[test])
         oof_talk[test] = talk[test]
@@ -430,10 +476,10 @@ def tune(
     m, talk = stacked(
         measured, tokens, is_talk, topics, domains, curated, everything, np.zeros(0, dtype=np.int64), k, seed
     )
-    final = _fit(m, base, everything, scoring, talk)
+    final, records = _fit(m, base, everything, scoring, talk)
     talk_model = fit_talk_words(tokens, is_talk, everything, topics, domains)
     example_model = fit_examples(measured, everything, curated)
-    return TuneResult(replace(final, decisions=decisions), cv, reliability, [], talk_model, example_model)
+    return TuneResult(replace(final, decisions=decisions), cv, reliability, [], talk_model, example_model, records)
 
 
 def stacked(
@@ -474,10 +520,12 @@ def write(
     scoring: bool = False,
     talk_path: Path = TALK_WORDS_FILE,
     examples_path: Path = examples.EXAMPLES_FILE,
+    records_path: Path = RECORDS_FILE,
 ) -> None:
     weights = result.weights
     dump_talk_words(result.talk, talk_path)
     examples.dump(result.example_model, examples_path)
+    dump_records(result.records, records_path)
     if scoring:
         write_values(path, "scoring", {f.name: getattr(weights.scoring, f.name) for f in fields(Scoring)})
     write_values(path, "ranking", dict(zip(RANKING_FEATURES, weights.ranking.coefficients, strict=True)))

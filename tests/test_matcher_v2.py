@@ -25,6 +25,7 @@ from bot.matching.coverage import PhrasingRuns
 from bot.matching.extract import extract
 from bot.matching.index import ERRNO, HTTP_STATUS, SIGNATURE, SYMPTOM, build_index, codes_disagree, status_codes
 from bot.matching.matcher import Matcher, Thresholds, level_replies, rule_replies
+from bot.matching.records import RECORDS_FILE
 from bot.matching.talk import talk_cues
 from bot.matching.weights import (
     CALIBRATION_FEATURES,
@@ -670,13 +671,13 @@ def test_tune_folds_keep_each_source_where_it_was_when_sources_are_added() -> No
 
 
 def test_tune_command_writes_nothing_on_a_dry_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = WEIGHTS_FILE.read_bytes()
+    before = WEIGHTS_FILE.read_bytes(), RECORDS_FILE.read_bytes()
     code = main(["--knowledge", str(FIXTURES / "kb"), "tune", "--corpus", str(_corpus(tmp_path)), "--folds", "3",
                  "--dry-run"])  # fmt: skip
     assert code == 0
     out = capsys.readouterr().out
     assert "top1 1.000" in out and "reliability" in out
-    assert WEIGHTS_FILE.read_bytes() == before
+    assert (WEIGHTS_FILE.read_bytes(), RECORDS_FILE.read_bytes()) == before
 
 
 def test_tune_gives_the_same_figures_in_every_process(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from bot import tune
 from bot.engine import Engine
 from bot.matching.examples import default_examples
+from bot.matching.records import default_records
 from bot.matching.talk import default_talk_words as load_talk
 from bot.matching.weights import RANKING_FEATURES, default_weights, load
 from bot.ranking_fit import conditional_logit
@@ -114,11 +115,13 @@ def test_tune_writes_the_fitted_ranking_to_the_table(tmp_path: Path) -> None:
     table.write_text((Path(tune.__file__).parent / "matching" / "weights.toml").read_text(encoding="utf-8"))
     result = tune.TuneResult(
         weights=replace(default_weights(), ranking=fitted),
-        cross_validated=None,  # type: ignore[arg-type]  # write reads the weights and the two models only
+        cross_validated=None,  # type: ignore[arg-type]  # write reads the weights, the two models and the records
         reliability=[],
         problems=[],
         talk=load_talk(),
         example_model=default_examples(),
+        records=default_records(),
     )
-    tune.write(result, path=table, talk_path=tmp_path / "talk.json", examples_path=tmp_path / "examples.json")
+    tune.write(result, path=table, talk_path=tmp_path / "talk.json", examples_path=tmp_path / "examples.json",
+               records_path=tmp_path / "records.json")  # fmt: skip
     assert load(table).ranking == fitted

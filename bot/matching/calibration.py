@@ -46,6 +46,7 @@ class TopEvidence:
     examples: float = 0.0  # the best match's similarity to its entry's labelled examples, 0..1
     examples_lead: float = 0.0  # that similarity less the closest rival's (its tier's other candidates), -1..1
     explained: float = 0.0  # the share of the message's known words the best match's entry uses anywhere, 0..1
+    record: float = 0.0  # the best match's entry's track record, log-odds against the average entry's (records.py)
 
 
 def crisp(error_report: bool, similarity: float, coverage: float, threshold: float) -> bool:
@@ -62,10 +63,12 @@ def top_evidence(
     best: int,
     rivals: npt.NDArray[np.int64],
     exact_similarity: float,
+    record: float = 0.0,
 ) -> TopEvidence:
     """What the calibration reads about a ranking whose best candidate is row `best` of `ev` and `scores`, and whose
     other candidates of its tier are the rows `rivals`, best first (the first is the runner-up the margin is taken
-    from): the matcher builds it for each message, `knownfix tune` for each corpus case."""
+    from): the matcher builds it for each message, `knownfix tune` for each corpus case. `record`: the best match's
+    entry's track record (`TrackRecords.lift`), read by the caller, which knows the entry."""
     runner_up = float(scores.rank[rivals[0]]) if rivals.size else 0.0
     similarity = float(ev.signature_similarity[best])
     coverage = float(ev.coverage_as_read[best])
@@ -87,6 +90,7 @@ def top_evidence(
         examples=examples,
         examples_lead=examples - closest_rival,
         explained=float(ev.explained_share[best]),
+        record=record,
     )
 
 
@@ -121,6 +125,7 @@ def feature_vector(top: TopEvidence) -> tuple[float, ...]:
         "examples_lead": top.examples_lead,
         "explained": top.explained,
         "pack": float(top.pack),
+        "record": top.record,
     }
     # Talk that quotes an error matches it as well as a report of it does: the stronger the match, the more a
     # cue of talk must take away, which a cue's constant log-odds cannot do (corpus CV, 6,057 cases: strict

@@ -30,6 +30,7 @@ from bot.matching.extract import ErrorReport, extract
 from bot.matching.frames import frame_keys
 from bot.matching.index import MatchIndex, status_codes
 from bot.matching.pinned_names import pasted_names
+from bot.matching.records import TrackRecords, default_records
 from bot.matching.talk import TalkCues, TalkWords, default_talk_words, talk_cues
 from bot.matching.text import features
 from bot.matching.tier import MessageFacts, Tier
@@ -124,15 +125,18 @@ class Matcher:
         weights: Weights | None = None,
         talk: TalkWords | None = None,
         examples: ExampleModel | None = None,
+        records: TrackRecords | None = None,
     ) -> None:
         """`indexes`: one per knowledge tier, the curated tier first; each scores its own entries with its
         own word statistics, so loading a pack never changes how curated entries score. `talk`: the fitted
-        report-or-talk word model, `examples` the entries' labelled examples (the bundled ones by default)."""
+        report-or-talk word model, `examples` the entries' labelled examples, `records` their track records (the
+        bundled ones by default)."""
         self.indexes = tuple(indexes)
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or default_weights()
         self.talk = talk or default_talk_words()
         self.examples = examples if examples is not None else default_examples()
+        self.records = records if records is not None else default_records()
         # Per tier, what measuring a message against it reads that no message changes (phrasings, templates).
         self._tiers = tuple(Tier(ix, self.weights) for ix in self.indexes)
         # Classes entries are filed under that extraction would not read as exceptions (no Error/Exception/Warning
@@ -212,7 +216,10 @@ class Matcher:
         # The margin is taken within the best match's own tier: a pack entry about the same error as a
         # curated one is a duplicate, not a rival that makes the answer uncertain.
         same_tier = order[a.tier[order] == a.tier[best]]
-        evidence = top_evidence(a.report, a.cues, a.evidence, scores, best, same_tier[1:], w.selection.exact_similarity)
+        record = self.records.lift(a.entries[best].id, not a.report.is_error_report, w.records.prior_cases)
+        evidence = top_evidence(
+            a.report, a.cues, a.evidence, scores, best, same_tier[1:], w.selection.exact_similarity, record
+        )
         p = round(probability(evidence, w.calibration), 4)
         calibrated = self.thresholds.decisions == "calibrated"
         matches = tuple(

@@ -22,7 +22,7 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.toml")
 TALK_CUES = ("advice", "explanation", "concept", "thanks", "resolved", "talk_words")
 # Evidence that says more or less about a description than about a pasted error, each also read times "no error line
 # in the message" (the calibration's `description_by_*` features, see calibration.feature_vector).
-DESCRIPTION_TERMS = ("score", "gap", "talk_words", "problem_cues", "explained")
+DESCRIPTION_TERMS = ("score", "gap", "talk_words", "problem_cues", "explained", "record")
 # The calibration's features, in the order the coefficients are applied. `calibration.feature_vector` builds
 # them; the table holds one coefficient for each and an intercept.
 CALIBRATION_FEATURES = (
@@ -51,6 +51,7 @@ CALIBRATION_FEATURES = (
     "examples_lead",
     "explained",
     "pack",
+    "record",
     *(f"{cue}_by_score" for cue in TALK_CUES),
     *(f"description_by_{name}" for name in DESCRIPTION_TERMS),
 )
@@ -163,6 +164,11 @@ class Decisions:
 
 
 @dataclass(frozen=True, slots=True)
+class Records:
+    prior_cases: float
+
+
+@dataclass(frozen=True, slots=True)
 class VersionFit:
     outside_range: float
 
@@ -175,6 +181,7 @@ class Weights:
     ranking: Ranking
     calibration: Calibration
     decisions: Decisions
+    records: Records
     environment: VersionFit
 
 
@@ -228,6 +235,7 @@ def parse(table: dict[str, Any]) -> Weights:
         ranking=_section(table, "ranking", Ranking),
         calibration=Calibration(intercept=coef[0], coefficients=tuple(coef[1:])),
         decisions=_section(table, "decisions", Decisions),
+        records=_section(table, "records", Records),
         environment=_section(table, "environment", VersionFit),
     )
 
