@@ -731,12 +731,29 @@ def test_output_glued_to_a_progress_bars_end_starts_its_own_line() -> None:
     assert glued.error_lines[0].exception == "RuntimeError"
 
 
+def test_output_glued_to_pips_legacy_progress_bar_starts_its_own_line() -> None:
+    # pip before 10 drew `NN% |███ | size speed eta H:MM:SS` and printed `Exception:` and the traceback after it.
+    bar = "    3% |█                               | 18.4MB 210kB/s eta 0:45:40"
+    text, _ = bound_text(bar + "Exception:\nTraceback (most recent call last):\n")
+    assert text.splitlines()[:2] == [bar, "Exception:"]
+    report = extract(
+        "pip install torch hangs and then:\n" + bar + "Exception:\n"
+        "Traceback (most recent call last):\n"
+        '  File "/usr/lib/python3/dist-packages/pip/basecommand.py", line 215, in main\n'
+        "    status = self.run(options, args)\n"
+        "ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', port=443): Read timed out.\n"
+    )
+    assert report.has_traceback and report.error_lines[-1].exception == "ReadTimeoutError"
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "100%|██████████| 10/10 [00:01<00:00,  9.50it/s]\n",  # the bar's own line end
         "the download ran at [12.0MB/s], then stopped",  # punctuation after the bracket
         "speed 3.2s/it] for the whole run",  # a space after it
+        "    100% |████████████████████████████████| 1.2MB 3.4MB/s eta 0:00:01\n",  # pip's bar, its own line end
+        "the eta 0:04:58 is wrong",  # an eta in prose
     ],
 )
 def test_a_progress_bar_without_output_glued_to_it_is_left_alone(text: str) -> None:

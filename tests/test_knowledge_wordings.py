@@ -149,6 +149,16 @@ LINES = [
     ("RuntimeError: There is no current event loop in thread 'MainThread'.", "python/no-event-loop-in-thread"),
     ("ValueError: Unsupported ONNX opset version: 16", "pytorch/onnx-unsupported-opset-version"),
     ("RuntimeError: Unsupported onnx_opset_version: 21", "pytorch/onnx-unsupported-opset-version"),
+    # Indexing what plt.subplots returned for one Axes, in matplotlib before and after 3.7 and in Python 2's words.
+    ("TypeError: 'AxesSubplot' object is not subscriptable", "matplotlib/subplots-axes-array"),
+    ("TypeError: 'Axes' object is not subscriptable", "matplotlib/subplots-axes-array"),
+    ("TypeError: 'AxesSubplot' object does not support indexing", "matplotlib/subplots-axes-array"),
+    # A CUDA loss kernel's assertion on the class index: the cross-entropy entry's, not the generic device assert's.
+    (
+        "/pytorch/aten/src/ATen/native/cuda/Loss.cu:240: nll_loss_forward_reduce_cuda_kernel_2d: block: [0,0,0], "
+        "thread: [5,0,0] Assertion `t >= 0 && t < n_classes` failed.",
+        "pytorch/cross-entropy-target-out-of-bounds",
+    ),
 ]
 
 # Descriptions with no error line: a symptom entry has nothing to paste.
@@ -193,6 +203,10 @@ NEIGHBOURS = [
         "jax/jaxlib-version-mismatch",
     ),
     ("RuntimeError: FlashAttention only supports Ampere GPUs or newer.", "flash-attn/ampere-gpus-only"),
+    ("TypeError: 'int' object does not support indexing", "python/object-not-subscriptable"),
+    ("TypeError: 'AxesImage' object is not subscriptable", "python/object-not-subscriptable"),
+    ("TypeError: 'NoneType' object is not subscriptable", "python/nonetype-not-subscriptable"),
+    ("RuntimeError: CUDA error: device-side assert triggered", "cuda/device-side-assert"),
     (
         "ImportError: Missing optional dependency 'openpyxl'.  Use pip or conda to install openpyxl.",
         "pandas/excel-engine-missing",

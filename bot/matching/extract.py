@@ -189,10 +189,11 @@ _BLANK_RUN = re.compile(rf"\n(?:{BLANK}*\n)+")
 # or Japanese input method typed the colon of an error someone retyped; read as the colon it stands for. Fixed-width
 # look-behinds, one per ending: linear.
 _FULL_WIDTH_COLON = re.compile(r"(?:(?<=Error)|(?<=Exception)|(?<=Warning))\uff1a[ \t]?(?=\S)")
-# The end of a progress bar (tqdm's `[00:08<00:14,  2.91s/it]`) with the program's next output glued to it: a bar
-# redraws its line after a carriage return, and a paste that lost it runs the next line on (`...2.91s/it]Killed`, a
-# traceback's header). The next output starts a line of its own again. Literals first, one character after: linear.
-_PROGRESS_END = re.compile(r"(?:it/s|s/it|B/s)\](?=[A-Za-z])")
+# The end of a progress bar (tqdm's `[00:08<00:14,  2.91s/it]`, pip's `20kB 4.1kB/s eta 0:04:58`) with the program's
+# next output glued to it: a bar redraws its line after a carriage return, and a paste that lost it runs the next line
+# on (`...2.91s/it]Killed`, `eta 0:04:58Exception:`, a traceback's header). The next output starts a line of its own
+# again. Literals first, bounded digits, one character after: linear.
+_PROGRESS_END = re.compile(r"(?:(?:it/s|s/it|B/s)\]|eta \d{1,3}:\d\d:\d\d)(?=[A-Za-z])")
 # Characters that print as nothing: a zero-width space or word joiner a chat client or a web page put between words
 # (a paste with one after every space read no frame and matched at 0.69 instead of 0.95), a byte-order mark a file
 # or editor left before `Traceback` (which then read as prose), a soft hyphen. Taken out before anything reads the text.
@@ -213,7 +214,7 @@ def bound_text(text: str) -> tuple[str, bool]:
     text = _BLANK_RUN.sub("\n\n", text)
     if "\uff1a" in text:
         text = _FULL_WIDTH_COLON.sub(": ", text)
-    if "/s]" in text or "/it]" in text:
+    if "/s]" in text or "/it]" in text or "eta " in text:
         text = _PROGRESS_END.sub("\\g<0>\n", text)
     lines = text.split("\n")
     if max(map(len, lines)) > MAX_LINE_CHARS:
