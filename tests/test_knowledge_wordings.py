@@ -159,6 +159,24 @@ LINES = [
         "thread: [5,0,0] Assertion `t >= 0 && t < n_classes` failed.",
         "pytorch/cross-entropy-target-out-of-bounds",
     ),
+    # PyTorch 0.4-1.0's words for a Long target given to a loss that wants Float: the loss target entry's.
+    (
+        "RuntimeError: Expected object of type torch.FloatTensor but found type torch.LongTensor for argument #2 "
+        "'target'",
+        "pytorch/loss-target-dtype-float",
+    ),
+    (
+        "RuntimeError: Expected object of type torch.cuda.FloatTensor but found type torch.cuda.LongTensor for "
+        "argument #2 'target'",
+        "pytorch/loss-target-dtype-float",
+    ),
+    # The broadcasting warning about a target's size is its own entry's, not the "loss does not go down" symptom's.
+    (
+        "UserWarning: Using a target size (torch.Size([32, 1])) that is different to the input size "
+        "(torch.Size([32])). This will likely lead to incorrect results due to broadcasting. Please ensure they have "
+        "the same size.",
+        "pytorch/bce-target-size-mismatch",
+    ),
 ]
 
 # Descriptions with no error line: a symptom entry has nothing to paste.
@@ -207,6 +225,12 @@ NEIGHBOURS = [
     ("TypeError: 'AxesImage' object is not subscriptable", "python/object-not-subscriptable"),
     ("TypeError: 'NoneType' object is not subscriptable", "python/nonetype-not-subscriptable"),
     ("RuntimeError: CUDA error: device-side assert triggered", "cuda/device-side-assert"),
+    (
+        "RuntimeError: Expected object of type torch.cuda.FloatTensor but found type torch.cuda.LongTensor for "
+        "argument #3 'other'",
+        "pytorch/dtype-float-double-mismatch",
+    ),
+    ("my loss is not decreasing at all, it stays at 0.69 every epoch", "pytorch/loss-not-decreasing"),
     (
         "ImportError: Missing optional dependency 'openpyxl'.  Use pip or conda to install openpyxl.",
         "pandas/excel-engine-missing",
