@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,14 @@ def best_entry_id(engine: Engine, text: str) -> str | None:
     """The id of the entry `engine` ranks first for `text`, or None when nothing matches."""
     best = engine.match(text, top=3).best
     return best.entry.id if best else None
+
+
+def write_corpus(tmp_path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
+    """A corpus directory for `knownfix tune` holding `rows` (our own cases) as one JSON-lines file."""
+    path = tmp_path / "corpus"
+    path.mkdir()
+    (path / "own.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
 
 
 def run_python(code: str, tmp_path: Path) -> str:

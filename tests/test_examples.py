@@ -23,7 +23,7 @@ from bot.matching.talk import TalkWords
 from bot.matching.text import features
 from bot.matching.weights import default_weights
 from bot.talk_fit import FloatArray, talk_logits
-from tests.conftest import NO_EVIDENCE, evidence_columns, evidence_rows
+from tests.conftest import NO_EVIDENCE, evidence_columns, evidence_rows, write_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures"
 W = default_weights()
@@ -364,9 +364,7 @@ def test_tune_gives_each_training_case_examples_fitted_without_it(tmp_path: Path
         {"text": f"pip cannot build the wheel {w}", "expected": "demo/pip-wheel", "kind": "symptom", "source": f"p{n}"}
         for n, w in enumerate(words)
     ]
-    path = tmp_path / "corpus"
-    path.mkdir()
-    (path / "own.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    path = write_corpus(tmp_path, rows)
     cases, _ = tune.load_corpus(path, {e.id for e in engine.kb.entries})
     m = tune.measure(engine, cases)
     tokens = [frozenset[str]() for _ in cases]
@@ -396,9 +394,7 @@ def test_stacked_reads_talk_odds_only_for_the_cases_each_model_is_applied_to(
         {"text": f"my loss goes nan at step {n}", "expected": "demo/loss-nan", "kind": "symptom", "source": f"s{n}"}
         for n in range(12)
     ]
-    path = tmp_path / "corpus"
-    path.mkdir()
-    (path / "own.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    path = write_corpus(tmp_path, rows)
     cases, _ = tune.load_corpus(path, {e.id for e in engine.kb.entries})
     m = tune.measure(engine, cases)
     tokens = [frozenset({f"step {n}"}) for n in range(len(cases))]

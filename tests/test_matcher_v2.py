@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -39,7 +38,7 @@ from bot.matching.weights import (
     write_values,
 )
 from bot.settings import BUNDLED_KNOWLEDGE
-from tests.conftest import NO_EVIDENCE
+from tests.conftest import NO_EVIDENCE, write_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures"
 W = default_weights()
@@ -605,10 +604,7 @@ def _corpus(tmp_path: Path) -> Path:
         cases.append({"text": nan, "expected": "demo/loss-nan", "kind": "symptom", "source": f"own:nan/{n}"})
         chat = f"thanks, that worked! ({n})"
         cases.append({"text": chat, "expected": None, "kind": "chat", "source": f"own:chat/{n}"})
-    path = tmp_path / "corpus"
-    path.mkdir()
-    (path / "own.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
-    return path
+    return write_corpus(tmp_path, cases)
 
 
 def test_tune_cross_validates_and_reports_the_figures(tmp_path: Path) -> None:

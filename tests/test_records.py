@@ -17,6 +17,7 @@ from bot.matching import records
 from bot.matching.matcher import Matcher
 from bot.matching.records import Tally, TrackRecords
 from bot.matching.weights import CALIBRATION_FEATURES, Calibration, default_weights
+from tests.conftest import write_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures"
 W = default_weights()
@@ -148,10 +149,7 @@ def _corpus(tmp_path: Path) -> Path:
         quoted = f"RuntimeError: mat1 and mat2 shapes cannot be multiplied ({n + 2}x4096 and 512x3)"
         rows.append({"text": f"you get {quoted} when the widths differ, that is all it means", "expected": None,
                      "kind": "chat", "source": f"own:chat/{n}"})  # fmt: skip
-    path = tmp_path / "corpus"
-    path.mkdir()
-    (path / "own.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
+    return write_corpus(tmp_path, rows)
 
 
 def test_tune_counts_records_on_the_training_cases_and_reads_each_without_its_own_outcome(tmp_path: Path) -> None:
