@@ -255,6 +255,7 @@ def _rank(
     feats = np.zeros((n, len(CALIBRATION_FEATURES)), dtype=np.float64)
     outcomes: list[Outcome] = [None] * n
     listed = scores.listed(w.decisions)
+    exact_similarity = w.selection.exact_similarity
     for c in range(n):
         block = rows[starts[c] : ends[c]]
         block = block[listed[block]]
@@ -274,7 +275,6 @@ def _rank(
             mine = bool(top_right[c]) if own is not None and own[c] else None
             record = records.lift(entry, described, w.records.prior_cases, mine)
         cues = a.cues if talk is None else replace(a.cues, words=float(talk[c]))
-        exact_similarity = w.selection.exact_similarity
         top = top_evidence(a.report, cues, m.evidence, scores, int(best), same_tier[1:], exact_similarity, record)
         feats[c] = feature_vector(top)
         gate[c] = passive_gate(a.report, top, w)

@@ -16,7 +16,7 @@ from bot.engine import Engine
 from bot.matching import records
 from bot.matching.matcher import Matcher
 from bot.matching.records import Tally, TrackRecords
-from bot.matching.weights import CALIBRATION_FEATURES, Calibration, default_weights
+from bot.matching.weights import CALIBRATION_FEATURES, WEIGHTS_FILE, Calibration, default_weights
 from tests.conftest import write_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -189,14 +189,8 @@ def test_tune_writes_the_records_it_counted(tmp_path: Path) -> None:
     assert 0 < total <= len(cases)
     out = tmp_path / "out"
     out.mkdir()
-    tune.write(result, path=_copy_table(out), talk_path=out / "talk.json", examples_path=out / "examples.json",
+    table = out / "weights.toml"
+    table.write_bytes(WEIGHTS_FILE.read_bytes())
+    tune.write(result, path=table, talk_path=out / "talk.json", examples_path=out / "examples.json",
                records_path=out / "records.json")  # fmt: skip
     assert records.load(out / "records.json") == result.records
-
-
-def _copy_table(directory: Path) -> Path:
-    from bot.matching.weights import WEIGHTS_FILE
-
-    table = directory / "weights.toml"
-    table.write_bytes(WEIGHTS_FILE.read_bytes())
-    return table
