@@ -56,7 +56,7 @@ WORDINGS = [
         "AttributeError: 'str' object has no attribute 'decode'",
         "keras/h5py3-str-decode",
     ),
-    ("AttributeError: 'str' object has no attribute 'decode'", "keras/h5py3-str-decode"),
+    ("AttributeError: 'str' object has no attribute 'decode'", "python/bytes-str-mixup"),
     (
         "TypeError: Descriptors cannot not be created directly.\nIf this call came from a _pb2.py file, your generated "
         "code is out of date and must be regenerated with protoc >= 3.19.0.",

@@ -367,3 +367,48 @@ def test_a_python_2_statement_above_a_bare_invalid_syntax_is_the_print_entry(
         assert got != "python/print-missing-parentheses"
     else:
         assert got == expected
+
+
+# `'str' object has no attribute 'decode'`: bare, it is python/bytes-str-mixup's (PyJWT 2, Python 2 code, a library
+# that now returns str); with the source line of an old Keras reading an .h5 file's attributes above it, it is
+# keras/h5py3-str-decode's. IPython and Colab show that source line after an arrow, Colab with the frame's path as
+# a Markdown link: both are read as the traceback's shown code and frame (extract._ipython_shown_code).
+KERAS_DECODE_LINE = "    original_keras_version = f.attrs['keras_version'].decode('utf8')"
+STR_DECODE = "AttributeError: 'str' object has no attribute 'decode'"
+DECODE_CASES = [
+    (STR_DECODE, "python/bytes-str-mixup"),
+    (STR_DECODE + ". Did you mean: 'encode'?", "python/bytes-str-mixup"),
+    (
+        'Traceback (most recent call last):\n  File "/srv/app/models.py", line 154, in get_token\n'
+        "    return jwt.encode(payload, key, algorithm='HS256').decode('utf-8')\n" + STR_DECODE,
+        "python/bytes-str-mixup",
+    ),
+    (
+        'Traceback (most recent call last):\n  File "train.py", line 40, in <module>\n    model.load_weights(path)\n'
+        '  File "/env/lib/python3.7/site-packages/keras/engine/saving.py", line 1183, in load_weights_from_hdf5_group\n'
+        + KERAS_DECODE_LINE
+        + "\n"
+        + STR_DECODE,
+        "keras/h5py3-str-decode",
+    ),
+    (
+        "AttributeError                            Traceback (most recent call last)\n"
+        "/env/lib/python3.7/site-packages/tensorflow/python/keras/saving/hdf5_format.py in "
+        "load_weights_from_hdf5_group(f, layers)\n"
+        "    650   if 'keras_version' in f.attrs:\n"
+        "--> 651     original_keras_version = f.attrs['keras_version'].decode('utf8')\n"
+        "    652   else:\n\n" + STR_DECODE,
+        "keras/h5py3-str-decode",
+    ),
+    (
+        "[/usr/local/lib/python3.7/dist-packages/tensorflow/python/keras/saving/hdf5_format.py]"
+        "(https://localhost:8080/#) in load_weights_from_hdf5_group(f, layers)\n"
+        "--> 651     original_keras_version = f.attrs['keras_version'].decode('utf8')\n\n" + STR_DECODE,
+        "keras/h5py3-str-decode",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DECODE_CASES, ids=[c[0][-70:] for c in DECODE_CASES])
+def test_str_decode_goes_to_keras_only_with_its_source_line(bundled_engine: Engine, text: str, expected: str) -> None:
+    assert best_entry_id(bundled_engine, text) == expected

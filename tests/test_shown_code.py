@@ -50,10 +50,48 @@ def test_a_syntax_errors_caret_and_a_repl_prompt_count_as_shown_code() -> None:
         "I ran result = unpickler.load()\nModuleNotFoundError: No module named 'models'",  # prose, no frame above
         'File "a.py", line 1, in <module>\n  x()\n\nValueError: bad',  # a blank line ends the traceback's code
         'File "a.py", line 9\n  a\n  b\n  c\n  d\nValueError: bad',  # further than a frame's source and carets
+        "I called f(x) and got\nValueError: bad",  # a sentence, not a statement
+        "x = f()\n\nValueError: bad",  # a statement further up, not right above
+        "--> 12 x = f()\nsomething else\nValueError: bad",  # an arrow with a line that is not IPython's between
     ],
 )
 def test_no_frame_right_above_means_no_shown_code(text: str) -> None:
     assert [line.shown_code for line in extract(text).error_lines] == [""]
+
+
+def test_ipythons_arrow_line_is_the_shown_code() -> None:
+    ipython = (
+        "File ~/env/lib/python3.11/site-packages/torch/serialization.py:1251, in find_class(self, mod_name, name)\n"
+        "   1249 mod_name = load_module_mapping.get(mod_name, mod_name)\n"
+        "-> 1251 return super().find_class(mod_name, name)\n\n"
+        "ModuleNotFoundError: No module named 'models'"
+    )
+    (line,) = extract(ipython).error_lines
+    assert line.shown_code == "return super().find_class(mod_name, name)"
+    # Colab's copy: the frame's path as a Markdown link, numbered context after the arrow.
+    colab = (
+        "[/usr/local/lib/python3.10/dist-packages/torch/serialization.py](https://localhost:8080/#) in "
+        "find_class(self, mod_name, name)\n"
+        "-> 1251 return super().find_class(mod_name, name)\n"
+        "   1252 \n\n"
+        "ModuleNotFoundError: No module named 'models'"
+    )
+    report = extract(colab)
+    assert report.frames == ("/usr/local/lib/python3.10/dist-packages/torch/serialization.py",)
+    assert report.error_lines[0].shown_code == "return super().find_class(mod_name, name)"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("model = torch.load('best.pt')['model']\nModuleNotFoundError: No module named 'models'", "model = torch."),
+        ("    cfg = json.loads(raw.decode('utf-8'))\nAttributeError: 'str' object has no attribute 'decode'", "cfg = "),
+        ("tokenizer.save_pretrained(out_dir)\nOSError: [Errno 28] No space left on device", "tokenizer.save_"),
+    ],
+)
+def test_a_statement_pasted_right_above_the_error_is_its_shown_code(text: str, shown: str) -> None:
+    (line,) = extract(text).error_lines
+    assert line.shown_code.startswith(shown)
 
 
 def test_a_module_missing_while_unpickling_is_the_full_model_entry(bundled_engine: Engine) -> None:

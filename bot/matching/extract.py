@@ -22,8 +22,11 @@ from bot.matching.escapes import unescape_tracebacks
 from bot.matching.groups import ungroup
 from bot.matching.lines import (
     BLANK,
+    CARETS,
     CHAIN,
+    CODE_STATEMENT,
     FRAME,
+    IPYTHON_ARROW,
     IPYTHON_CODE,
     IPYTHON_FRAME,
     IPYTHON_HEAD,
@@ -57,6 +60,9 @@ CONTINUATION_LINES = 3
 # Lines a traceback prints between its last frame and the exception: the source line, a caret line under it, and
 # a SyntaxError's own caret line.
 SHOWN_CODE_LINES = 3
+# IPython and Jupyter show the failing line with an arrow (`---> 651     x = f()`) among a few numbered lines of
+# context, then a blank line, then the exception: how far above the exception the arrow may be.
+IPYTHON_SHOWN_CODE_LINES = 12
 # An error line with its continuation: what the matcher compares and searches per error. The longest in
 # our evaluation sets is under 1,000 characters; the cap keeps 40 error lines of 2,000-character lines
 # from handing the matcher 320 KB.
@@ -314,15 +320,32 @@ class _KeptErrors:
 def _shown_code(lines: list[str], i: int) -> str:
     """The lines between line `i` and the frame right above it: the source line the traceback showed for the last
     frame, with any caret lines (`^^^^`, a SyntaxError's `^`); a REPL's `>>> ` line right above counts as shown
-    source too. "" when no frame is that close: an error line in a log or in prose has no code of its own."""
+    source too, and so does the line IPython's arrow points at, or a statement pasted right above an error with
+    no traceback. "" when none of these is there: an error line in a log or in prose has no code of its own."""
     for j in range(i - 1, max(i - 1 - SHOWN_CODE_LINES, -1), -1):
         line = lines[j]
         if not line.strip():
-            return ""
+            break
         if line.startswith(">>> "):
             return "\n".join(lines[j:i])[:MAX_DETAIL_CHARS]
         if FRAME.match(line):
             return "\n".join(lines[j + 1 : i])[:MAX_DETAIL_CHARS]
+    if shown := _ipython_shown_code(lines, i):
+        return shown
+    # No traceback above: the statement a person pasted right above the error, if the line there is one.
+    above = lines[i - 1] if i > 0 else ""
+    return above.strip()[:MAX_DETAIL_CHARS] if CODE_STATEMENT.match(above) else ""
+
+
+def _ipython_shown_code(lines: list[str], i: int) -> str:
+    """The line IPython's arrow points at in the frame right above line `i`, without the arrow and its number; only
+    blank lines, numbered context lines and caret lines may come between. "" when there is no such arrow."""
+    for j in range(i - 1, max(i - 1 - IPYTHON_SHOWN_CODE_LINES, -1), -1):
+        line = lines[j]
+        if arrow := IPYTHON_ARROW.match(line):
+            return (arrow.group("code") or "").strip()[:MAX_DETAIL_CHARS]
+        if line.strip() and not IPYTHON_CODE.match(line) and not CARETS.match(line):
+            return ""
     return ""
 
 

@@ -28,8 +28,23 @@ IPYTHON_HEAD = re.compile(
     rf"^{BLANK}*(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt))\s+{_IPYTHON_TRACEBACK}"
     rf"|^{BLANK}*(?P<any>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*){BLANK}{{2,}}{_IPYTHON_TRACEBACK}"
 )
-IPYTHON_FRAME = re.compile(rf"^{BLANK}*(?:File\s+)?(?P<path>[~/\\A-Za-z][^\s]*\.py)(?::\d+)?,?\s+in\s+[\w<]")
+# Colab copies a frame's path as a Markdown link: `[/usr/lib/.../saving.py](https://localhost:8080/#) in load(f)`.
+IPYTHON_FRAME = re.compile(
+    rf"^{BLANK}*(?:File\s+)?\[?(?P<path>[~/\\A-Za-z][^\s\]]*\.py)(?:\]\([^\s)]{{0,300}}\))?(?::\d+)?,?\s+in\s+[\w<]"
+)
 IPYTHON_CODE = re.compile(rf"^{BLANK}*-*>\s*\d+\s|^{BLANK}+\d+\s")
+# The line IPython's arrow points at, and the source on it.
+IPYTHON_ARROW = re.compile(rf"^{BLANK}*-{{1,20}}>{BLANK}*\d+(?:{BLANK}(?P<code>.*))?$")
+# A Python statement a person pasted right above the error it raised, outside any traceback: an assignment from a
+# call (`model_config = json.loads(cfg.decode('utf-8'))`) or a call alone (`tokenizer.save_pretrained(path)`).
+# Prose rarely has `name = ...(` or a whole line that is `name(...)`; the left side has no spaces, so "I ran x = f()"
+# is prose. Anchored, bounded left side: linear.
+CODE_STATEMENT = re.compile(
+    rf"^{BLANK}*(?:return{BLANK}+)?[A-Za-z_][\w.\[\]'\",]{{0,120}}{BLANK}*={BLANK}*[^=\s][^\n]*\("
+    rf"|^{BLANK}*(?:return{BLANK}+|await{BLANK}+)?[A-Za-z_][\w.]{{0,120}}\([^\n]*\){BLANK}*$"
+)
+# A caret line under the source (`^^^^^`, `~~~^~~~`).
+CARETS = re.compile(rf"^{BLANK}*[\^~]+{BLANK}*$")
 FRAME = re.compile(rf'^{BLANK}*File "(?P<path>[^"\n]{{1,500}})", line \d+')
 WARNING_FRAME = re.compile(r"^(?P<path>[^\s:][^:\n]{0,300}\.py):\d+: (?=\w*Warning)")
 CHAIN = re.compile(
