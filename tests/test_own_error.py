@@ -9,10 +9,11 @@ import subprocess
 import sys
 
 import pytest
+import regex
 
 from bot.chat.embed import render_embed
 from bot.engine import Engine
-from bot.knowledge.placeholders import captured, fill
+from bot.knowledge.placeholders import PLACEHOLDER_TIMEOUT_S, captured, fill
 from bot.knowledge.validate import entry_from_mapping
 from bot.render.terminal import MAX_WIDTH, Style, render_reply, style_for
 from bot.reply import asker_error_line, reply_for
@@ -58,6 +59,17 @@ def test_without_a_value_the_example_is_shown_and_only_what_the_pattern_admits_i
     pattern = {"module": "No module named '(?P<module>[A-Za-z_][A-Za-z0-9_]{0,99})"}
     assert captured(pattern, "No module named 'x; rm -rf /'") == {"module": "x"}
     assert captured(pattern, "KeyError: 'x'") == {}
+
+
+def test_a_placeholder_search_out_of_time_gives_no_value_and_the_others_still_fill() -> None:
+    # Overlapping alternatives under a repeat split a run of `a`s with no `b` after it in exponentially many ways:
+    # far past the time limit. The search must give up quietly (no value), not raise out of the matcher, and the
+    # next placeholder is still read.
+    placeholders = {"slow": "(?P<slow>(a|aa)+)b", "module": "No module named '(?P<module>[a-z]{1,20})"}
+    text = "a" * 60 + " No module named 'torch'"
+    with pytest.raises(TimeoutError):  # the shape really runs out of time here
+        regex.search(placeholders["slow"], text, timeout=PLACEHOLDER_TIMEOUT_S)
+    assert captured(placeholders, text) == {"module": "torch"}
 
 
 def test_a_symptom_has_no_error_line_and_control_characters_never_pass(engine: Engine) -> None:

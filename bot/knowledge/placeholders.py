@@ -9,15 +9,19 @@ The group's pattern is also the value's whitelist: only what it admits ever reac
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 
 import regex
 
+log = logging.getLogger(__name__)
+
 # `{{name:example}}`: a name as in a regex group, an example without braces or newlines.
 PLACEHOLDER = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]{0,31}):([^{}\n]{1,100})\}\}")
 VALUE_MAX = 100  # a filled value is a name (module, package, key), never a paragraph
 ERROR_TEXT_MAX = 1000  # the asker's error line is searched up to this; the names are in its first line
+PLACEHOLDER_TIMEOUT_S = 0.05  # one search of 1,000 characters: microseconds when the pattern is sane
 
 
 def names_in(code: str) -> set[str]:
@@ -34,7 +38,11 @@ def captured(placeholders: Mapping[str, str], error_text: str) -> dict[str, str]
     values: dict[str, str] = {}
     text = error_text[:ERROR_TEXT_MAX]
     for name, pattern in placeholders.items():
-        found = regex.search(pattern, text, timeout=0.05)
+        try:  # releasing the GIL, as entry patterns do; out of time (a slow pattern, a busy machine) is no value
+            found = regex.search(pattern, text, timeout=PLACEHOLDER_TIMEOUT_S, concurrent=True)
+        except TimeoutError:
+            log.debug("placeholder %r gave up on a %d-character error text", name, len(text))
+            continue
         value = found.group(name) if found is not None and found.group(name) else None
         if value:
             values[name] = value[:VALUE_MAX]

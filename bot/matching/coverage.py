@@ -87,7 +87,10 @@ def templates(ix: MatchIndex) -> tuple[Template, ...]:
         for signature in entry.all_signatures:
             template = signature
             for name, pattern in placeholders.items():
-                example = regex.search(pattern, template, timeout=SEARCH_TIMEOUT_S)
+                try:  # a pattern that runs out of time leaves the example in: counted as plain words, not lost
+                    example = regex.search(pattern, template, timeout=SEARCH_TIMEOUT_S)
+                except TimeoutError:
+                    continue
                 if example is not None and example.group(name):
                     template = template[: example.start(name)] + " " + template[example.end(name) :]
             if template == signature:
