@@ -520,6 +520,8 @@ def test_a_type_quoted_in_code_or_prose_is_no_error() -> None:
         "worker-0   0/1     OOMKilled   2          4m",
         "nvidia-smi : The term 'nvidia-smi' is not recognized as the name of a cmdlet, function, script file, or "
         "operable program.",
+        "train.py: error: unrecognized arguments: --local-rank=0",  # argparse's `prog: error: message`
+        "conda: error: argument COMMAND: invalid choice: 'activate'",
     ],
 )
 def test_non_python_one_line_errors_are_error_lines(line: str) -> None:
@@ -536,6 +538,8 @@ def test_non_python_one_line_errors_are_error_lines(line: str) -> None:
         "we retry with an exponential backoff, works fine",
         "i.e.Something: see the docs",
         "Update: it works now, thanks!",
+        "src/kernel.c:12:5: error: expected ';' before '}' token is what gcc said",  # a compiler's place, no program
+        "my script: error: nothing, it just hangs",  # a program name has no space
     ],
 )
 def test_chat_with_those_words_is_not_an_error_report(text: str) -> None:

@@ -412,3 +412,35 @@ DECODE_CASES = [
 @pytest.mark.parametrize(("text", "expected"), DECODE_CASES, ids=[c[0][-70:] for c in DECODE_CASES])
 def test_str_decode_goes_to_keras_only_with_its_source_line(bundled_engine: Engine, text: str, expected: str) -> None:
     assert best_entry_id(bundled_engine, text) == expected
+
+
+# argparse's `prog: error: unrecognized arguments: --local-rank=0`: the old launcher (python -m
+# torch.distributed.launch) appends a local rank option the script does not declare. Another option argparse rejects
+# is python/argparse-unrecognized-arguments (in a notebook, the kernel's own `-f kernel-....json`), and conda's
+# `--force` has its own entry.
+LAUNCH_CASES = [
+    ("train.py: error: unrecognized arguments: --local-rank=0", "pytorch/launch-local-rank-argument"),
+    ("main.py: error: unrecognized arguments: --local_rank=3", "pytorch/launch-local-rank-argument"),
+    (
+        "usage: finetune.py [-h] [--model_path MODEL_PATH] [--local_rank LOCAL_RANK]\n"
+        "finetune.py: error: unrecognized arguments: --local-rank=1",
+        "pytorch/launch-local-rank-argument",
+    ),
+    ("conda: error: unrecognized arguments: --force", "conda/prefix-already-exists"),
+    ("train.py: error: unrecognized arguments: --epochs=3", "python/argparse-unrecognized-arguments"),
+    (
+        "usage: ipykernel_launcher.py [-h] [--lr LR]\n"
+        "ipykernel_launcher.py: error: unrecognized arguments: -f /home/me/.local/share/jupyter/runtime/k-7.json\n"
+        "An exception has occurred, use %tb to see the full traceback.\n\nSystemExit: 2",
+        "python/argparse-unrecognized-arguments",
+    ),
+    (
+        "ipykernel_launcher: error: unrecognized arguments: --ip=127.0.0.1 --stdin=9013 --control=9011 --hb=9010",
+        "python/argparse-unrecognized-arguments",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LAUNCH_CASES, ids=[c[0][:60] for c in LAUNCH_CASES])
+def test_an_argparse_error_goes_to_the_entry_of_its_option(bundled_engine: Engine, text: str, expected: str) -> None:
+    assert best_entry_id(bundled_engine, text) == expected

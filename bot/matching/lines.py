@@ -88,7 +88,9 @@ _NAME_LINE = re.compile(r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::(?P<msg>[
 # Go `panic:`, Rust `thread 'main' panicked at`, PHP `PHP Fatal error:`, C compilers `fatal error:`, MySQL
 # `ERROR 1045 (28000):`, git `CONFLICT (content):`; Kubernetes pod states anywhere in a `kubectl get` row.
 _CONSOLE_ERROR = re.compile(
-    rf"^{BLANK}*(?:ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!|Segmentation fault|Killed\b"
+    # argparse's `prog: error: message` (a script or a command name: `train.py: error: unrecognized arguments`)
+    rf"^{BLANK}*(?:[\w.\-/\\]{{1,100}}: error: |ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!"
+    r"|Segmentation fault|Killed\b"
     r"|error\[\w+\]:|error [A-Z]+\d+:|ERROR \d+ \(\w+\):|panic: |thread '[^'\n]{0,200}' panicked at"
     r"|(?:PHP )?(?:Fatal|Parse) error: |fatal error: |CONFLICT \()"
     r"|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|OOMKilled"  # plain literals: `\b` slowed the scan 2x
