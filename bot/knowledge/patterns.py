@@ -400,6 +400,17 @@ class _LastSearch(threading.local):
 _last_search = _LastSearch()
 
 
+def first_match(pattern: str, text: str, timeout: float = SEARCH_TIMEOUT_S) -> regex.Match[str] | None:
+    """The first match of `pattern` in `text`, for a caller that needs its groups (a placeholder's value); None when
+    there is none or the search ran out of time, so a slow pattern costs its value, never the whole query. The search
+    releases the GIL, as `search_bounded`'s does."""
+    try:
+        return regex.search(pattern, text, timeout=timeout, concurrent=True)
+    except TimeoutError:
+        log.debug("pattern %r gave up after %.0f ms on a %d-character text", pattern, timeout * 1000, len(text))
+        return None
+
+
 def search_bounded(compiled: regex.Pattern[str], text: str, timeout: float = SEARCH_TIMEOUT_S) -> bool:
     """Whether `compiled` matches somewhere in `text`; a search that runs out of time counts as no match.
 

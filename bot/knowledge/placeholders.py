@@ -9,13 +9,12 @@ The group's pattern is also the value's whitelist: only what it admits ever reac
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 
 import regex
 
-log = logging.getLogger(__name__)
+from bot.knowledge.patterns import first_match
 
 # `{{name:example}}`: a name as in a regex group, an example without braces or newlines.
 PLACEHOLDER = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]{0,31}):([^{}\n]{1,100})\}\}")
@@ -38,11 +37,7 @@ def captured(placeholders: Mapping[str, str], error_text: str) -> dict[str, str]
     values: dict[str, str] = {}
     text = error_text[:ERROR_TEXT_MAX]
     for name, pattern in placeholders.items():
-        try:  # releasing the GIL, as entry patterns do; out of time (a slow pattern, a busy machine) is no value
-            found = regex.search(pattern, text, timeout=PLACEHOLDER_TIMEOUT_S, concurrent=True)
-        except TimeoutError:
-            log.debug("placeholder %r gave up on a %d-character error text", name, len(text))
-            continue
+        found = first_match(pattern, text, PLACEHOLDER_TIMEOUT_S)  # out of time (a busy machine): no value
         value = found.group(name) if found is not None and found.group(name) else None
         if value:
             values[name] = value[:VALUE_MAX]

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import regex
 
-from bot.knowledge.patterns import SEARCH_TIMEOUT_S
+from bot.knowledge.patterns import first_match
 from bot.knowledge.placeholders import captured
 from bot.matching.index import SIGNATURE, SYMPTOM, MatchIndex
 from bot.matching.text import features
@@ -87,10 +86,8 @@ def templates(ix: MatchIndex) -> tuple[Template, ...]:
         for signature in entry.all_signatures:
             template = signature
             for name, pattern in placeholders.items():
-                try:  # a pattern that runs out of time leaves the example in: counted as plain words, not lost
-                    example = regex.search(pattern, template, timeout=SEARCH_TIMEOUT_S)
-                except TimeoutError:
-                    continue
+                # A pattern that runs out of time leaves the example in: counted as plain words, not lost.
+                example = first_match(pattern, template)
                 if example is not None and example.group(name):
                     template = template[: example.start(name)] + " " + template[example.end(name) :]
             if template == signature:
