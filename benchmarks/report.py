@@ -34,6 +34,7 @@ ROWS: list[tuple[str, Getter, int, bool]] = [
     ("index build (s)", _get("index_s"), 2, True),
     ("Engine.load total, cold (s)", _get("engine_load_s"), 2, True),
     ("Engine.load from the index cache (s)", _get("cached_load_s"), 2, True),
+    ("first symptom + traceback after that load (ms)", _get("first_match_ms"), 1, True),
     ("RSS delta after load (MiB)", _get("rss_delta_mib"), 1, True),
     ("RSS before load (MiB)", _get("rss_before_mib"), 1, False),
     ("peak RSS of the process (MiB)", _get("peak_rss_mib"), 1, True),

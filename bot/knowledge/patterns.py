@@ -367,7 +367,6 @@ def _required_runs(items: Any) -> list[str]:
     return runs
 
 
-@functools.cache
 def required_literal(pattern: str) -> str:
     """The longest run of characters that every match of `pattern` spells out as written ('' when none is sure:
     a top-level alternation, case-insensitive matching, a pattern the standard parser does not read).

@@ -27,7 +27,7 @@ import functools
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -87,22 +87,29 @@ class Discriminative:
     postings: Postings
     classes: int  # how many entries the softmax runs over: an entry the message does not touch has logit 0
 
-    @functools.cached_property
-    def _columns(self) -> tuple[list[str], dict[str, tuple[IntArray, FloatArray]]]:
-        """The entries in id order, and per word the positions and weights of the entries it weighs in: a word
-        such as `cuda` weighs for or against a hundred entries, summed in one numpy step instead of a hundred."""
-        names = sorted({e for posting in self.postings.values() for e, _ in posting})
+    # The entries in id order, and per word the positions and weights of the entries it weighs in: a word such as
+    # `cuda` weighs for or against a hundred entries, summed in one numpy step instead of a hundred. Built with the
+    # model (at load, not on the first description a user sends): two flat arrays, sliced per word.
+    _names: list[str] = field(init=False, repr=False, compare=False)
+    _columns: dict[str, tuple[IntArray, FloatArray]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        tokens = list(self.postings)
+        pairs = [pair for t in tokens for pair in self.postings[t]]
+        names = sorted({e for e, _ in pairs})
         position = {e: n for n, e in enumerate(names)}
-        columns = {
-            token: (np.array([position[e] for e, _ in posting], dtype=np.int64), np.array([w for _, w in posting]))
-            for token, posting in self.postings.items()
-        }
-        return names, columns
+        positions = np.array([position[e] for e, _ in pairs], dtype=np.int64)
+        weights = np.array([w for _, w in pairs], dtype=np.float64)
+        ends = np.cumsum([len(self.postings[t]) for t in tokens], dtype=np.int64).tolist()
+        starts = [0, *ends][: len(ends)]
+        columns = {t: (positions[a:b], weights[a:b]) for t, a, b in zip(tokens, starts, ends, strict=True)}
+        object.__setattr__(self, "_names", names)
+        object.__setattr__(self, "_columns", columns)
 
     def probability(self, features: Iterable[str]) -> dict[str, float]:
         """The regression's probability for each entry one of the message's words weighs in."""
         query, norm = _query(self.idf, features)
-        names, columns = self._columns
+        names, columns = self._names, self._columns
         hits = [(columns[token], value / norm) for token, value in query.items() if token in columns]
         if not hits:
             return {}

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Entry
-from bot.knowledge.patterns import literal_strength
+from bot.knowledge.patterns import literal_strength, required_literal
 from bot.matching.flat import FeatureTable, PostingLists, read_only
 from bot.matching.frames import entry_paths
 from bot.matching.normalize import comparable
@@ -119,7 +119,9 @@ class MatchIndex:
     exception_names: tuple[frozenset[str], ...]  # per entry: every class it is raised as (see `exception_names`)
     status_codes: tuple[frozenset[tuple[str, str]], ...]  # per entry: the status codes its signatures name
     pinned_names: tuple[Pinned, ...]  # per entry: the quoted names its signatures pin (`pinned_names.py`)
-    patterns: tuple[tuple[tuple[str, int], ...], ...]  # per entry: (pattern source, literal strength)
+    # per entry: (pattern source, literal strength, the literal every match holds): read at build, as the cache
+    # keeps them, so a query's first look at a pattern does not parse it
+    patterns: tuple[tuple[tuple[str, int, str], ...], ...]
     libraries: tuple[frozenset[str], ...]  # per entry: libraries that hint at it
     paths: tuple[tuple[tuple[str, float], ...], ...]  # per entry: (path key, specificity), see frames.entry_paths
     trust: float  # 1.0 for the curated tier (the first knowledge directory), PACK_TRUST for packs after it
@@ -289,7 +291,7 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         status_codes=tuple(frozenset().union(*map(status_codes, e.all_signatures)) for e in entries),
         # Template entries' names are examples the asker's own replace (`placeholders`): they pin nothing.
         pinned_names=tuple(frozenset() if e.placeholders else pinned_names(e.all_signatures) for e in entries),
-        patterns=tuple(tuple((p, literal_strength(p)) for p in e.patterns) for e in entries),
+        patterns=tuple(tuple((p, literal_strength(p), required_literal(p)) for p in e.patterns) for e in entries),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
         paths=entry_paths([e.context.paths for e in entries]),
         trust=trust,

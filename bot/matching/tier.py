@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.knowledge.model import EntryKind
-from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, required_literal, search_bounded
+from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
 from bot.matching.coverage import TierPhrasings
 from bot.matching.evidence import Evidence
 from bot.matching.examples import Likeness, per_row
@@ -73,8 +73,8 @@ class Tier:
         # this process uses it is start-up work, and counting it made rankings depend on what ran before.
         searched = 0.0
         for c in candidates:
-            for pattern, strength in ix.patterns[c]:
-                if strength <= hits.get(c, -1) or required_literal(pattern) not in region:
+            for pattern, strength, literal in ix.patterns[c]:
+                if strength <= hits.get(c, -1) or literal not in region:
                     continue
                 compiled = compile_pattern(pattern)
                 remaining = limits.pattern_budget_s - searched
