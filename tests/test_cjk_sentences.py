@@ -47,10 +47,22 @@ def test_an_error_glued_into_a_cjk_sentence_is_its_error_line_and_the_rest_is_pr
         "PermissionError: [WinError 5] 拒绝访问。",  # printed in a Chinese locale: the CJK text is the message
         "OSError: [WinError 126] 找不到指定的模块。",
         "FileNotFoundError: [Errno 2] No such file or directory: '数据.csv'",  # a name quoted at the line's end
+        # English from Python, then Windows' own words after the colon, in the machine's language
+        "ImportError: DLL load failed: 找不到指定的模块。",
+        "ImportError: DLL load failed: 지정된 프로시저를 찾을 수 없습니다.",
+        "ImportError: DLL load failed while importing _multiarray_umath: 指定されたモジュールが見つかりません。",
     ],
 )
 def test_a_message_printed_in_a_cjk_locale_keeps_its_words(error: str) -> None:
     assert [e.text for e in extract("报错" + error).error_lines] == [error]
+    assert [e.text for e in extract(error).error_lines] == [error]
+
+
+def test_a_sentence_after_a_localized_message_is_still_prose() -> None:
+    """The machine's message after the colon ends at its full stop; the writer's question after it is prose."""
+    report = extract("ImportError: DLL load failed: 找不到指定的模块。 请问怎么解决")
+    assert [e.text for e in report.error_lines] == ["ImportError: DLL load failed: 找不到指定的模块。"]
+    assert "请问怎么解决" in report.prose
 
 
 def test_the_sentence_after_a_quoted_cjk_name_is_still_prose() -> None:

@@ -444,3 +444,29 @@ LAUNCH_CASES = [
 @pytest.mark.parametrize(("text", "expected"), LAUNCH_CASES, ids=[c[0][:60] for c in LAUNCH_CASES])
 def test_an_argparse_error_goes_to_the_entry_of_its_option(bundled_engine: Engine, text: str, expected: str) -> None:
     assert best_entry_id(bundled_engine, text) == expected
+
+
+# Windows words a DLL failure in the machine's language after Python's `DLL load failed:`. Only the TensorFlow
+# runtime's `with error code -1073741795` (STATUS_ILLEGAL_INSTRUCTION) is the CPU's missing instruction set; the
+# code is a number the matcher masks, so the CPU entry's line must not stand for every `DLL load failed`.
+TORCH_IMPORT = (
+    "Traceback (most recent call last):\n"
+    '  File "<stdin>", line 1, in <module>\n'
+    '  File "C:\\Users\\me\\AppData\\Local\\Programs\\Python\\Python37\\lib\\site-packages\\torch\\__init__.py", '
+    "line 81, in <module>\n"
+    "    from torch._C import *\n"
+)
+DLL_CASES = [
+    ("ImportError: DLL load failed with error code -1073741795", "python/illegal-instruction-cpu"),
+    (
+        TORCH_IMPORT + "ImportError: DLL load failed: 지정된 프로시저를 찾을 수 없습니다.",
+        "pytorch/windows-dll-load-failed",
+    ),
+    (TORCH_IMPORT + "ImportError: DLL load failed: 找不到指定的模块。", "pytorch/windows-dll-load-failed"),
+    ("ImportError: DLL load failed: 页面文件太小，无法完成操作。", "pytorch/windows-paging-file-too-small"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DLL_CASES, ids=[c[0][-60:] for c in DLL_CASES])
+def test_a_localized_dll_failure_is_not_the_cpu_entry(bundled_engine: Engine, text: str, expected: str) -> None:
+    assert best_entry_id(bundled_engine, text) == expected

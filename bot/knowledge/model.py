@@ -103,6 +103,10 @@ class Entry:
     fix_rate: float
     root_cause: str
     kind: EntryKind = EntryKind.ERROR
+    # The error line only reports that a process or step it ran failed (torchrun's ChildFailedError, pip's
+    # subprocess-exited-with-error): where the paste holds that failure too and another entry proves it, that
+    # entry is the answer (evidence.combine, [scoring] summary_yield).
+    summary: bool = False
     exception: str | None = None
     signatures: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()

@@ -30,8 +30,8 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*$")
 CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 ENTRY_KEYS = {
-    "id", "title", "domain", "category", "kind", "exception", "signatures", "patterns", "placeholders", "symptoms",
-    "context", "verification", "verified_on", "fix_rate", "root_cause", "applies_to", "versions", "workarounds",
+    "id", "title", "domain", "category", "kind", "summary", "exception", "signatures", "patterns", "placeholders",
+    "symptoms", "context", "verification", "verified_on", "fix_rate", "root_cause", "applies_to", "versions", "workarounds",
     "dead_ends", "sources", "related", "reproducer", "source_note",
 }  # fmt: skip
 REQUIRED_KEYS = ("id", "title", "domain", "category", "verification", "fix_rate", "root_cause")
@@ -256,6 +256,14 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
     verification = _choice(c, data, "verification", Verification, Verification.AI_GENERATED)
     kind = _choice(c, data, "kind", EntryKind, EntryKind.ERROR) if "kind" in data else EntryKind.ERROR
 
+    summary = data.get("summary", False)
+    if not isinstance(summary, bool):
+        c.add("summary", "must be true or false")
+        summary = False
+    elif summary and kind is not EntryKind.ERROR:
+        c.add("summary", "only an error entry can be a summary: a symptom has no error line to report another")
+        summary = False
+
     signatures = c.strings(data, "signatures")
     symptoms = c.strings(data, "symptoms")
     if kind is EntryKind.SYMPTOM and not symptoms:
@@ -389,6 +397,7 @@ def entry_from_mapping(data: Any, path: str, expected_id: str | None = None) -> 
         fix_rate=fix_rate,
         root_cause=root_cause,
         kind=kind,
+        summary=summary,
         exception=c.text(data, "exception", "", required=False),
         signatures=signatures,
         patterns=tuple(p for i, p in enumerate(patterns) if not pattern_problem(p)),
@@ -440,6 +449,8 @@ def entry_to_mapping(entry: Entry) -> dict[str, Any]:
     }
     if entry.kind is not EntryKind.ERROR:
         out["kind"] = entry.kind.value
+    if entry.summary:
+        out["summary"] = True
     if entry.exception:
         out["exception"] = entry.exception
     if entry.signatures:

@@ -90,8 +90,17 @@ def cjk_sentence_after(found: tuple[str, str, str]) -> tuple[tuple[str, str, str
             return None
     if not _WORDS_BEFORE.search(message[: at.start()]):
         return None
-    kept = message[: at.start()].rstrip(" \t,")
-    return (exc, kept, text[: len(text) - len(message)] + kept), message[at.start() :].strip()
+    end = at.start()
+    # After a colon it is the message's own text in the machine's language, not a writer's: Windows words its
+    # system errors in the locale (`DLL load failed: 找不到指定的模块。`), and a writer's sentence runs on without one.
+    # Such a message ends at its first full stop; what follows is the writer's (`... 找不到指定的模块。 怎么办`).
+    if message[:end].rstrip(" \t").endswith(":"):
+        stop = message.find("。", end)
+        if stop < 0 or not message[stop + 1 :].strip():
+            return None
+        end = stop + 1
+    kept = message[:end].rstrip(" \t,")
+    return (exc, kept, text[: len(text) - len(message)] + kept), message[end:].strip()
 
 
 def sentence_before(before: str) -> str:

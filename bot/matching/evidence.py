@@ -52,6 +52,7 @@ class Evidence:
     library_hint: BoolArray  # frames, imports or prose name one of the entry's libraries
     frame_hint: FloatArray  # a frame passes through a file the entry names, by how few entries name it (frames.py)
     symptom_entry: BoolArray  # the entry is a symptom (nothing to paste), not an error
+    summary: BoolArray  # the entry's error only reports that a process it ran failed (`Entry.summary`)
     pack: BoolArray  # the entry comes from an imported pack (a knowledge directory after the first)
     example_similarity: FloatArray  # how alike the entry's labelled examples (bot/matching/examples.py), 0..1
     example_probability: FloatArray  # the examples' discriminative model's probability for the entry, 0..1
@@ -235,6 +236,7 @@ def combine(ev: Evidence, w: Scoring, s: Selection, r: Ranking, case_of: IntArra
     score = np.where(ev.library_hint, score + w.library_hint, score)
     score = score + w.frame_hint * ev.frame_hint
     score = np.where(has_proof, score + w.pattern_bonus, score)
+    score = np.where(_yields(ev, has_proof, s, case_of), score * w.summary_yield, score)
     trusted = trust(ev, w)
     score = np.maximum(score, 0.0) * trusted
     # A description's evidence reorders, the score decides how sure: a message that reads like an entry's examples
@@ -250,6 +252,16 @@ def combine(ev: Evidence, w: Scoring, s: Selection, r: Ranking, case_of: IntArra
         weights = np.array(r.coefficients)
         reorder = np.where(described, (ranking_features(ev, r) @ weights) * trusted, 0.0)
     return Scores(score=score, via=via, reorder=reorder, described=described, trust=trusted)
+
+
+def _yields(ev: Evidence, has_proof: BoolArray, s: Selection, case_of: IntArray | None) -> BoolArray:
+    """Per row: a summary entry (`Entry.summary`: torchrun's ChildFailedError, pip's subprocess-exited-with-error)
+    in a message where another curated entry proves its own error, pasted word for word or spelt out by a pattern.
+    The summary's answer is "find the failure above me"; the paste holds it, and that entry explains it."""
+    pasted = (ev.signature_similarity >= s.exact_similarity) & (ev.signature_coverage >= s.exact_similarity)
+    direct = (pasted | has_proof) & ~ev.summary & ~ev.pack & ~ev.description
+    yields: BoolArray = ev.summary & _per_case(direct, case_of, np.logical_or, False)
+    return yields
 
 
 _Kind = TypeVar("_Kind", bound=np.generic)

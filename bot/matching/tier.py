@@ -177,6 +177,7 @@ class Tier:
             description=np.full(len(ordered), not report.is_error_report, dtype=np.bool_),
             frame_hint=np.array([frame_evidence(facts.frames, ix.paths[c]) for c in ordered], dtype=np.float64),
             symptom_entry=np.array([ix.entries[c].kind is EntryKind.SYMPTOM for c in ordered], dtype=np.bool_),
+            summary=np.array([ix.entries[c].summary for c in ordered], dtype=np.bool_),
             pack=np.full(len(ordered), pack, dtype=np.bool_),
         )
         return ordered, evidence

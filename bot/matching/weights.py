@@ -105,6 +105,7 @@ class Scoring:
     library_hint: float
     frame_hint: float
     pattern_bonus: float
+    summary_yield: float
     pack_trust: float
     pack_exact_trust: float
     pack_prose_words: float

@@ -1,0 +1,197 @@
+"""Summary entries (`Entry.summary`): an error line that only reports that a process it ran failed yields to the
+failure itself when the paste holds it and another entry proves it (`evidence.combine`, [scoring] summary_yield)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pytest
+
+from bot.engine import Engine
+from bot.knowledge.validate import entry_from_mapping, entry_to_mapping
+from bot.matching import evidence as ev
+from bot.matching.weights import default_weights
+from tests.conftest import NO_EVIDENCE, evidence_columns, evidence_rows
+
+W = default_weights()
+
+# The summary's own line pasted word for word, with its pattern, exception and library: its strongest evidence.
+SUMMARY: dict[str, object] = {
+    "signature_similarity": 1.0,
+    "signature_coverage": 1.0,
+    "pattern_strength": 65,
+    "exception_agrees": True,
+    "library_hint": True,
+    "frame_hint": 1.0,
+    "summary": True,
+}
+
+
+def _scores(rows: Sequence[Mapping[str, object]], case_of: list[int] | None = None) -> list[float]:
+    given = {key: [row.get(key, default) for row in rows] for key, default in NO_EVIDENCE.items()}
+    evidence = evidence_rows(evidence_columns(len(rows), given))
+    cases = None if case_of is None else np.array(case_of, dtype=np.int64)
+    scores = ev.combine(evidence, W.scoring, W.selection, W.ranking, cases)
+    return [round(float(s), 4) for s in scores.score]
+
+
+# -- the evidence rule --------------------------------------------------------------------------------------------
+
+
+def test_a_summary_alone_keeps_its_score() -> None:
+    (alone,) = _scores([SUMMARY])
+    assert alone > 1.1
+
+
+def test_a_summary_yields_to_an_error_pasted_word_for_word() -> None:
+    (alone,) = _scores([SUMMARY])
+    summary, failure = _scores([SUMMARY, {"signature_similarity": 1.0, "signature_coverage": 1.0}])
+    assert summary == pytest.approx(alone * W.scoring.summary_yield, abs=1e-4)
+    assert failure > summary
+
+
+def test_a_summary_yields_to_a_pattern_proof() -> None:
+    summary, failure = _scores([SUMMARY, {"pattern_strength": 30, "signature_similarity": 0.5}])
+    assert failure > summary
+
+
+@pytest.mark.parametrize(
+    ("rival", "why"),
+    [
+        ({"signature_similarity": 0.8, "signature_coverage": 0.9}, "a near signature is not the failure proven"),
+        ({"pattern_strength": 5}, "a loose pattern is a hint"),
+        ({"symptom_coverage": 1.0, "explained_share": 1.0}, "words describing a problem are not a pasted failure"),
+        ({"exception_agrees": True, "exception_shared_by": 1}, "an exception name alone proves nothing"),
+        ({"signature_similarity": 1.0, "signature_coverage": 1.0, "pack": True}, "a pack's entry is machine-written"),
+        ({**SUMMARY}, "another summary (pip's inside torchrun's) is no failure of its own"),
+    ],
+)
+def test_a_summary_keeps_its_score_beside(rival: dict[str, object], why: str) -> None:
+    (alone,) = _scores([SUMMARY])
+    summary = _scores([SUMMARY, rival])[0]
+    assert summary == alone, why
+
+
+def test_only_a_proof_in_the_same_message_counts() -> None:
+    """In tune the rows are many messages' candidates: another message's proven error is no reason to yield."""
+    (alone,) = _scores([SUMMARY])
+    summary, _, other_case_summary = _scores(
+        [SUMMARY, {"signature_similarity": 1.0, "signature_coverage": 1.0}, SUMMARY], case_of=[0, 0, 1]
+    )
+    assert summary < alone
+    assert other_case_summary == alone
+
+
+# -- the bundled knowledge ----------------------------------------------------------------------------------------
+
+TORCHRUN_SUMMARY = """\
+E1202 22:31:07.831000 24300 torch/distributed/elastic/multiprocessing/api.py:869] failed (exitcode: 1) \
+local_rank: 0 (pid: 24607) of binary: /home/user/venv/bin/python
+Traceback (most recent call last):
+  File "/home/user/venv/bin/torchrun", line 8, in <module>
+    sys.exit(main())
+  File "/home/user/venv/lib/python3.11/site-packages/torch/distributed/run.py", line 919, in main
+    run(args)
+  File "/home/user/venv/lib/python3.11/site-packages/torch/distributed/launcher/api.py", line 263, in launch_agent
+    raise ChildFailedError(
+torch.distributed.elastic.multiprocessing.errors.ChildFailedError:
+============================================================
+train.py FAILED
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  rank      : 0 (local_rank: 0)
+  exitcode  : 1 (pid: 24607)
+  error_file: <N/A>
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+"""
+
+WORKER_OOM = """\
+[rank0]: Traceback (most recent call last):
+[rank0]:   File "/home/user/train.py", line 98, in main
+[rank0]:     loss = model(batch).loss
+[rank0]: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of \
+23.69 GiB of which 1.06 GiB is free. Including non-PyTorch memory, this process has 22.62 GiB memory in use.
+"""
+
+PIP_SUMMARY = """\
+  Building wheel for pycocotools (pyproject.toml) ... error
+  error: subprocess-exited-with-error
+
+  × Building wheel for pycocotools (pyproject.toml) did not run successfully.
+  │ exit code: 1
+  ╰─> [12 lines of output]
+      running build_ext
+{inner}      [end of output]
+
+  note: This error originates from a subprocess, and is likely not a problem with pip.
+  ERROR: Failed building wheel for pycocotools
+Failed to build pycocotools
+ERROR: Could not build wheels for pycocotools, which is required to install pyproject.toml-based projects
+"""
+
+MSVC = (
+    '      error: Microsoft Visual C++ 14.0 or greater is required. Get it with "Microsoft C++ Build Tools": '
+    "https://visualstudio.microsoft.com/visual-cpp-build-tools/\n"
+)
+
+
+def _first(engine: Engine, text: str) -> list[str]:
+    return [m.entry.id for m in engine.match(text).matches[:2]]
+
+
+def test_torchrun_summary_alone_is_answered_as_the_summary(bundled_engine: Engine) -> None:
+    assert _first(bundled_engine, TORCHRUN_SUMMARY)[0] == "pytorch/torchrun-child-failed"
+
+
+def test_torchrun_summary_below_a_worker_oom_gives_the_oom(bundled_engine: Engine) -> None:
+    assert _first(bundled_engine, WORKER_OOM + TORCHRUN_SUMMARY) == [
+        "cuda/out-of-memory",
+        "pytorch/torchrun-child-failed",
+    ]
+
+
+def test_pip_build_summary_alone_is_answered_as_the_summary(bundled_engine: Engine) -> None:
+    assert _first(bundled_engine, PIP_SUMMARY.format(inner=""))[0] == "pip/failed-building-wheel"
+
+
+def test_pip_build_summary_around_a_missing_compiler_gives_the_compiler(bundled_engine: Engine) -> None:
+    assert _first(bundled_engine, PIP_SUMMARY.format(inner=MSVC))[0] == "pip/msvc-required"
+
+
+# -- the field ------------------------------------------------------------------------------------------------------
+
+BASE = {
+    "id": "demo/child-failed",
+    "title": "ChildFailedError",
+    "domain": "demo",
+    "category": "runtime_error",
+    "verification": "ai_generated",
+    "fix_rate": 0.5,
+    "root_cause": "A worker failed.",
+    "signatures": ["ChildFailedError: train.py FAILED"],
+}
+
+
+def test_summary_round_trips() -> None:
+    entry, problems = entry_from_mapping({**BASE, "summary": True}, "demo/child-failed.yaml")
+    assert not problems and entry is not None and entry.summary
+    assert entry_to_mapping(entry)["summary"] is True
+    plain, _ = entry_from_mapping(BASE, "demo/child-failed.yaml")
+    assert plain is not None and not plain.summary and "summary" not in entry_to_mapping(plain)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"summary": "yes"}, "must be true or false"),
+        ({"summary": True, "kind": "symptom", "symptoms": ["a worker dies"]}, "only an error entry"),
+    ],
+)
+def test_a_bad_summary_is_one_problem_and_the_entry_loads(extra: dict[str, object], message: str) -> None:
+    entry, problems = entry_from_mapping({**BASE, **extra}, "demo/child-failed.yaml")
+    assert entry is not None and not entry.summary
+    assert [p.field for p in problems] == ["summary"]
+    assert message in problems[0].message
