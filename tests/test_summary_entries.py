@@ -146,6 +146,17 @@ def test_torchrun_summary_alone_is_answered_as_the_summary(bundled_engine: Engin
     assert _first(bundled_engine, TORCHRUN_SUMMARY)[0] == "pytorch/torchrun-child-failed"
 
 
+@pytest.mark.parametrize("exitcode", ["1", "-9"])
+def test_the_launchers_own_line_alone_is_the_summary(bundled_engine: Engine, exitcode: str) -> None:
+    """The line names no failure of its own to yield to: its exit code is a number, masked like any other, so no
+    entry may hold this line with one code as its signature (-9 is the torchrun entry's to explain too)."""
+    line = (
+        f"ERROR:torch.distributed.elastic.multiprocessing.api:failed (exitcode: {exitcode}) local_rank: 0 "
+        "(pid: 1234) of binary: /usr/bin/python3"
+    )
+    assert _first(bundled_engine, line)[0] == "pytorch/torchrun-child-failed"
+
+
 def test_torchrun_summary_below_a_worker_oom_gives_the_oom(bundled_engine: Engine) -> None:
     assert _first(bundled_engine, WORKER_OOM + TORCHRUN_SUMMARY) == [
         "cuda/out-of-memory",
