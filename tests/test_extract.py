@@ -565,6 +565,18 @@ def test_a_log_line_restating_the_exception_after_its_own_words_is_an_error_line
     assert report.error_lines[0].exception is None and report.exceptions == {"ModuleNotFoundError"}
 
 
+def test_a_restating_line_may_hold_other_colons_before_the_message() -> None:
+    """A log's own `: ` (a time, a level) before the framework's words, and a message with a colon of its own."""
+    text = (
+        "12:00:01 ERROR: worker 3 failed: CUDA error: an illegal memory access was encountered\n"
+        "RuntimeError: CUDA error: an illegal memory access was encountered\n"
+    )
+    assert [line.text for line in extract(text).error_lines] == [
+        "12:00:01 ERROR: worker 3 failed: CUDA error: an illegal memory access was encountered",
+        "RuntimeError: CUDA error: an illegal memory access was encountered",
+    ]
+
+
 def test_a_short_message_is_not_looked_for_in_other_lines() -> None:
     report = extract("ValueError: bad\nsomething went: bad\n")
     assert [line.text for line in report.error_lines] == ["ValueError: bad"]

@@ -353,11 +353,22 @@ RESTATED_MESSAGE_CHARS = 8  # a message shorter than this ("error") is found ins
 MAX_RESTATING_LINES = 2
 
 
+def _ends_with_one(line: str, messages: set[str]) -> bool:
+    """Whether `line` ends with `: ` and one of `messages`: a set lookup at each `: ` of the line, not a comparison
+    with every message (a paste of a thousand errors and a thousand log lines would make a million)."""
+    at = line.find(": ")
+    while at >= 0:
+        if line[at + 2 :] in messages:
+            return True
+        at = line.find(": ", at + 1)
+    return False
+
+
 def _restating(prose: list[str], errors: list[ErrorLine]) -> list[ErrorLine]:
     """Log lines that restate a found exception's message after words of their own: a framework reporting what
     failed (`Cannot import ... module for custom nodes: No module named 'colour'`). They name no exception, so
     they read as prose; as error lines, the patterns that spell out the framework's wording can find them."""
-    messages = [e.message for e in errors if len(e.message) >= RESTATED_MESSAGE_CHARS]
+    messages = {e.message for e in errors if len(e.message) >= RESTATED_MESSAGE_CHARS}
     if not messages:
         return []
     seen = {e.text for e in errors}
@@ -366,7 +377,7 @@ def _restating(prose: list[str], errors: list[ErrorLine]) -> list[ErrorLine]:
         stripped = line.strip()
         if stripped in seen or len(stripped) > MAX_DETAIL_CHARS:
             continue
-        if any(stripped.endswith(": " + m) for m in messages):
+        if _ends_with_one(stripped, messages):
             found.append(ErrorLine(stripped, None, stripped, stripped, False))
             seen.add(stripped)
             if len(found) >= MAX_RESTATING_LINES:
