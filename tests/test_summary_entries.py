@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from bot.engine import Engine
+from bot.knowledge.markdown import parse_markdown, render_markdown
 from bot.knowledge.validate import entry_from_mapping, entry_to_mapping
 from bot.matching import evidence as ev
 from bot.matching.weights import default_weights
@@ -184,6 +185,17 @@ BASE = {
     "root_cause": "A worker failed.",
     "signatures": ["ChildFailedError: train.py FAILED"],
 }
+
+
+def test_summary_round_trips_through_markdown() -> None:
+    entry, _ = entry_from_mapping({**BASE, "summary": True}, "demo/child-failed.yaml")
+    assert entry is not None
+    page = render_markdown(entry)
+    assert "- **Summary:** yes" in page
+    again, problems = entry_from_mapping(parse_markdown(page), "demo/child-failed.md")
+    assert problems == [] and again is not None and again.summary
+    wrong, problems = entry_from_mapping(parse_markdown(page.replace("**Summary:** yes", "**Summary:** often")), "x.md")
+    assert wrong is not None and not wrong.summary and [p.field for p in problems] == ["summary"]
 
 
 def test_summary_round_trips() -> None:

@@ -23,6 +23,7 @@ _HEADER_FIELDS = {
     "Domain": "domain",
     "Category": "category",
     "Kind": "kind",
+    "Summary": "summary",
     "Exception": "exception",
     "Verification": "verification",
     "Verified on": "verified_on",
@@ -53,6 +54,8 @@ def render_markdown(entry: Entry) -> str:
     out.append(f"- **Category:** {entry.category}")
     if entry.kind is not EntryKind.ERROR:
         out.append(f"- **Kind:** {entry.kind.value}")
+    if entry.summary:
+        out.append("- **Summary:** yes")
     if entry.exception:
         out.append(f"- **Exception:** `{entry.exception}`")
     out.append(f"- **Verification:** {entry.verification.value}")
@@ -190,7 +193,13 @@ def parse_markdown(text: str) -> dict[str, Any]:
         if key is None:
             raise MarkdownError(f"unknown header field {m.group(1)!r}")
         value = m.group(2).strip().strip("`")
-        data[key] = _rate(value.rstrip("%")) if key == "fix_rate" else value
+        if key == "fix_rate":
+            data[key] = _rate(value.rstrip("%"))
+        elif key == "summary":
+            # yes / no, as a page says it; anything else goes on as written, for validation to name
+            data[key] = {"yes": True, "no": False}.get(value.lower(), value)
+        else:
+            data[key] = value
 
     for heading, body in sections.items():
         if heading == "Root Cause":
