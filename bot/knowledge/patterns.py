@@ -340,15 +340,6 @@ def _literal_chars(items: Any) -> int:
     return total
 
 
-def literal_strength(pattern: str) -> int:
-    """How many literal characters every match must contain: `(eval.*mode|not found)` has 4, a
-    pattern spelling out an error message has dozens. Broad patterns are weaker evidence."""
-    try:
-        return _literal_chars(list(sre_parse.parse(pattern)))
-    except re.error:
-        return 0
-
-
 def _required_runs(items: Any) -> list[str]:
     """The runs of consecutive literal characters that every match of these items contains."""
     runs: list[str] = []
@@ -367,19 +358,31 @@ def _required_runs(items: Any) -> list[str]:
     return runs
 
 
+def pattern_literals(pattern: str) -> tuple[int, str]:
+    """What the index keeps of a pattern's literals, read from one parse: its strength, how many literal characters
+    every match must contain (`(eval.*mode|not found)` has 4, a pattern spelling out an error message dozens: broad
+    patterns are weaker evidence), and its `required_literal`. 0 and '' for a pattern the standard parser does not
+    read."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return 0, ""
+    return _literal_chars(list(parsed)), _longest_required_run(parsed)
+
+
 def required_literal(pattern: str) -> str:
     """The longest run of characters that every match of `pattern` spells out as written ('' when none is sure:
     a top-level alternation, case-insensitive matching, a pattern the standard parser does not read).
 
     A text that lacks it cannot match, so a search can be skipped on a substring test, which costs a fraction
     of a regex search: most of a query's entry patterns are searched on texts that hold none of their words."""
-    try:
-        parsed = sre_parse.parse(pattern)
-    except re.error:
-        return ""
+    return pattern_literals(pattern)[1]
+
+
+def _longest_required_run(parsed: Any) -> str:
     if parsed.state.flags & re.IGNORECASE:
         return ""
-    return max(_required_runs(list(parsed)), key=len)
+    return str(max(_required_runs(list(parsed)), key=len))
 
 
 @functools.cache

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Entry
-from bot.knowledge.patterns import literal_strength, required_literal
+from bot.knowledge.patterns import pattern_literals
 from bot.matching.flat import FeatureTable, PostingLists, read_only
 from bot.matching.frames import entry_paths
 from bot.matching.normalize import comparable
@@ -291,7 +291,7 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         status_codes=tuple(frozenset().union(*map(status_codes, e.all_signatures)) for e in entries),
         # Template entries' names are examples the asker's own replace (`placeholders`): they pin nothing.
         pinned_names=tuple(frozenset() if e.placeholders else pinned_names(e.all_signatures) for e in entries),
-        patterns=tuple(tuple((p, literal_strength(p), required_literal(p)) for p in e.patterns) for e in entries),
+        patterns=tuple(tuple((p, *pattern_literals(p)) for p in e.patterns) for e in entries),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
         paths=entry_paths([e.context.paths for e in entries]),
         trust=trust,
