@@ -25,7 +25,7 @@ from bot.matching.flat import FeatureTable, PostingLists, read_only
 from bot.matching.frames import entry_paths
 from bot.matching.normalize import comparable
 from bot.matching.notices import without_advice
-from bot.matching.pinned_names import Pinned, pinned_names
+from bot.matching.pinned_names import Pinned, pinned_names, pinned_packages
 from bot.matching.prefilter import Prefilter
 from bot.matching.text import features
 
@@ -119,6 +119,7 @@ class MatchIndex:
     exception_names: tuple[frozenset[str], ...]  # per entry: every class it is raised as (see `exception_names`)
     status_codes: tuple[frozenset[tuple[str, str]], ...]  # per entry: the status codes its signatures name
     pinned_names: tuple[Pinned, ...]  # per entry: the quoted names its signatures pin (`pinned_names.py`)
+    pinned_packages: tuple[Pinned, ...]  # per entry: the dotted names its patterns spell out (`pinned_names.py`)
     # per entry: (pattern source, literal strength, the literal every match holds): read at build, as the cache
     # keeps them, so a query's first look at a pattern does not parse it
     patterns: tuple[tuple[tuple[str, int, str], ...], ...]
@@ -272,6 +273,7 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
     # An entry uses a feature once however many of its phrasings hold it.
     entry_pairs = np.unique(features_of_pair * n + entry_of_phrasing[phrasing_of_pair])
 
+    patterns = tuple(tuple((p, *pattern_literals(p)) for p in e.patterns) for e in entries)
     return MatchIndex(
         entries=entries,
         features=table,
@@ -289,9 +291,13 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         exception_entries={k: tuple(v) for k, v in exception_entries.items()},
         exception_names=tuple(names_of),
         status_codes=tuple(frozenset().union(*map(status_codes, e.all_signatures)) for e in entries),
+        patterns=patterns,
         # Template entries' names are examples the asker's own replace (`placeholders`): they pin nothing.
         pinned_names=tuple(frozenset() if e.placeholders else pinned_names(e.all_signatures) for e in entries),
-        patterns=tuple(tuple((p, *pattern_literals(p)) for p in e.patterns) for e in entries),
+        pinned_packages=tuple(
+            frozenset() if e.placeholders else pinned_packages(e.all_signatures, (literal for _, _, literal in own))
+            for e, own in zip(entries, patterns, strict=True)
+        ),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),
         paths=entry_paths([e.context.paths for e in entries]),
         trust=trust,

@@ -1,4 +1,4 @@
-"""Quoted names an entry's signatures pin, and pastes that name something else there.
+r"""Quoted names an entry's signatures and patterns pin, and pastes that name something else there.
 
 Masked, `AttributeError: module 'emoji' has no attribute 'emojize'` is every `module '…' has no attribute '…'`
 error, and the names are all that tell the entries of that shape apart (`similarity.signature_similarity` weighs
@@ -13,9 +13,20 @@ paste of another module's missing attribute contradicts the entry, as a differen
 does (`index.codes_disagree`). Signatures that repeat one example (`cannot import name 'Model' from partially
 initialized module 'models'`, with and without its path) pin nothing: nothing shows which name is the point.
 
+An entry's patterns pin the dotted names they spell out: `No module named 'torch\._six'` can only match that
+module. Masked, `No module named 'torch'` (PyTorch not installed at all) or `'requests'` reads the same, and the
+entry for the removed submodule came within 0.08 of python/module-not-found, too close to answer unprompted. A paste
+naming anything else in that slot contradicts the entry (`packages_disagree`), unless the entry quotes that name there
+too (TensorFlow's entry spells out `'tensorflow._api.v2.train'` and quotes `'tensorflow'`). A dotted name is a
+module's or an attribute's path, the point of such an entry; a plain one can be the usual example
+(`missing 1 required positional argument: 'self'` is also raised as `'x'` when a method is called on its class),
+and is left to the fuzzy ratio.
+
 A quoted name's slot is the one or two words before it since the line's start or the previous quote
 (`attributeerror module`, `no attribute`): the same place in the same shape of line, whatever prefix a log adds
-before the class (`[rank0]: `). A dotted name agrees with its package (`'tensorflow.compat.v1'`, `'tensorflow'`).
+before the class (`[rank0]: `). A dotted name agrees with the package it is in (`'tensorflow.compat.v1'` with a
+pinned `'tensorflow'`), not with one of its own parts: a paste naming `'torch'` where `'torch._six'` is pinned, or
+`'PIL'` where `'PIL.Image'` is, is about the whole package.
 """
 
 from __future__ import annotations
@@ -37,9 +48,10 @@ Slot = tuple[str, ...]
 Pinned = frozenset[tuple[Slot, str]]
 
 
-def _slots(text: str) -> Iterable[tuple[Slot, str]]:
+def _slots(text: str, fragment: bool = False) -> Iterable[tuple[Slot, str]]:
     """Each quoted name of `text` with the words before it (at most SLOT_WORDS, since the line's start or the
-    previous quote), lower-cased."""
+    previous quote), lower-cased. `fragment`: `text` is a piece of a line that may begin or end inside quotes
+    (a pattern's literal run), so a "name" with a space at either end is the words between two quotes, skipped."""
     for line in text.splitlines():
         if "'" not in line and '"' not in line:
             continue
@@ -47,8 +59,9 @@ def _slots(text: str) -> Iterable[tuple[Slot, str]]:
         for m in _QUOTED.finditer(line):
             words = tuple(_WORD.findall(line[previous : m.start()].lower()))
             previous = m.end()
-            if words:
-                yield words[-SLOT_WORDS:], (m.group(1) or m.group(2) or "").strip().lower()
+            name = m.group(1) or m.group(2) or ""
+            if words and not (fragment and name != name.strip()):
+                yield words[-SLOT_WORDS:], name.strip().lower()
 
 
 def pinned_names(signatures: Iterable[str]) -> Pinned:
@@ -67,6 +80,17 @@ def pinned_names(signatures: Iterable[str]) -> Pinned:
         if package and len(variants[slot]) > 1:
             pinned.add((slot, package))
     return frozenset(pinned)
+
+
+def pinned_packages(signatures: Iterable[str], literals: Iterable[str]) -> Pinned:
+    """The (slot, name) pairs where an entry's patterns spell out a dotted name: in `literals`, the text each of its
+    patterns requires word for word (`knowledge.patterns.required_literal`). With each such slot come the other names
+    the entry quotes there, in those literals and in its signatures (TensorFlow's entry spells out
+    `'tensorflow._api.v2.train'` and quotes `'tensorflow'` in the same place: both are its own)."""
+    spelled = {pair for literal in literals for pair in _slots(literal, fragment=True) if _NAME.fullmatch(pair[1])}
+    slots = {slot for slot, name in spelled if "." in name}
+    quoted = {pair for signature in signatures for pair in _slots(signature) if _NAME.fullmatch(pair[1])}
+    return frozenset((slot, name) for slot in slots for s, name in spelled | quoted if s[-len(slot) :] == slot)
 
 
 def _common_package(names: set[str]) -> str | None:
@@ -93,16 +117,31 @@ def pasted_names(text: str) -> Pinned:
     return frozenset(pairs)
 
 
-def _same_package(a: str, b: str) -> bool:
-    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
 
 
 def names_disagree(pasted: Pinned, pinned: Pinned) -> bool:
-    """The paste names something else in a slot the entry pins, and nothing of the pinned name's package there."""
+    """The paste names something else in a slot the entry pins, and nothing inside the pinned name there."""
     if not pasted or not pinned:
         return False
     for slot, name in pinned:
         there = [n for s, n in pasted if s == slot]
-        if there and not any(_same_package(n, name) for n in there):
+        if there and not any(_within(n, name) for n in there):
+            return True
+    return False
+
+
+def packages_disagree(pasted: Pinned, pinned: Pinned) -> bool:
+    """In a slot where the entry's pattern spells out a dotted name (`pinned_packages`), the paste names something,
+    and none of it is a name the entry quotes there or inside one."""
+    if not pasted or not pinned:
+        return False
+    own: dict[Slot, list[str]] = defaultdict(list)
+    for slot, name in pinned:
+        own[slot].append(name)
+    for slot, names in own.items():
+        there = [n for s, n in pasted if s == slot]
+        if there and not any(_within(n, name) for n in there for name in names):
             return True
     return False
