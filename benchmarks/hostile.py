@@ -115,6 +115,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
         "NOTE: If your import is failing due to a missing package, you can\n\n" + "-" * 30 + "\n[notice] x\n", n
     ),
     "letters glued to class names": lambda n: _repeat("错a", n - 20) + "Error: bad value",
+    "Chinese glued to Latin words": lambda n: _repeat("显存gpu很慢loss无法nan", n),
     "frames copied from HTML": lambda n: _repeat(
         "<br>  File &quot;x.py&quot;, line 1, in &lt;module&gt;<br>    d[&#39;k&#39;] &amp;= 1\n", n
     ),

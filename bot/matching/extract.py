@@ -103,12 +103,16 @@ _CUE_WORDS = (
       for value in ("false", "none", "nan", "zero", "0", "empty", "null")),
 )  # fmt: skip
 _CUE_STARTS = ("fail", "error", "crash", "slow", "hang", "unexpected", "leak", "explod", "diverg", "mismatch")
+# Chinese and Japanese: an error report, an error, a problem, a failure, "cannot", "not found", "went wrong", an
+# exception, a crash, "cannot be used" (twice), "does not work", "has no effect", an error (Japanese).
+_CJK_CUES = ("报错", "错误", "问题", "失败", "无法", "找不到", "出错", "异常", "崩溃",
+             "不能用", "用不了", "不起作用", "不生效", "エラー")  # fmt: skip
 PROBLEM_CUES = phrase_pattern(  # for lower-cased text: see has_problem_cue
     [
         *(rf"\b{re.escape(word)}\b" for word in _CUE_WORDS),
         *(rf"\b{start}" for start in _CUE_STARTS),
         r"n(?<=\w\w)'t\b",
-        *("报错", "错误", "问题", "失败", "エラー"),
+        *_CJK_CUES,
     ]
 )
 

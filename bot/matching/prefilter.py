@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.matching.extract import PROBLEM_CUES
 from bot.matching.lines import may_hold_error
-from bot.matching.text import CONCEPT_PATTERNS, fold_accents, word_keys
+from bot.matching.text import CONCEPT_PATTERNS, fold_accents, spaced, word_keys
 
 
 @dataclass(frozen=True)
@@ -32,4 +32,5 @@ class Prefilter:
             return False
         if any(w in self.stems for w in word_keys(lowered)):
             return True
-        return any(pattern.search(lowered) for pattern in CONCEPT_PATTERNS)
+        seamed = spaced(lowered)
+        return any(pattern.search(seamed) for pattern in CONCEPT_PATTERNS)

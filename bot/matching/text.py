@@ -26,6 +26,16 @@ _TOKEN = re.compile(rf"[a-z][a-z0-9_]*|[{CYRILLIC_LETTERS}][{CYRILLIC_LETTERS}0-
 _CJK_START = re.compile(rf"[{CJK_LETTERS}]")
 
 
+# Where a CJK character touches a Latin letter or digit (`用gpu训练`, `loss变成nan`): Python's `\b` sees no word
+# boundary there, since CJK characters are word characters, so the concept patterns' `\bgpu` never matched.
+_CJK_LATIN_SEAM = re.compile(rf"(?<=[{CJK_LETTERS}])(?=[a-z0-9])|(?<=[a-z0-9])(?=[{CJK_LETTERS}])")
+
+
+def spaced(lowered: str) -> str:
+    """Lower-cased text with a space wherever CJK and Latin writing meet, as the concept patterns read it."""
+    return _CJK_LATIN_SEAM.sub(" ", lowered) if _CJK_START.search(lowered) else lowered
+
+
 def is_cjk_run(token: str) -> bool:
     """Whether a token is a run of CJK characters (read as its character pairs), not a word."""
     return _CJK_START.match(token) is not None
@@ -410,6 +420,7 @@ def features(text: str) -> frozenset[str]:
     ws = words(lowered)
     feats = set(ws)
     feats.update(f"{a} {b}" for a, b in itertools.pairwise(ws) if a != b)
-    feats.update(concept for pattern, concept in CONCEPTS if pattern.search(lowered))
+    seamed = spaced(lowered)
+    feats.update(concept for pattern, concept in CONCEPTS if pattern.search(seamed))
     feats.discard("not")
     return frozenset(feats)
