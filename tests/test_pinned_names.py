@@ -8,7 +8,7 @@ from bot.engine import Engine
 from bot.knowledge.model import Entry, Verification
 from bot.matching.index import build_index
 from bot.matching.matcher import Matcher
-from bot.matching.pinned_names import names_disagree, packages_disagree, pasted_names, pinned_names, pinned_packages
+from bot.matching.pinned_names import names_disagree, pasted_names, pinned_names, pinned_packages
 
 MODULE_ALIASES = (
     "AttributeError: module 'numpy' has no attribute 'float'",
@@ -111,17 +111,17 @@ def test_a_dotted_name_a_pattern_spells_out_is_pinned_with_the_names_quoted_besi
 def test_another_name_where_a_pattern_spells_out_a_dotted_one_disagrees() -> None:
     pinned = pinned_packages(SIX, ["No module named 'torch._six'"])
     for other in ("torch", "torch.nn", "torch._sixteen", "requests"):
-        assert packages_disagree(pasted_names(f"ModuleNotFoundError: No module named '{other}'"), pinned), other
+        assert names_disagree(pasted_names(f"ModuleNotFoundError: No module named '{other}'"), pinned), other
     for agreeing in (
         "ModuleNotFoundError: No module named 'torch._six'",
         "ModuleNotFoundError: No module named 'torch._six.moves'",
         "ImportError: cannot import name 'inf' from 'torch'",  # another slot
     ):
-        assert not packages_disagree(pasted_names(agreeing), pinned), agreeing
+        assert not names_disagree(pasted_names(agreeing), pinned), agreeing
     tf1 = pinned_packages(
         ["AttributeError: module 'tensorflow' has no attribute 'Session'"], ["module 'tensorflow._api.v2.train' has no"]
     )
-    assert not packages_disagree(pasted_names("AttributeError: module 'tensorflow' has no attribute 'x'"), tf1)
+    assert not names_disagree(pasted_names("AttributeError: module 'tensorflow' has no attribute 'x'"), tf1)
 
 
 def test_a_signatures_pinned_module_disagrees_with_its_parent_package() -> None:

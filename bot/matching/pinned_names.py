@@ -16,7 +16,7 @@ initialized module 'models'`, with and without its path) pin nothing: nothing sh
 An entry's patterns pin the dotted names they spell out: `No module named 'torch\._six'` can only match that
 module. Masked, `No module named 'torch'` (PyTorch not installed at all) or `'requests'` reads the same, and the
 entry for the removed submodule came within 0.08 of python/module-not-found, too close to answer unprompted. A paste
-naming anything else in that slot contradicts the entry (`packages_disagree`), unless the entry quotes that name there
+naming anything else in that slot contradicts the entry (`names_disagree`), unless the entry quotes that name there
 too (TensorFlow's entry spells out `'tensorflow._api.v2.train'` and quotes `'tensorflow'`). A dotted name is a
 module's or an attribute's path, the point of such an entry; a plain one can be the usual example
 (`missing 1 required positional argument: 'self'` is also raised as `'x'` when a method is called on its class),
@@ -89,6 +89,8 @@ def pinned_packages(signatures: Iterable[str], literals: Iterable[str]) -> Pinne
     `'tensorflow._api.v2.train'` and quotes `'tensorflow'` in the same place: both are its own)."""
     spelled = {pair for literal in literals for pair in _slots(literal, fragment=True) if _NAME.fullmatch(pair[1])}
     slots = {slot for slot, name in spelled if "." in name}
+    if not slots:
+        return frozenset()  # most entries: no need to read the signatures' names
     quoted = {pair for signature in signatures for pair in _slots(signature) if _NAME.fullmatch(pair[1])}
     return frozenset((slot, name) for slot in slots for s, name in spelled | quoted if s[-len(slot) :] == slot)
 
@@ -122,19 +124,9 @@ def _within(name: str, package: str) -> bool:
 
 
 def names_disagree(pasted: Pinned, pinned: Pinned) -> bool:
-    """The paste names something else in a slot the entry pins, and nothing inside the pinned name there."""
-    if not pasted or not pinned:
-        return False
-    for slot, name in pinned:
-        there = [n for s, n in pasted if s == slot]
-        if there and not any(_within(n, name) for n in there):
-            return True
-    return False
-
-
-def packages_disagree(pasted: Pinned, pinned: Pinned) -> bool:
-    """In a slot where the entry's pattern spells out a dotted name (`pinned_packages`), the paste names something,
-    and none of it is a name the entry quotes there or inside one."""
+    """The paste names something in a slot the entry pins, and none of it is one of the names pinned there or inside
+    one. The signatures pin one name a slot (`pinned_names`); a pattern's slot takes the entry's every name there
+    (`pinned_packages`)."""
     if not pasted or not pinned:
         return False
     own: dict[Slot, list[str]] = defaultdict(list)

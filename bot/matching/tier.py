@@ -23,7 +23,7 @@ from bot.matching.examples import Likeness, per_row
 from bot.matching.extract import ErrorReport
 from bot.matching.frames import frame_evidence
 from bot.matching.index import MatchIndex, codes_disagree
-from bot.matching.pinned_names import Pinned, names_disagree, packages_disagree
+from bot.matching.pinned_names import Pinned, names_disagree
 from bot.matching.similarity import signature_similarity
 from bot.matching.weights import Weights
 
@@ -144,8 +144,8 @@ class Tier:
         raised_as = [ix.exception_names[c] for c in ordered]
         # A different status code of the same enum contradicts an entry the way a different exception class does, and
         # so does another name where the entry's signatures pin one (`module 'emoji'` against NumPy's `module 'numpy'`)
-        # or another part of a package its pattern spells out (`'torch'` against `'torch\._six'`), unless one of the
-        # entry's patterns matches: a pattern written to take any name there has the last word.
+        # or where its pattern spells out a dotted one (`'torch'` against `'torch\._six'`), unless one of the entry's
+        # patterns matches: a pattern written to take any name there has the last word.
         disagrees = [
             (bool(n) and bool(facts.exceptions) and not own & facts.exceptions)
             or (bool(facts.status_codes) and codes_disagree(facts.status_codes, ix.status_codes[c]))
@@ -153,7 +153,7 @@ class Tier:
                 c not in hits
                 and (
                     names_disagree(facts.names, ix.pinned_names[c])
-                    or packages_disagree(facts.names, ix.pinned_packages[c])
+                    or names_disagree(facts.names, ix.pinned_packages[c])
                 )
             )
             for n, own, c in zip(names, raised_as, ordered, strict=True)
