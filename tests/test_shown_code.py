@@ -43,10 +43,20 @@ def test_a_syntax_errors_caret_and_a_repl_prompt_count_as_shown_code() -> None:
     assert line.shown_code == ">>> pip install numpy"
 
 
+def test_a_caret_line_right_above_an_error_with_no_frame_keeps_the_line_it_marks() -> None:
+    # Copied from the console without the `File "...", line 1` header: the carets still say which line Python showed.
+    (line,) = extract("    pip install pandas\n        ^^^^^^^\nSyntaxError: invalid syntax").error_lines
+    assert line.shown_code == "    pip install pandas\n        ^^^^^^^"
+    (line,) = extract("I run it and get:\nif score = 10:\n   ^^^^^^^^^^\nSyntaxError: invalid syntax").error_lines
+    assert line.shown_code == "if score = 10:\n   ^^^^^^^^^^"
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "ModuleNotFoundError: No module named 'models'",  # pasted alone
+        "\n   ^^^\nSyntaxError: invalid syntax",  # carets under nothing
+        "x = 1\n\n   ^^^\nSyntaxError: invalid syntax",  # carets under a blank line
         "I ran result = unpickler.load()\nModuleNotFoundError: No module named 'models'",  # prose, no frame above
         'File "a.py", line 1, in <module>\n  x()\n\nValueError: bad',  # a blank line ends the traceback's code
         'File "a.py", line 9\n  a\n  b\n  c\n  d\nValueError: bad',  # further than a frame's source and carets

@@ -338,6 +338,10 @@ def _shown_code(lines: list[str], i: int) -> str:
         return shown
     # No traceback above: the statement a person pasted right above the error, if the line there is one.
     above = lines[i - 1] if i > 0 else ""
+    if CARETS.match(above) and i > 1 and lines[i - 2].strip():
+        # A caret line under a line of text is how Python shows the source a SyntaxError is about, and that source
+        # need not be code at all (`pip install pandas` typed into Python): kept with its carets, which say where.
+        return "\n".join(lines[i - 2 : i])[:MAX_DETAIL_CHARS]
     return above.strip()[:MAX_DETAIL_CHARS] if CODE_STATEMENT.match(above) else ""
 
 
