@@ -1,0 +1,76 @@
+"""`SyntaxError: invalid syntax` is what most syntax mistakes print, and a few specific ones too.
+
+The generic entry (python/invalid-syntax, a `summary`) answers the message as such; where the paste shows what the
+specific entries are about (`pip install` typed into Python, a Python 2 print statement), their patterns prove it
+and the generic entry yields to them. Before the generic entry, every syntax mistake pasted went to the pip entry,
+whose signatures end in the same line.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+
+from .conftest import best_entry_id
+
+GENERIC = "python/invalid-syntax"
+PIP_AT_THE_PROMPT = "pip/pip-install-in-python-shell"
+
+
+def test_every_wording_of_the_generic_entry_finds_it(bundled_engine: Engine) -> None:
+    entry = bundled_engine.kb.by_id[GENERIC]
+    assert entry.summary
+    for wording in entry.all_signatures:
+        assert best_entry_id(bundled_engine, wording) == GENERIC, wording
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SyntaxError: invalid syntax",
+        "my code fails with SyntaxError: invalid syntax and I can't see why",
+        # As Python 3.11 prints a missing comma and a keyword used as a name, with and without the file header.
+        '  File "main.py", line 1\n    sizes = [10, 20 30]\n                 ^^^^^\n'
+        "SyntaxError: invalid syntax. Perhaps you forgot a comma?",
+        "    class = 'warrior'\n          ^\nSyntaxError: invalid syntax",
+    ],
+)
+def test_a_syntax_mistake_is_answered_by_the_generic_entry(bundled_engine: Engine, text: str) -> None:
+    assert best_entry_id(bundled_engine, text) == GENERIC
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        (
+            '  File "<stdin>", line 1\n    pip install numpy\n        ^^^^^^^\nSyntaxError: invalid syntax',
+            PIP_AT_THE_PROMPT,
+        ),
+        # The same without the header: the carets still show which line Python read (extract._shown_code).
+        ("    pip install pandas\n        ^^^^^^^\nSyntaxError: invalid syntax", PIP_AT_THE_PROMPT),
+        (">>> pip install pandas\nSyntaxError: invalid syntax", PIP_AT_THE_PROMPT),
+        (
+            'Traceback (most recent call last):\n  File "setup.py", line 4\n    print "hello"\n          ^\n'
+            "SyntaxError: invalid syntax",
+            "python/print-missing-parentheses",
+        ),
+    ],
+)
+def test_the_generic_entry_yields_where_a_specific_one_proves_its_error(
+    bundled_engine: Engine, text: str, entry_id: str
+) -> None:
+    result = bundled_engine.match(text, top=10)
+    ids = [m.entry.id for m in result.matches]
+    assert ids[0] == entry_id
+    # Not a close second either: its yield leaves the specific entry the lead an unprompted answer needs.
+    if GENERIC in ids:
+        generic = result.matches[ids.index(GENERIC)]
+        assert result.matches[0].score - generic.score >= bundled_engine.matcher.weights.decisions.reply_margin
+
+
+def test_other_syntax_errors_keep_their_own_entries(bundled_engine: Engine) -> None:
+    assert best_entry_id(bundled_engine, "SyntaxError: invalid character '“' (U+201C)") == (
+        "python/invalid-character-in-source"
+    )
+    assert best_entry_id(bundled_engine, "SyntaxError: unexpected EOF while parsing") == "python/unexpected-eof-parsing"
