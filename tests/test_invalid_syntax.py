@@ -12,17 +12,14 @@ import pytest
 
 from bot.engine import Engine
 
-from .conftest import best_entry_id
+from .conftest import assert_every_wording_finds_its_summary_entry, assert_summary_yields, best_entry_id
 
 GENERIC = "python/invalid-syntax"
 PIP_AT_THE_PROMPT = "pip/pip-install-in-python-shell"
 
 
 def test_every_wording_of_the_generic_entry_finds_it(bundled_engine: Engine) -> None:
-    entry = bundled_engine.kb.by_id[GENERIC]
-    assert entry.summary
-    for wording in entry.all_signatures:
-        assert best_entry_id(bundled_engine, wording) == GENERIC, wording
+    assert_every_wording_finds_its_summary_entry(bundled_engine, GENERIC)
 
 
 @pytest.mark.parametrize(
@@ -60,13 +57,7 @@ def test_a_syntax_mistake_is_answered_by_the_generic_entry(bundled_engine: Engin
 def test_the_generic_entry_yields_where_a_specific_one_proves_its_error(
     bundled_engine: Engine, text: str, entry_id: str
 ) -> None:
-    result = bundled_engine.match(text, top=10)
-    ids = [m.entry.id for m in result.matches]
-    assert ids[0] == entry_id
-    # Not a close second either: its yield leaves the specific entry the lead an unprompted answer needs.
-    if GENERIC in ids:
-        generic = result.matches[ids.index(GENERIC)]
-        assert result.matches[0].score - generic.score >= bundled_engine.matcher.weights.decisions.reply_margin
+    assert_summary_yields(bundled_engine, text, entry_id, GENERIC)
 
 
 def test_other_syntax_errors_keep_their_own_entries(bundled_engine: Engine) -> None:
