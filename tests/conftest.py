@@ -67,26 +67,6 @@ def best_entry_id(engine: Engine, text: str) -> str | None:
     return best.entry.id if best else None
 
 
-def assert_every_wording_finds_its_summary_entry(engine: Engine, entry_id: str) -> None:
-    """Each of the summary entry's signatures, pasted alone, ranks that entry first: no specific entry proves it."""
-    entry = engine.kb.by_id[entry_id]
-    assert entry.summary
-    for wording in entry.all_signatures:
-        assert best_entry_id(engine, wording) == entry_id, wording
-
-
-def assert_summary_yields(engine: Engine, text: str, entry_id: str, summary_id: str) -> None:
-    """`entry_id` ranks first for `text`, and the summary entry `summary_id` (a generic message that entry proves a
-    specific case of) is not a close second either: its yield leaves the specific entry the lead that an unprompted
-    answer needs."""
-    result = engine.match(text, top=10)
-    ids = [m.entry.id for m in result.matches]
-    assert ids[0] == entry_id
-    if summary_id in ids:
-        summary = result.matches[ids.index(summary_id)]
-        assert result.matches[0].score - summary.score >= engine.matcher.weights.decisions.reply_margin
-
-
 def write_corpus(tmp_path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
     """A corpus directory for `knownfix tune` holding `rows` (our own cases) as one JSON-lines file."""
     path = tmp_path / "corpus"

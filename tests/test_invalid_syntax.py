@@ -2,8 +2,8 @@
 
 The generic entry (python/invalid-syntax, a `summary`) answers the message as such; where the paste shows what the
 specific entries are about (`pip install` typed into Python, a Python 2 print statement), their patterns prove it
-and the generic entry yields to them. Before the generic entry, every syntax mistake pasted went to the pip entry,
-whose signatures end in the same line.
+and the generic entry yields to them (tests/test_summary_entries.py). Before the generic entry, every syntax mistake
+pasted went to the pip entry, whose signatures end in the same line.
 """
 
 from __future__ import annotations
@@ -12,14 +12,9 @@ import pytest
 
 from bot.engine import Engine
 
-from .conftest import assert_every_wording_finds_its_summary_entry, assert_summary_yields, best_entry_id
+from .conftest import best_entry_id
 
 GENERIC = "python/invalid-syntax"
-PIP_AT_THE_PROMPT = "pip/pip-install-in-python-shell"
-
-
-def test_every_wording_of_the_generic_entry_finds_it(bundled_engine: Engine) -> None:
-    assert_every_wording_finds_its_summary_entry(bundled_engine, GENERIC)
 
 
 @pytest.mark.parametrize(
@@ -35,29 +30,6 @@ def test_every_wording_of_the_generic_entry_finds_it(bundled_engine: Engine) -> 
 )
 def test_a_syntax_mistake_is_answered_by_the_generic_entry(bundled_engine: Engine, text: str) -> None:
     assert best_entry_id(bundled_engine, text) == GENERIC
-
-
-@pytest.mark.parametrize(
-    ("text", "entry_id"),
-    [
-        (
-            '  File "<stdin>", line 1\n    pip install numpy\n        ^^^^^^^\nSyntaxError: invalid syntax',
-            PIP_AT_THE_PROMPT,
-        ),
-        # The same without the header: the carets still show which line Python read (extract._shown_code).
-        ("    pip install pandas\n        ^^^^^^^\nSyntaxError: invalid syntax", PIP_AT_THE_PROMPT),
-        (">>> pip install pandas\nSyntaxError: invalid syntax", PIP_AT_THE_PROMPT),
-        (
-            'Traceback (most recent call last):\n  File "setup.py", line 4\n    print "hello"\n          ^\n'
-            "SyntaxError: invalid syntax",
-            "python/print-missing-parentheses",
-        ),
-    ],
-)
-def test_the_generic_entry_yields_where_a_specific_one_proves_its_error(
-    bundled_engine: Engine, text: str, entry_id: str
-) -> None:
-    assert_summary_yields(bundled_engine, text, entry_id, GENERIC)
 
 
 def test_other_syntax_errors_keep_their_own_entries(bundled_engine: Engine) -> None:

@@ -173,6 +173,77 @@ def test_pip_build_summary_around_a_missing_compiler_gives_the_compiler(bundled_
     assert _first(bundled_engine, PIP_SUMMARY.format(inner=MSVC))[0] == "pip/msvc-required"
 
 
+# A message many causes print alike, held by a generic summary, and the specific entries whose patterns prove a case of
+# it: `pip install` typed into Python or a Python 2 print statement above `SyntaxError: invalid syntax`; PyTorch's,
+# NumPy's and Triton's modules (and `from torch._C import *` above Python 3.7's shorter message) in Windows'
+# `DLL load failed`.
+GENERIC_SUMMARIES = ("python/invalid-syntax", "python/dll-load-failed")
+PROVEN_CASES = [
+    (
+        '  File "<stdin>", line 1\n    pip install numpy\n        ^^^^^^^\nSyntaxError: invalid syntax',
+        "pip/pip-install-in-python-shell",
+        "python/invalid-syntax",
+    ),
+    # The same without the header: the carets still show which line Python read (extract._shown_code).
+    (
+        "    pip install pandas\n        ^^^^^^^\nSyntaxError: invalid syntax",
+        "pip/pip-install-in-python-shell",
+        "python/invalid-syntax",
+    ),
+    (">>> pip install pandas\nSyntaxError: invalid syntax", "pip/pip-install-in-python-shell", "python/invalid-syntax"),
+    (
+        'Traceback (most recent call last):\n  File "setup.py", line 4\n    print "hello"\n          ^\n'
+        "SyntaxError: invalid syntax",
+        "python/print-missing-parentheses",
+        "python/invalid-syntax",
+    ),
+    (
+        "ImportError: DLL load failed while importing _C: The specified module could not be found.",
+        "pytorch/windows-dll-load-failed",
+        "python/dll-load-failed",
+    ),
+    (
+        'Traceback (most recent call last):\n  File "C:\\Python37\\lib\\site-packages\\torch\\__init__.py", '
+        "line 81, in <module>\n    from torch._C import *\nImportError: DLL load failed: The specified procedure "
+        "could not be found.",
+        "pytorch/windows-dll-load-failed",
+        "python/dll-load-failed",
+    ),
+    (
+        "ImportError: DLL load failed while importing _multiarray_umath: The specified module could not be found.",
+        "numpy/c-extensions-failed",
+        "python/dll-load-failed",
+    ),
+    (
+        "ImportError: DLL load failed while importing libtriton: A dynamic link library (DLL) initialization "
+        "routine failed.",
+        "cuda/triton-windows-dll-load-failed",
+        "python/dll-load-failed",
+    ),
+]
+
+
+@pytest.mark.parametrize("summary_id", GENERIC_SUMMARIES)
+def test_every_wording_of_a_generic_summary_finds_it(bundled_engine: Engine, summary_id: str) -> None:
+    entry = bundled_engine.kb.by_id[summary_id]
+    assert entry.summary
+    for wording in entry.all_signatures:
+        assert _first(bundled_engine, wording)[0] == summary_id, wording
+
+
+@pytest.mark.parametrize(("text", "entry_id", "summary_id"), PROVEN_CASES)
+def test_a_generic_summary_yields_where_a_specific_entry_proves_its_case(
+    bundled_engine: Engine, text: str, entry_id: str, summary_id: str
+) -> None:
+    result = bundled_engine.match(text, top=10)
+    ids = [m.entry.id for m in result.matches]
+    assert ids[0] == entry_id
+    # Not a close second either: its yield leaves the specific entry the lead an unprompted answer needs.
+    if summary_id in ids:
+        summary = result.matches[ids.index(summary_id)]
+        assert result.matches[0].score - summary.score >= bundled_engine.matcher.weights.decisions.reply_margin
+
+
 # -- the field ------------------------------------------------------------------------------------------------------
 
 BASE = {
