@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 # Bump when KnowledgeBase, Entry or MatchIndex change shape, the file layout does, or the words a text is read
 # as (bot.matching.text: the index stores them), so old files are not read.
-CACHE_FORMAT = 14
+CACHE_FORMAT = 15
 KEEP_FILES = 4  # older cache files beyond this many are removed
 MAGIC = b"KNOWNFIX"
 HEADER = struct.Struct("<8sIIQQQ16s16s")  # magic, format, unused, pickle length, arrays offset, length, key, checksum

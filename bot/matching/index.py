@@ -21,6 +21,7 @@ import numpy.typing as npt
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.model import Entry
 from bot.knowledge.patterns import pattern_literals
+from bot.matching.callees import Callees, pinned_callees
 from bot.matching.flat import FeatureTable, PostingLists, read_only
 from bot.matching.frames import entry_paths
 from bot.matching.normalize import comparable
@@ -120,6 +121,7 @@ class MatchIndex:
     status_codes: tuple[frozenset[tuple[str, str]], ...]  # per entry: the status codes its signatures name
     pinned_names: tuple[Pinned, ...]  # per entry: the quoted names its signatures pin (`pinned_names.py`)
     pinned_packages: tuple[Pinned, ...]  # per entry: the dotted names its patterns spell out (`pinned_names.py`)
+    pinned_callees: tuple[Callees, ...]  # per entry: the functions its patterns' call errors name (`callees.py`)
     # per entry: (pattern source, literal strength, the literal every match holds): read at build, as the cache
     # keeps them, so a query's first look at a pattern does not parse it
     patterns: tuple[tuple[tuple[str, int, str], ...], ...]
@@ -296,6 +298,10 @@ def build_index(entries: tuple[Entry, ...], trust: float = 1.0) -> MatchIndex:
         pinned_names=tuple(frozenset() if e.placeholders else pinned_names(e.all_signatures) for e in entries),
         pinned_packages=tuple(
             frozenset() if e.placeholders else pinned_packages(e.all_signatures, (literal for _, _, literal in own))
+            for e, own in zip(entries, patterns, strict=True)
+        ),
+        pinned_callees=tuple(
+            frozenset() if e.placeholders else pinned_callees(source for source, _, _ in own)
             for e, own in zip(entries, patterns, strict=True)
         ),
         libraries=tuple(frozenset(lib.lower() for lib in e.context.libraries) | {e.domain} for e in entries),

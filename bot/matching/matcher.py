@@ -24,6 +24,7 @@ import numpy.typing as npt
 from bot.environment import Environment, fits
 from bot.knowledge.model import Entry
 from bot.matching.calibration import WEAK_EVIDENCE, TopEvidence, is_exact, probability, sigmoid, top_evidence
+from bot.matching.callees import pasted_callees
 from bot.matching.evidence import KINDS, Evidence, Scores, combine
 from bot.matching.examples import ExampleModel, default_examples, for_descriptions
 from bot.matching.extract import ErrorReport, extract
@@ -167,6 +168,7 @@ class Matcher:
             pattern_region=pattern_region,
             status_codes=status_codes(region),
             names=pasted_names(error_text[-limits.pattern_region_chars :]),
+            callees=pasted_callees(error_text[-limits.pattern_region_chars :]),
             exceptions=frozenset(n.lower() for n in report.exceptions),
             examples=for_descriptions(self.examples, report.is_error_report, feats),
             frames=frame_keys(report.frames),

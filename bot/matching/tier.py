@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from bot.knowledge.model import EntryKind
 from bot.knowledge.patterns import SEARCH_TIMEOUT_S, compile_pattern, search_bounded
+from bot.matching.callees import Callees, callees_disagree
 from bot.matching.coverage import TierPhrasings
 from bot.matching.evidence import Evidence
 from bot.matching.examples import Likeness, per_row
@@ -38,6 +39,7 @@ class MessageFacts:
     pattern_region: str  # what entry patterns are read in: `region` with the source shown above each error line
     status_codes: frozenset[tuple[str, str]]  # the (family, code) pairs pasted in `region` (`index.status_codes`)
     names: Pinned  # the quoted names of the pasted error lines, by the words before each (`pinned_names.py`)
+    callees: Callees  # the functions the pasted call errors name (`callees.py`)
     exceptions: frozenset[str]  # the pasted exception classes, lower-cased
     examples: Likeness  # how the message reads against each entry's labelled examples (descriptions only)
     frames: tuple[str, ...]  # the paste's frames as `frames.frame_evidence` reads them
@@ -144,8 +146,9 @@ class Tier:
         raised_as = [ix.exception_names[c] for c in ordered]
         # A different status code of the same enum contradicts an entry the way a different exception class does, and
         # so does another name where the entry's signatures pin one (`module 'emoji'` against NumPy's `module 'numpy'`)
-        # or where its pattern spells out a dotted one (`'torch'` against `'torch\._six'`), unless one of the entry's
-        # patterns matches: a pattern written to take any name there has the last word.
+        # or where its pattern spells out a dotted one (`'torch'` against `'torch\._six'`), and another function where
+        # its pattern spells out the one a call error names (`greet()` against `forward\(\) takes`), unless one of
+        # the entry's patterns matches: a pattern written to take any name there has the last word.
         disagrees = [
             (bool(n) and bool(facts.exceptions) and not own & facts.exceptions)
             or (bool(facts.status_codes) and codes_disagree(facts.status_codes, ix.status_codes[c]))
@@ -154,6 +157,7 @@ class Tier:
                 and (
                     names_disagree(facts.names, ix.pinned_names[c])
                     or names_disagree(facts.names, ix.pinned_packages[c])
+                    or callees_disagree(facts.callees, ix.pinned_callees[c])
                 )
             )
             for n, own, c in zip(names, raised_as, ordered, strict=True)
