@@ -28,6 +28,16 @@ def test_a_pattern_that_takes_any_name_or_part_of_one_pins_nothing() -> None:
     assert pinned_callees([r"forward\(\) returned a tuple"]) == frozenset()  # not a call error's words
 
 
+def test_an_entry_whose_pattern_takes_any_function_pins_none() -> None:
+    """A generic entry about a call error may spell out one old wording's name (Python 3.6's `object() takes no
+    parameters`) beside a pattern for any function: that name is one of its examples, not the point."""
+    generic = [r"\w\(\) takes \d+ positional arguments? but \d+ were given", r"object\(\) takes no parameters"]
+    assert pinned_callees(generic) == frozenset()
+    assert pinned_callees(generic[1:]) == {("object",)}
+    # Parentheses that no call error follows are not counted: `placeholder\(\) is not compatible`.
+    assert pinned_callees([*FORWARD, r"tf\.placeholder\(\) is not compatible"]) == {("forward",)}
+
+
 def test_a_paste_names_the_functions_of_its_call_errors() -> None:
     assert pasted_callees("TypeError: greet() takes 1 positional argument but 2 were given") == {("greet",)}
     assert pasted_callees("TypeError: Net.forward() missing 1 required positional argument: 'x'") == {

@@ -113,3 +113,39 @@ def test_a_module_missing_while_unpickling_is_the_full_model_entry(bundled_engin
 def test_a_pip_command_run_as_python_is_the_shell_entry(bundled_engine: Engine) -> None:
     text = '  File "/home/me/train.py", line 1\n    pip install pandas\n        ^^^^^^^\nSyntaxError: invalid syntax'
     assert best_entry_id(bundled_engine, text) == "pip/pip-install-in-python-shell"
+
+
+BARE_RAISE = """Traceback (most recent call last):
+  File "train.py", line 3, in <module>
+    env.reset()
+  File "/usr/lib/python3/site-packages/gym/core.py", line 71, in reset
+    raise NotImplementedError
+NotImplementedError"""
+
+
+def test_a_raise_statement_under_a_frame_is_the_source_not_the_exception() -> None:
+    """`raise NotImplementedError` names the class bare, as Python's own line below it does: read as the exception,
+    it took the real line's place (a repeat of the same class) with the statement's words as its detail."""
+    (line,) = extract(BARE_RAISE).error_lines
+    assert line.detail == "NotImplementedError"
+    assert line.shown_code == "    raise NotImplementedError"
+    assert line.raised_in == 'File "/usr/lib/python3/site-packages/gym/core.py", line 71, in reset'
+
+
+def test_the_frame_an_error_was_raised_in_is_kept_for_python_and_ipython_tracebacks() -> None:
+    (line,) = extract(UNPICKLING).error_lines
+    assert line.raised_in.startswith('File "/env/lib/python3.11/site-packages/torch/serialization.py", line 1251')
+    ipython = (
+        "~/lib/python3.6/site-packages/torch/nn/modules/module.py in forward(self, *input)\n"
+        "     81             registered hooks while the latter silently ignores them.\n"
+        '     82         """\n'
+        "---> 83         raise NotImplementedError\n"
+        "     84 \n"
+        "NotImplementedError:"
+    )
+    # IPython's header names the class first; the line at the end is the one the frame raised.
+    line = extract("NotImplementedError    Traceback (most recent call last)\n" + ipython).error_lines[-1]
+    assert line.shown_code == "raise NotImplementedError"
+    assert line.raised_in == "~/lib/python3.6/site-packages/torch/nn/modules/module.py in forward(self, *input)"
+    # No frame right above: nothing to name (a log line, a paste of the error alone).
+    assert extract("NotImplementedError").error_lines[0].raised_in == ""

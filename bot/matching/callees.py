@@ -28,9 +28,14 @@ _CALL_ERROR = r"\(\) (?:takes|missing|got) "
 # In a paste: a dotted name right before the call error, not the end of a longer word. Bounded, so linear.
 _PASTED = re.compile(r"(?<![\w.])([A-Za-z_]\w{0,80}(?:\.[A-Za-z_]\w{0,80}){0,8})" + _CALL_ERROR)
 # In a pattern's source: the name spelled out with escaped dots and parentheses, where nothing before it in the
-# pattern could make it part of a longer name (the pattern's start, a space, a group's opening or a quote).
-_SPELLED = re.compile(r"(?:^|(?<=[\s(:|'\"]))((?:[A-Za-z_]\w*\\\.)*[A-Za-z_]\w*)\\\(\\\) (?:takes|missing|got) ")
+# pattern could make it part of a longer name (the pattern's start, a space, a group's opening or a quote). Bounded:
+# a pack's patterns are text from elsewhere.
+_SPELLED = re.compile(
+    r"(?:^|(?<=[\s(:|'\"]))((?:[A-Za-z_]\w{0,80}\\\.){0,8}[A-Za-z_]\w{0,80})\\\(\\\) (?:takes|missing|got) "
+)
 
+# A call error's words as a pattern's source writes them, whatever comes before them.
+_CALL_ERROR_SOURCE = re.compile(r"\\\(\\\) (?:takes|missing|got) ")
 Callees = frozenset[tuple[str, ...]]
 
 
@@ -39,8 +44,14 @@ def _parts(name: str) -> tuple[str, ...]:
 
 
 def pinned_callees(patterns: Iterable[str]) -> Callees:
-    """The functions `patterns` (an entry's pattern sources) spell out before a call error, as their dotted parts."""
-    return frozenset(_parts(m.group(1).replace("\\.", ".")) for p in patterns for m in _SPELLED.finditer(p))
+    """The functions `patterns` (an entry's pattern sources) spell out before a call error, as their dotted parts;
+    none when one of them takes any function there (`\\w\\(\\) takes`, a generic entry whose other pattern names
+    Python 3.6's `object\\(\\) takes no parameters`)."""
+    sources = list(patterns)
+    spelled = [m for p in sources for m in _SPELLED.finditer(p)]
+    if sum(len(_CALL_ERROR_SOURCE.findall(p)) for p in sources) > len(spelled):
+        return frozenset()
+    return frozenset(_parts(m.group(1).replace("\\.", ".")) for m in spelled)
 
 
 def pasted_callees(text: str) -> Callees:

@@ -257,10 +257,19 @@ def combine(ev: Evidence, w: Scoring, s: Selection, r: Ranking, case_of: IntArra
 def _yields(ev: Evidence, has_proof: BoolArray, s: Selection, case_of: IntArray | None) -> BoolArray:
     """Per row: a summary entry (`Entry.summary`: torchrun's ChildFailedError, pip's subprocess-exited-with-error)
     in a message where another curated entry proves its own error, pasted word for word or spelt out by a pattern.
-    The summary's answer is "find the failure above me"; the paste holds it, and that entry explains it."""
+    The summary's answer is "find the failure above me"; the paste holds it, and that entry explains it.
+
+    Another summary is no failure of its own (pip's build summary inside torchrun's), except to a summary that no
+    pattern proves: a pattern proving one launcher's own form of a generic summary line (PyTorch's old launcher's
+    command in `CalledProcessError: Command '[...]' returned non-zero exit status 1`) is the more specific answer."""
     pasted = (ev.signature_similarity >= s.exact_similarity) & (ev.signature_coverage >= s.exact_similarity)
-    direct = (pasted | has_proof) & ~ev.summary & ~ev.pack & ~ev.description
-    yields: BoolArray = ev.summary & _per_case(direct, case_of, np.logical_or, False)
+    curated = ~ev.pack & ~ev.description
+    direct = (pasted | has_proof) & ~ev.summary & curated
+    proven_summary = has_proof & ev.summary & curated
+    yields: BoolArray = ev.summary & (
+        _per_case(direct, case_of, np.logical_or, False)
+        | (~has_proof & _per_case(proven_summary, case_of, np.logical_or, False))
+    )
     return yields
 
 

@@ -151,6 +151,9 @@ class ErrorLine:
     # The source Python printed between the last frame and this line (`_shown_code`): entry patterns read it with
     # the line, as in `result = unpickler.load()` above a missing module. Never compared as text or shown.
     shown_code: str = ""
+    # That frame's own line (`File ".../torch/nn/modules/module.py", line 201, in _forward_unimplemented`): where the
+    # error was raised, which patterns read too. A bare `NotImplementedError` says nothing else of itself.
+    raised_in: str = ""
 
     @property
     def exception_name(self) -> str | None:
@@ -318,24 +321,31 @@ class _KeptErrors:
         # all; a quoted error ends at its closing quote, and the next lines are the sentence's, not the message's, as
         # they are after a class only named at a sentence's end.
         detail = text if alone or named else _continuation(self._lines, i)
-        return ErrorLine(text, exc, msg, detail[:room], inside, named, _shown_code(self._lines, i))
+        shown, raised_in = _shown_code(self._lines, i)
+        return ErrorLine(text, exc, msg, detail[:room], inside, named, shown, raised_in)
 
 
-def _shown_code(lines: list[str], i: int) -> str:
+def _shown_code(lines: list[str], i: int) -> tuple[str, str]:
     """The lines between line `i` and the frame right above it: the source line the traceback showed for the last
     frame, with any caret lines (`^^^^`, a SyntaxError's `^`); a REPL's `>>> ` line right above counts as shown
     source too, and so does the line IPython's arrow points at, or a statement pasted right above an error with
-    no traceback. "" when none of these is there: an error line in a log or in prose has no code of its own."""
+    no traceback. "" when none of these is there: an error line in a log or in prose has no code of its own.
+    Second, the frame's own line, where there is one."""
     for j in range(i - 1, max(i - 1 - SHOWN_CODE_LINES, -1), -1):
         line = lines[j]
         if not line.strip():
             break
         if line.startswith(">>> "):
-            return "\n".join(lines[j:i])[:MAX_DETAIL_CHARS]
+            return "\n".join(lines[j:i])[:MAX_DETAIL_CHARS], ""
         if FRAME.match(line):
-            return "\n".join(lines[j + 1 : i])[:MAX_DETAIL_CHARS]
-    if shown := _ipython_shown_code(lines, i):
-        return shown
+            return "\n".join(lines[j + 1 : i])[:MAX_DETAIL_CHARS], line.strip()[:MAX_DETAIL_CHARS]
+    if (ipython := _ipython_shown_code(lines, i)) and ipython[0]:
+        return ipython
+    return _statement_above(lines, i), ""
+
+
+def _statement_above(lines: list[str], i: int) -> str:
+    """`_shown_code` where no traceback's frame is right above line `i`."""
     # No traceback above: the statement a person pasted right above the error, if the line there is one.
     above = lines[i - 1] if i > 0 else ""
     if CARETS.match(above) and i > 1 and lines[i - 2].strip():
@@ -345,14 +355,27 @@ def _shown_code(lines: list[str], i: int) -> str:
     return above.strip()[:MAX_DETAIL_CHARS] if CODE_STATEMENT.match(above) else ""
 
 
-def _ipython_shown_code(lines: list[str], i: int) -> str:
+def _ipython_shown_code(lines: list[str], i: int) -> tuple[str, str] | None:
     """The line IPython's arrow points at in the frame right above line `i`, without the arrow and its number; only
-    blank lines, numbered context lines and caret lines may come between. "" when there is no such arrow."""
+    blank lines, numbered context lines and caret lines may come between. Second, that frame's own line (`File
+    ~/lib/torch/nn/modules/module.py:83, in Module.forward(self, *input)`), "" when it is further up than the
+    context lines. None when there is no such arrow."""
     for j in range(i - 1, max(i - 1 - IPYTHON_SHOWN_CODE_LINES, -1), -1):
         line = lines[j]
         if arrow := IPYTHON_ARROW.match(line):
-            return (arrow.group("code") or "").strip()[:MAX_DETAIL_CHARS]
+            return (arrow.group("code") or "").strip()[:MAX_DETAIL_CHARS], _ipython_frame_above(lines, j)
         if line.strip() and not IPYTHON_CODE.match(line) and not CARETS.match(line):
+            return None
+    return None
+
+
+def _ipython_frame_above(lines: list[str], j: int) -> str:
+    """The IPython frame line above the arrow at line `j`, across its numbered context lines."""
+    for k in range(j - 1, max(j - 1 - IPYTHON_SHOWN_CODE_LINES, -1), -1):
+        line = lines[k]
+        if IPYTHON_FRAME.match(line):
+            return line.strip()[:MAX_DETAIL_CHARS]
+        if line.strip() and not IPYTHON_CODE.match(line):
             return ""
     return ""
 
@@ -519,6 +542,11 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
             has_traceback = True
             frame_indent = indent(line)
         found = exception_of(line)
+        if found and (in_traceback or frame_indent is not None) and line.lstrip().startswith("raise "):
+            # The source a frame showed (`raise NotImplementedError`): a statement, never the line Python prints for
+            # the exception, which comes below it (and would be dropped as a repeat of a class read here).
+            code_lines += 1
+            continue
         if found:
             # Outside a traceback, an error after other words on its line may sit in a sentence.
             start = 0 if in_traceback else line.find(found[2])

@@ -156,9 +156,11 @@ class Matcher:
         error_text = "\n".join(line.detail for line in report.error_lines)
         feats = features(error_text + "\n" + report.prose[: limits.prose_chars])
         region = (error_text or report.text)[-limits.pattern_region_chars :]
-        # Entry patterns read the source a traceback showed above each error line too (`ErrorLine.shown_code`).
+        # Entry patterns read the source a traceback showed above each error line too (`ErrorLine.shown_code`), and
+        # the frame it was raised in (`ErrorLine.raised_in`).
         shown = "\n".join(
-            f"{line.shown_code}\n{line.detail}" if line.shown_code else line.detail for line in report.error_lines
+            "\n".join(part for part in (line.raised_in, line.shown_code, line.detail) if part)
+            for line in report.error_lines
         )
         pattern_region = (shown or report.text)[-limits.pattern_region_chars :]
         facts = MessageFacts(
