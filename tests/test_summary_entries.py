@@ -74,6 +74,16 @@ def test_a_summary_keeps_its_score_beside(rival: dict[str, object], why: str) ->
     assert summary == alone, why
 
 
+def test_a_summary_no_pattern_proves_yields_to_a_summary_one_does() -> None:
+    """PyTorch's old launcher's command in `CalledProcessError: Command '[...]' returned non-zero exit status 1`: its
+    pattern makes the launcher's summary the more specific answer than subprocess's generic one."""
+    unproven = {**SUMMARY, "pattern_strength": -1}
+    (alone,) = _scores([unproven])
+    generic, launcher = _scores([unproven, SUMMARY])
+    assert generic == pytest.approx(alone * W.scoring.summary_yield, abs=1e-4)
+    assert launcher > generic
+
+
 def test_only_a_proof_in_the_same_message_counts() -> None:
     """In tune the rows are many messages' candidates: another message's proven error is no reason to yield."""
     (alone,) = _scores([SUMMARY])
@@ -176,8 +186,16 @@ def test_pip_build_summary_around_a_missing_compiler_gives_the_compiler(bundled_
 # A message many causes print alike, held by a generic summary, and the specific entries whose patterns prove a case of
 # it: `pip install` typed into Python or a Python 2 print statement above `SyntaxError: invalid syntax`; PyTorch's,
 # NumPy's and Triton's modules (and `from torch._C import *` above Python 3.7's shorter message) in Windows'
-# `DLL load failed`.
-GENERIC_SUMMARIES = ("python/invalid-syntax", "python/dll-load-failed")
+# `DLL load failed`; a module's forward() in a call's argument count; PyTorch's old launcher and venv's ensurepip in
+# subprocess's `CalledProcessError`; the frame that raised a bare `NotImplementedError` (PyTorch's Module.forward,
+# Keras' Network.get_config, asyncio's add_reader) and pathlib's message.
+GENERIC_SUMMARIES = (
+    "python/invalid-syntax",
+    "python/dll-load-failed",
+    "python/takes-positional-arguments",
+    "python/called-process-error",
+    "python/not-implemented-error",
+)
 PROVEN_CASES = [
     (
         '  File "<stdin>", line 1\n    pip install numpy\n        ^^^^^^^\nSyntaxError: invalid syntax',
@@ -219,6 +237,53 @@ PROVEN_CASES = [
         "routine failed.",
         "cuda/triton-windows-dll-load-failed",
         "python/dll-load-failed",
+    ),
+    (
+        "TypeError: Net.forward() takes 2 positional arguments but 3 were given",
+        "pytorch/forward-too-many-arguments",
+        "python/takes-positional-arguments",
+    ),
+    (
+        'Traceback (most recent call last):\n  File "train.py", line 40, in <module>\n    out = model(x, y)\n'
+        "TypeError: forward() takes 2 positional arguments but 3 were given",
+        "pytorch/forward-too-many-arguments",
+        "python/takes-positional-arguments",
+    ),
+    (
+        "subprocess.CalledProcessError: Command '['/usr/bin/python', '-u', 'tools/train_net.py', '--local_rank=0']' "
+        "returned non-zero exit status 1.",
+        "pytorch/torchrun-child-failed",
+        "python/called-process-error",
+    ),
+    (
+        "Error: Command '['/srv/app/venv/bin/python3', '-Im', 'ensurepip', '--upgrade', '--default-pip']' returned "
+        "non-zero exit status 1.\nsubprocess.CalledProcessError: Command '['/usr/bin/python3', '-m', 'venv', 'venv']' "
+        "returned non-zero exit status 1.",
+        "pip/venv-ensurepip-failed",
+        "python/called-process-error",
+    ),
+    (
+        '  File "/home/u/.venv/lib/python3.7/site-packages/torch/nn/modules/module.py", line 103, in forward\n'
+        "    raise NotImplementedError\nNotImplementedError",
+        "pytorch/module-missing-forward",
+        "python/not-implemented-error",
+    ),
+    (
+        '  File "/usr/local/lib/python3.7/site-packages/tensorflow/python/keras/engine/network.py", line 967, in '
+        "get_config\n    raise NotImplementedError\nNotImplementedError",
+        "keras/get-config-not-implemented",
+        "python/not-implemented-error",
+    ),
+    (
+        '  File "C:\\Python38\\lib\\asyncio\\events.py", line 501, in add_reader\n    raise NotImplementedError\n'
+        "NotImplementedError",
+        "python/asyncio-not-implemented-on-windows",
+        "python/not-implemented-error",
+    ),
+    (
+        "NotImplementedError: cannot instantiate 'PosixPath' on your system",
+        "python/pathlib-cannot-instantiate",
+        "python/not-implemented-error",
     ),
 ]
 

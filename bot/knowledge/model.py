@@ -104,8 +104,10 @@ class Entry:
     root_cause: str
     kind: EntryKind = EntryKind.ERROR
     # The error line only reports that a process or step it ran failed (torchrun's ChildFailedError, pip's
-    # subprocess-exited-with-error), or is the message many causes print alike (`SyntaxError: invalid syntax`, which
-    # the pip-at-the-prompt entry's signatures end in too; Windows' `DLL load failed`, PyTorch's and NumPy's too):
+    # subprocess-exited-with-error, subprocess's CalledProcessError), or is the message many causes print alike
+    # (`SyntaxError: invalid syntax`, which the pip-at-the-prompt entry's signatures end in too; Windows' `DLL load
+    # failed`, PyTorch's and NumPy's too; `takes 1 positional argument but 2 were given`, PyTorch's forward() too; a
+    # bare `NotImplementedError`, PyTorch's, Keras' and asyncio's too):
     # where the paste holds the failure itself and another entry proves it, that entry is the answer
     # (evidence.combine, [scoring] summary_yield).
     summary: bool = False

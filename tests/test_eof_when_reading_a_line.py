@@ -1,0 +1,34 @@
+"""`EOFError: EOF when reading a line`: input() where nothing is connected for a person to type into.
+
+Before its entry, the pickle entry (`EOFError: Ran out of input`) came first for it at 0.69, within a hundredth of
+the threshold for a full page when asked.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.engine import Engine
+
+from .conftest import best_entry_id
+
+ENTRY = "python/eof-when-reading-a-line"
+
+
+def test_input_with_standard_input_closed_is_answered_by_its_entry(bundled_engine: Engine, tmp_path: Path) -> None:
+    script = tmp_path / "main.py"
+    script.write_text('name = input("Enter your name: ")\nprint("hi", name)\n', encoding="utf-8")
+    # An editor's output pane, a container without -i, a cron job: standard input is at its end from the start.
+    proc = subprocess.run(
+        [sys.executable, str(script)], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
+    )
+    paste = proc.stdout + proc.stderr
+    assert "EOFError: EOF when reading a line" in paste
+    result = bundled_engine.match(paste, top=3)
+    assert result.best is not None and result.best.entry.id == ENTRY
+
+
+def test_pickles_end_of_input_keeps_its_entry(bundled_engine: Engine) -> None:
+    assert best_entry_id(bundled_engine, "EOFError: Ran out of input") == "python/pickle-ran-out-of-input"
