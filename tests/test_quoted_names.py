@@ -138,9 +138,10 @@ ModuleNotFoundError: No module named 'sklearn.externals.joblib'""",
     ),
 ]
 
-# The generic entries keep the same shapes with ordinary names: the specific wordings must not swallow them.
+# The generic entries keep the same shapes with ordinary names: the specific wordings must not swallow them. A bare
+# `KeyError` is a dict's missing key (python/key-error) unless pandas' frames or message show a column.
 GENERIC = [
-    ("KeyError: 'price'", "pandas/column-keyerror"),
+    ("KeyError: 'price'", "python/key-error"),
     ("ModuleNotFoundError: No module named 'torchvision'", "python/module-not-found"),
     ("TypeError: forward() got an unexpected keyword argument 'labels'", "python/unexpected-keyword-argument"),
 ]

@@ -188,13 +188,15 @@ def test_pip_build_summary_around_a_missing_compiler_gives_the_compiler(bundled_
 # NumPy's and Triton's modules (and `from torch._C import *` above Python 3.7's shorter message) in Windows'
 # `DLL load failed`; a module's forward() in a call's argument count; PyTorch's old launcher and venv's ensurepip in
 # subprocess's `CalledProcessError`; the frame that raised a bare `NotImplementedError` (PyTorch's Module.forward,
-# Keras' Network.get_config, asyncio's add_reader) and pathlib's message.
+# Keras' Network.get_config, asyncio's add_reader) and pathlib's message; os.environ's and pandas' frames and a
+# checkpoint's keys in a `KeyError`.
 GENERIC_SUMMARIES = (
     "python/invalid-syntax",
     "python/dll-load-failed",
     "python/takes-positional-arguments",
     "python/called-process-error",
     "python/not-implemented-error",
+    "python/key-error",
 )
 PROVEN_CASES = [
     (
@@ -284,6 +286,23 @@ PROVEN_CASES = [
         "NotImplementedError: cannot instantiate 'PosixPath' on your system",
         "python/pathlib-cannot-instantiate",
         "python/not-implemented-error",
+    ),
+    (
+        'Traceback (most recent call last):\n  File "bot.py", line 4, in <module>\n    TOKEN = os.environ["TOKEN"]\n'
+        "  File \"<frozen os>\", line 679, in __getitem__\nKeyError: 'TOKEN'",
+        "python/environment-variable-not-set",
+        "python/key-error",
+    ),
+    (
+        '  File "/env/lib/python3.10/site-packages/pandas/core/indexes/base.py", line 3798, in get_loc\n'
+        "    raise KeyError(key) from err\nKeyError: 'price'",
+        "pandas/column-keyerror",
+        "python/key-error",
+    ),
+    (
+        "    model.load_state_dict(checkpoint['state_dict'])\nKeyError: 'state_dict'",
+        "pytorch/checkpoint-key-missing",
+        "python/key-error",
     ),
 ]
 
