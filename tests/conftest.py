@@ -15,7 +15,10 @@ import numpy as np
 import pytest
 
 from bot.engine import Engine
+from bot.knowledge.model import Entry, Verification
 from bot.matching.evidence import Evidence
+from bot.matching.index import build_index
+from bot.matching.matcher import Matcher
 
 from .postgres import PostgresServer, PostgresUnavailable, start_server
 
@@ -61,6 +64,29 @@ def bundled_engine() -> Engine:
     return Engine.load([REPO / "knowledge"])
 
 
+def demo_entry(entry_id: str, signature: str, *patterns: str, exception: str, category: str) -> Entry:
+    """A reproduced fixture entry of one signature and the given patterns, for tests of one evidence rule."""
+    return Entry(
+        id=entry_id,
+        title=signature,
+        domain="demo",
+        category=category,
+        verification=Verification.REPRODUCED,
+        fix_rate=0.9,
+        root_cause="A fixture.",
+        exception=exception,
+        signatures=(signature,),
+        patterns=patterns,
+    )
+
+
+def disagreements(entries: Sequence[Entry], text: str) -> dict[str, bool]:
+    """Per entry id: whether `text` contradicts it (the exception-disagreement column), with only `entries` loaded."""
+    assessed = Matcher([build_index(tuple(entries))]).assess(text)
+    ids = [e.id for e in assessed.entries]
+    return dict(zip(ids, assessed.evidence.exception_disagrees.tolist(), strict=True))
+
+
 def best_entry_id(engine: Engine, text: str) -> str | None:
     """The id of the entry `engine` ranks first for `text`, or None when nothing matches."""
     best = engine.match(text, top=3).best
@@ -75,11 +101,21 @@ def write_corpus(tmp_path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
     return path
 
 
-def run_python(code: str, tmp_path: Path) -> str:
-    """Run `code` in a fresh interpreter and return what it printed: a real traceback for the tests."""
+def run_python(code: str, tmp_path: Path, env: Mapping[str, str] | None = None) -> str:
+    """Run `code` in a fresh interpreter and return what it printed: a real traceback for the tests. Its standard
+    input is closed, as under an editor's output pane (input() raises instead of waiting); `env`: its environment,
+    this process's when None."""
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(code), encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        env=None if env is None else dict(env),
+    )
     return proc.stdout + proc.stderr
 
 

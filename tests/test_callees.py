@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.engine import Engine
-from bot.knowledge.model import Entry, Verification
+from bot.knowledge.model import Entry
 from bot.matching.callees import callees_disagree, pasted_callees, pinned_callees
-from bot.matching.index import build_index
-from bot.matching.matcher import Matcher
+
+from .conftest import demo_entry, disagreements
 
 FORWARD = (r"forward\(\) takes (?:from \d+ to )?\d+ positional arguments? but \d+ were given",)
 
@@ -68,18 +68,7 @@ def test_names_agree_by_their_dotted_ends() -> None:
 
 
 def _entry(entry_id: str, signature: str, *patterns: str) -> Entry:
-    return Entry(
-        id=entry_id,
-        title=signature,
-        domain="demo",
-        category="type_error",
-        verification=Verification.REPRODUCED,
-        fix_rate=0.9,
-        root_cause="A fixture.",
-        exception="TypeError",
-        signatures=(signature,),
-        patterns=patterns,
-    )
+    return demo_entry(entry_id, signature, *patterns, exception="TypeError", category="type_error")
 
 
 def test_another_function_contradicts_the_entry_unless_one_of_its_patterns_matches() -> None:
@@ -88,9 +77,7 @@ def test_another_function_contradicts_the_entry_unless_one_of_its_patterns_match
     signature = "TypeError: run() takes 1 positional argument but 2 were given"
     narrow = _entry("demo/narrow", signature, r"run\(\) takes ")
     open_ = _entry("demo/open", signature, r"run\(\) takes ", r"\w\(\) takes ")
-    matcher = Matcher([build_index((narrow, open_))])
-    a = matcher.assess("TypeError: walk() takes 1 positional argument but 2 were given")
-    disagrees = dict(zip([e.id for e in a.entries], a.evidence.exception_disagrees.tolist(), strict=True))
+    disagrees = disagreements((narrow, open_), "TypeError: walk() takes 1 positional argument but 2 were given")
     assert disagrees == {"demo/narrow": True, "demo/open": False}
 
 

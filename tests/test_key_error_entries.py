@@ -10,14 +10,12 @@ first.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from bot.engine import Engine
 
-from .conftest import best_entry_id
+from .conftest import best_entry_id, run_python
 
 GENERIC = "python/key-error"
 ENVIRONMENT = "python/environment-variable-not-set"
@@ -44,10 +42,8 @@ def test_a_config_file_that_was_never_read_is_answered_by_the_generic_entry(
 
 def test_a_missing_environment_variable_is_answered_by_its_entry(bundled_engine: Engine, tmp_path: Path) -> None:
     """Python's own traceback, whatever its version prints for os.py's frame (`<frozen os>` since 3.11)."""
-    script = tmp_path / "bot.py"
-    script.write_text('import os\n\ntoken = os.environ["DISCORD_TOKEN"]\n', encoding="utf-8")
     environment = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=environment)
-    assert proc.stderr.rstrip().endswith("KeyError: 'DISCORD_TOKEN'")
-    result = bundled_engine.match(proc.stderr, top=3)
+    paste = run_python('import os\n\ntoken = os.environ["DISCORD_TOKEN"]\n', tmp_path, env=environment)
+    assert paste.rstrip().endswith("KeyError: 'DISCORD_TOKEN'")
+    result = bundled_engine.match(paste, top=3)
     assert result.best is not None and result.best.entry.id == ENVIRONMENT

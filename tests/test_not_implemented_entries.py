@@ -9,8 +9,6 @@ pathlib's path classes of the other system (tests/test_summary_entries.py). Befo
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pytest
 
 from bot.engine import Engine
 
-from .conftest import best_entry_id
+from .conftest import best_entry_id, run_python
 
 GENERIC = "python/not-implemented-error"
 PATHS = "python/pathlib-cannot-instantiate"
@@ -41,11 +39,9 @@ def test_a_path_pickled_on_the_other_system_is_answered_by_its_entry(bundled_eng
     """The entry's reproducer: the foreign class is WindowsPath here and PosixPath on Windows."""
     reproducer = bundled_engine.kb.by_id[PATHS].reproducer
     assert reproducer is not None
-    script = tmp_path / "load.py"
-    script.write_text(reproducer.code, encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
-    assert "cannot instantiate '" in proc.stderr and "Path' on your system" in proc.stderr
-    assert best_entry_id(bundled_engine, proc.stderr) == PATHS
+    paste = run_python(reproducer.code, tmp_path)
+    assert "cannot instantiate '" in paste and "Path' on your system" in paste
+    assert best_entry_id(bundled_engine, paste) == PATHS
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.engine import Engine
-from bot.knowledge.model import Entry, Verification
-from bot.matching.index import build_index
-from bot.matching.matcher import Matcher
+from bot.knowledge.model import Entry
 from bot.matching.pinned_names import names_disagree, pasted_names, pinned_names, pinned_packages
+
+from .conftest import demo_entry, disagreements
 
 MODULE_ALIASES = (
     "AttributeError: module 'numpy' has no attribute 'float'",
@@ -154,18 +154,7 @@ def test_pytorch_missing_altogether_is_not_read_as_its_removed_submodule(bundled
 
 
 def _entry(entry_id: str, signature: str, *patterns: str) -> Entry:
-    return Entry(
-        id=entry_id,
-        title=signature,
-        domain="demo",
-        category="import_error",
-        verification=Verification.REPRODUCED,
-        fix_rate=0.9,
-        root_cause="A fixture.",
-        exception="ModuleNotFoundError",
-        signatures=(signature,),
-        patterns=patterns,
-    )
+    return demo_entry(entry_id, signature, *patterns, exception="ModuleNotFoundError", category="import_error")
 
 
 def test_a_paste_one_of_the_entrys_patterns_matches_is_not_contradicted_by_its_names() -> None:
@@ -180,7 +169,5 @@ def test_a_paste_one_of_the_entrys_patterns_matches_is_not_contradicted_by_its_n
     narrow = _entry(
         "demo/narrow", "ModuleNotFoundError: No module named 'demo.legacy'", r"No module named 'demo\.legacy'"
     )
-    matcher = Matcher([build_index((removed, narrow))])
-    a = matcher.assess("ModuleNotFoundError: No module named 'demo.api'; it moved to demo.v2")
-    disagrees = dict(zip([e.id for e in a.entries], a.evidence.exception_disagrees.tolist(), strict=True))
+    disagrees = disagreements((removed, narrow), "ModuleNotFoundError: No module named 'demo.api'; it moved to demo.v2")
     assert disagrees == {"demo/removed-api": False, "demo/narrow": True}
