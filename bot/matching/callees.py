@@ -27,15 +27,14 @@ from collections.abc import Iterable
 _CALL_ERROR = r"\(\) (?:takes|missing|got) "
 # In a paste: a dotted name right before the call error, not the end of a longer word. Bounded, so linear.
 _PASTED = re.compile(r"(?<![\w.])([A-Za-z_]\w{0,80}(?:\.[A-Za-z_]\w{0,80}){0,8})" + _CALL_ERROR)
-# In a pattern's source: the name spelled out with escaped dots and parentheses, where nothing before it in the
-# pattern could make it part of a longer name (the pattern's start, a space, a group's opening or a quote). Bounded:
-# a pack's patterns are text from elsewhere.
+# A call error's words as a pattern's source writes them (parentheses escaped), whatever comes before them.
+_CALL_ERROR_SOURCE = re.compile(re.escape(r"\(\)") + r" (?:takes|missing|got) ")
+# In a pattern's source: the name spelled out with escaped dots, right before those words, where nothing before it in
+# the pattern could make it part of a longer name (the pattern's start, a space, a group's opening or a quote).
+# Bounded: a pack's patterns are text from elsewhere.
 _SPELLED = re.compile(
-    r"(?:^|(?<=[\s(:|'\"]))((?:[A-Za-z_]\w{0,80}\\\.){0,8}[A-Za-z_]\w{0,80})\\\(\\\) (?:takes|missing|got) "
+    r"(?:^|(?<=[\s(:|'\"]))((?:[A-Za-z_]\w{0,80}\\\.){0,8}[A-Za-z_]\w{0,80})" + _CALL_ERROR_SOURCE.pattern
 )
-
-# A call error's words as a pattern's source writes them, whatever comes before them.
-_CALL_ERROR_SOURCE = re.compile(r"\\\(\\\) (?:takes|missing|got) ")
 Callees = frozenset[tuple[str, ...]]
 
 

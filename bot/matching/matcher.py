@@ -154,6 +154,7 @@ class Matcher:
         limits = self.weights.limits
         report = extract(text, self._known_classes)
         error_text = "\n".join(line.detail for line in report.error_lines)
+        last_errors = error_text[-limits.pattern_region_chars :]  # what quoted names and call errors are read in
         feats = features(error_text + "\n" + report.prose[: limits.prose_chars])
         region = (error_text or report.text)[-limits.pattern_region_chars :]
         # Entry patterns read the source a traceback showed above each error line too (`ErrorLine.shown_code`), and
@@ -169,8 +170,8 @@ class Matcher:
             region=region,
             pattern_region=pattern_region,
             status_codes=status_codes(region),
-            names=pasted_names(error_text[-limits.pattern_region_chars :]),
-            callees=pasted_callees(error_text[-limits.pattern_region_chars :]),
+            names=pasted_names(last_errors),
+            callees=pasted_callees(last_errors),
             exceptions=frozenset(n.lower() for n in report.exceptions),
             examples=for_descriptions(self.examples, report.is_error_report, feats),
             frames=frame_keys(report.frames),
