@@ -2,9 +2,10 @@
 
 Before these entries, none of them had one: `list.remove(x): x not in list` ranked a scikit-learn entry first,
 `max() arg is an empty sequence` NumPy's zero-size reduction, a join's `expected str instance` a pandas entry,
-`Can't instantiate abstract class` the bytes/str entry, and `write() argument must be str, not int` was answered
-unprompted by the bytes/str entry. The programs run for real, so the pastes are what this Python prints; the
-wordings newer Pythons print (3.12 reworded min/max's and abstract classes' messages) are checked as text.
+`Can't instantiate abstract class` the bytes/str entry, `'str' object has no attribute 'append'` pandas' removed
+`DataFrame.append`, and `write() argument must be str, not int` was answered unprompted by the bytes/str entry.
+The programs run for real, so the pastes are what this Python prints; the wordings newer Pythons print (3.12
+reworded min/max's and abstract classes' messages, 3.14 list.index's) are checked as text.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ PROGRAMS = {
     "python/write-argument-must-be-str": (
         'with open("out.txt", "w") as f:\n    f.write(42)\n',
         "TypeError: write() argument must be str, not int",
+    ),
+    "python/str-object-has-no-attribute": (
+        'import json\n\nwith open("settings.json", "w") as f:\n    f.write("{}")\n\n'
+        'settings = json.load("settings.json")\n',
+        "AttributeError: 'str' object has no attribute 'read'",
     ),
     "python/generator-raised-stopiteration": (
         "def firsts(groups):\n    for g in groups:\n        yield next(iter(g))\n\nprint(list(firsts([[1], []])))\n",
@@ -88,6 +94,9 @@ def test_a_real_traceback_is_answered_by_its_entry(
         ("TypeError: write() argument must be str, not list", "python/write-argument-must-be-str"),
         ("TypeError: write() argument must be str, not NoneType", "python/write-argument-must-be-str"),
         ("RuntimeError: async generator raised StopIteration", "python/generator-raised-stopiteration"),
+        ("AttributeError: 'str' object has no attribute 'append'", "python/str-object-has-no-attribute"),
+        ("AttributeError: 'int' object has no attribute 'append'", "python/str-object-has-no-attribute"),
+        ("AttributeError: 'float' object has no attribute 'lower'", "python/str-object-has-no-attribute"),
     ],
 )
 def test_each_wording_is_answered_by_its_entry(line: str, entry_id: str, bundled_engine: Engine) -> None:
@@ -105,6 +114,12 @@ def test_each_wording_is_answered_by_its_entry(line: str, entry_id: str, bundled
         ),
         ("TypeError: join() argument must be str, bytes, or os.PathLike object, not 'NoneType'", "python/path-is-none"),
         ("PermissionError: [Errno 13] Permission denied: 'out.txt'", "python/permission-denied"),
+        # a str's attribute that one entry is about: the generic str entry (a summary) gives way to it
+        ("AttributeError: 'str' object has no attribute 'decode'", "python/bytes-str-mixup"),
+        ("AttributeError: 'str' object has no attribute 'capabilities'", "python/selenium4-removed-apis"),
+        ("AttributeError: 'list' object has no attribute 'read'", "python/dict-list-has-no-attribute"),
+        ("AttributeError: 'NoneType' object has no attribute 'read'", "python/nonetype-has-no-attribute"),
+        ("AttributeError: 'DataFrame' object has no attribute 'append'", "pandas/append-removed"),
     ],
 )
 def test_neighbours_keep_their_entries(line: str, entry_id: str, bundled_engine: Engine) -> None:
