@@ -37,7 +37,8 @@ NO_EVIDENCE: dict[str, object] = {
     "signature_similarity": 0.0, "signature_coverage": 0.0, "symptom_coverage": 0.0, "explained_share": 0.0,
     "symptom_likeness": 0.0, "pattern_strength": -1, "pattern_counts_as_proof": True, "words_count_as_proof": True,
     "exact_signature": False, "exception_agrees": False, "exception_shared_by": 0, "exception_disagrees": False,
-    "library_hint": False, "frame_hint": 0.0, "symptom_entry": False, "summary": False, "pack": False,
+    "library_hint": False, "raised_elsewhere": False, "frame_hint": 0.0, "symptom_entry": False, "summary": False,
+    "pack": False,
     "example_similarity": 0.0, "example_probability": 0.0, "description": False,
 }  # fmt: skip
 

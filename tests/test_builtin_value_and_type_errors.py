@@ -49,6 +49,10 @@ PROGRAMS = {
         'settings = json.load("settings.json")\n',
         "AttributeError: 'str' object has no attribute 'read'",
     ),
+    "python/datetime-module-or-class": (
+        "import datetime\n\nprint(datetime.now())\n",
+        "AttributeError: module 'datetime' has no attribute 'now'",
+    ),
     "python/generator-raised-stopiteration": (
         "def firsts(groups):\n    for g in groups:\n        yield next(iter(g))\n\nprint(list(firsts([[1], []])))\n",
         "RuntimeError: generator raised StopIteration",
@@ -97,10 +101,28 @@ def test_a_real_traceback_is_answered_by_its_entry(
         ("AttributeError: 'str' object has no attribute 'append'", "python/str-object-has-no-attribute"),
         ("AttributeError: 'int' object has no attribute 'append'", "python/str-object-has-no-attribute"),
         ("AttributeError: 'float' object has no attribute 'lower'", "python/str-object-has-no-attribute"),
+        (
+            "AttributeError: type object 'datetime.datetime' has no attribute 'timedelta'",
+            "python/datetime-module-or-class",
+        ),
+        (
+            "TypeError: 'module' object is not callable. Did you mean: 'datetime.datetime(...)'?",
+            "python/datetime-module-or-class",
+        ),
     ],
 )
 def test_each_wording_is_answered_by_its_entry(line: str, entry_id: str, bundled_engine: Engine) -> None:
     assert best_entry_id(bundled_engine, line) == entry_id
+
+
+def test_the_datetime_module_called_as_its_class_is_told_by_the_call_python_shows(
+    bundled_engine: Engine, real_traceback: Callable[[str], str]
+) -> None:
+    """Python 3.11 names no module in `'module' object is not callable`; the source line it shows does. The generic
+    not-callable entry (a summary) gives way to the entry whose pattern reads that line."""
+    paste = real_traceback("import datetime\n\nstart = datetime(2024, 1, 1)\n")
+    assert "TypeError: 'module' object is not callable" in paste
+    assert best_entry_id(bundled_engine, paste) == "python/datetime-module-or-class"
 
 
 @pytest.mark.parametrize(
@@ -120,6 +142,9 @@ def test_each_wording_is_answered_by_its_entry(line: str, entry_id: str, bundled
         ("AttributeError: 'list' object has no attribute 'read'", "python/dict-list-has-no-attribute"),
         ("AttributeError: 'NoneType' object has no attribute 'read'", "python/nonetype-has-no-attribute"),
         ("AttributeError: 'DataFrame' object has no attribute 'append'", "pandas/append-removed"),
+        # a module or a value called: the generic entry, unless the call shows the datetime module
+        ("TypeError: 'module' object is not callable", "python/object-not-callable"),
+        ("TypeError: 'int' object is not callable", "python/object-not-callable"),
     ],
 )
 def test_neighbours_keep_their_entries(line: str, entry_id: str, bundled_engine: Engine) -> None:

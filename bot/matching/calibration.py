@@ -47,6 +47,7 @@ class TopEvidence:
     examples_lead: float = 0.0  # that similarity less the closest rival's (its tier's other candidates), -1..1
     explained: float = 0.0  # the share of the message's known words the best match's entry uses anywhere, 0..1
     record: float = 0.0  # the best match's entry's track record, log-odds against the average entry's (records.py)
+    raised_elsewhere: bool = False  # an installed package the best match's entry does not name raised the error
 
 
 def crisp(error_report: bool, similarity: float, coverage: float, threshold: float) -> bool:
@@ -91,6 +92,7 @@ def top_evidence(
         examples_lead=examples - closest_rival,
         explained=float(ev.explained_share[best]),
         record=record,
+        raised_elsewhere=bool(ev.raised_elsewhere[best]),
     )
 
 
@@ -126,6 +128,7 @@ def feature_vector(top: TopEvidence) -> tuple[float, ...]:
         "explained": top.explained,
         "pack": float(top.pack),
         "record": top.record,
+        "raised_elsewhere": float(top.raised_elsewhere),
     }
     # Talk that quotes an error matches it as well as a report of it does: the stronger the match, the more a
     # cue of talk must take away, which a cue's constant log-odds cannot do (corpus CV, 6,057 cases: strict

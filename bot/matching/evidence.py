@@ -50,6 +50,9 @@ class Evidence:
     # quotes another name where the entry's signatures pin one (`pinned_names.py`: `module 'emoji'`, not `'numpy'`)
     exception_disagrees: BoolArray
     library_hint: BoolArray  # frames, imports or prose name one of the entry's libraries
+    # the innermost frame runs in an installed package none of the entry's libraries names: a library raised the
+    # error (often its own bug, fixed by a release) where the entry explains a mistake in the writer's code
+    raised_elsewhere: BoolArray
     frame_hint: FloatArray  # a frame passes through a file the entry names, by how few entries name it (frames.py)
     symptom_entry: BoolArray  # the entry is a symptom (nothing to paste), not an error
     summary: BoolArray  # the entry's error only reports that a process it ran failed (`Entry.summary`)

@@ -186,6 +186,15 @@ class ErrorReport:
         return self.has_traceback or bool(self.error_lines) or has_problem_cue(self.prose[:PROSE_CUE_CHARS])
 
     @property
+    def raising_package(self) -> str | None:
+        """The installed package the innermost frame runs in (`site-packages/<name>/`), lower-cased: where the error
+        was raised. None when that frame is the writer's own code or the standard library's, or none was pasted."""
+        if not self.frames:
+            return None
+        found = _SITE_PACKAGES.search(self.frames[-1])
+        return found.group("lib").lower() if found else None
+
+    @property
     def is_error_report(self) -> bool:
         """A traceback, an exception line or console error output: something went wrong and was pasted. A class
         only named in a sentence is not a paste: the message is a description that names its exception."""

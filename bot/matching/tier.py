@@ -162,6 +162,7 @@ class Tier:
             )
             for n, own, c in zip(names, raised_as, ordered, strict=True)
         ]
+        raising = report.raising_package
         similarity, probability = per_row(facts.examples, (ix.entries[c].id for c in ordered), [pack] * len(ordered))
         evidence = Evidence(
             signature_similarity=np.array([fuzzy.get(c, 0.0) for c in ordered], dtype=np.float64),
@@ -186,6 +187,9 @@ class Tier:
             exception_shared_by=np.array([len(ix.exception_entries.get(n, ())) for n in names], dtype=np.int64),
             exception_disagrees=np.array(disagrees, dtype=np.bool_),
             library_hint=np.array([bool(ix.libraries[c] & report.libraries) for c in ordered], dtype=np.bool_),
+            raised_elsewhere=np.array(
+                [raising is not None and raising not in ix.libraries[c] for c in ordered], dtype=np.bool_
+            ),
             description=np.full(len(ordered), not report.is_error_report, dtype=np.bool_),
             frame_hint=np.array([frame_evidence(facts.frames, ix.paths[c]) for c in ordered], dtype=np.float64),
             symptom_entry=np.array([ix.entries[c].kind is EntryKind.SYMPTOM for c in ordered], dtype=np.bool_),

@@ -52,6 +52,7 @@ CALIBRATION_FEATURES = (
     "explained",
     "pack",
     "record",
+    "raised_elsewhere",
     *(f"{cue}_by_score" for cue in TALK_CUES),
     *(f"description_by_{name}" for name in DESCRIPTION_TERMS),
 )
