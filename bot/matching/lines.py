@@ -86,13 +86,16 @@ _SLOT_HEAD = re.compile(r"^[A-Z][\w.-]*(?: [\w.-]+){1,2}:[ \t]*(?P<msg>\S[^\n]*)
 _NAME_LINE = re.compile(r"^(?P<exc>(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?::(?P<msg>[^\n]*)|[ \t]*$)")
 # Console errors of other tools too, when they open a line: rustc `error[E0502]:`, tsc `error TS2339:`,
 # Go `panic:`, Rust `thread 'main' panicked at`, PHP `PHP Fatal error:`, C compilers `fatal error:`, MySQL
-# `ERROR 1045 (28000):`, git `CONFLICT (content):`; Kubernetes pod states anywhere in a `kubectl get` row.
+# `ERROR 1045 (28000):`, git `CONFLICT (content):`; Kubernetes pod states anywhere in a `kubectl get` row; an HTTP
+# status with an API's own error code, as discord.py words its HTTPException (`400 Bad Request (error code: 50035):`),
+# pasted without the class.
 _CONSOLE_ERROR = re.compile(
     # argparse's `prog: error: message` (a script or a command name: `train.py: error: unrecognized arguments`)
     rf"^{BLANK}*(?:[\w.\-/\\]{{1,100}}: error: |ERROR:|error:|Error:|fatal:|FATAL:|E:|×|CUDA error|npm ERR!"
     r"|Segmentation fault|Killed\b"
     r"|error\[\w+\]:|error [A-Z]+\d+:|ERROR \d+ \(\w+\):|panic: |thread '[^'\n]{0,200}' panicked at"
-    r"|(?:PHP )?(?:Fatal|Parse) error: |fatal error: |CONFLICT \()"
+    r"|(?:PHP )?(?:Fatal|Parse) error: |fatal error: |CONFLICT \("
+    r"|[1-5]\d\d [A-Z][A-Za-z ]{1,40} \(error code: \d{1,7}\):)"
     r"|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|OOMKilled"  # plain literals: `\b` slowed the scan 2x
     r"|command not found|is not recognized as an internal or external command|has failed because"
     r"|is not recognized as the name of a cmdlet"  # PowerShell's CommandNotFoundException
