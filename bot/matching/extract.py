@@ -117,6 +117,13 @@ PROBLEM_CUES = phrase_pattern(  # for lower-cased text: see has_problem_cue
 )
 
 
+def installed_package(path: str) -> str | None:
+    """The installed package a frame's path runs in (`site-packages/<name>/`, `dist-packages/<name>/`), lower-cased;
+    None for the writer's own files and the standard library's."""
+    found = _SITE_PACKAGES.search(path)
+    return found.group("lib").lower() if found else None
+
+
 def has_problem_cue(text: str) -> bool:
     """Whether the text holds a word that says something is wrong (or asks why)."""
     return PROBLEM_CUES.search(text.lower()) is not None
@@ -189,10 +196,7 @@ class ErrorReport:
     def raising_package(self) -> str | None:
         """The installed package the innermost frame runs in (`site-packages/<name>/`), lower-cased: where the error
         was raised. None when that frame is the writer's own code or the standard library's, or none was pasted."""
-        if not self.frames:
-            return None
-        found = _SITE_PACKAGES.search(self.frames[-1])
-        return found.group("lib").lower() if found else None
+        return installed_package(self.frames[-1]) if self.frames else None
 
     @property
     def is_error_report(self) -> bool:
@@ -611,7 +615,7 @@ def extract(text: str, known_classes: frozenset[str] = frozenset()) -> ErrorRepo
     if statement := python2_statement_hint([e.exception_name for e in error_lines], messages, codes):
         at, hint = statement
         error_lines[at] = replace(error_lines[at], detail=f"{error_lines[at].detail} {hint}")
-    libraries = {m.group("lib").lower() for path in frames if (m := _SITE_PACKAGES.search(path))}
+    libraries = {lib for path in frames if (lib := installed_package(path))}
     libraries |= {lib.lower() for lib in set(_IMPORT.findall(unfenced))}  # a log repeats its imports
     for e in error_lines:
         if e.exception and "." in e.exception:
