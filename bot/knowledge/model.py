@@ -107,7 +107,8 @@ class Entry:
     # subprocess-exited-with-error, subprocess's CalledProcessError), or is the message many causes print alike
     # (`SyntaxError: invalid syntax`, which the pip-at-the-prompt entry's signatures end in too; Windows' `DLL load
     # failed`, PyTorch's and NumPy's too; `takes 1 positional argument but 2 were given`, PyTorch's forward() too; a
-    # bare `NotImplementedError`, PyTorch's, Keras' and asyncio's too; a dict's `KeyError`, pandas' and os.environ's too):
+    # bare `NotImplementedError`, PyTorch's, Keras' and asyncio's too; a dict's `KeyError`, pandas' and os.environ's
+    # too; a str's missing attribute, `decode`'s too; `'module' object is not callable`, the datetime module's too):
     # where the paste holds the failure itself and another entry proves it, that entry is the answer
     # (evidence.combine, [scoring] summary_yield).
     summary: bool = False
